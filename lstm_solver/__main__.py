@@ -1,0 +1,3 @@
+from lstm_solver.cli import main
+
+main()

@@ -1,0 +1,91 @@
+"""The cells as data: their gates, carried state and update equations.
+
+Adding a cell is adding a definition here. Update equations are written in a
+small notation that :mod:`lstm_solver.equations` turns into sympy:
+``had(a, b)`` is a⊙b, ``add(...)`` a sum, ``sub(1, z)`` is 1 − z, and
+activations are called by name (``tanh(c)``). ``h_prev`` is h_{t-1}.
+This module imports nothing heavy, so that validating a file stays fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A gate: an affine map of the inputs through an activation."""
+
+    name: str  # canonical, as in the problem file
+    short: str  # canonical short name, used in JSON
+    aliases: tuple[str, ...]
+    activation: str
+    note: str  # which plain-language line describes it (see notes.py)
+
+
+@dataclass(frozen=True)
+class Update:
+    """A quantity computed from others without parameters (c_t, h_t)."""
+
+    short: str
+    equation: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    name: str
+    gates: tuple[Gate, ...]
+    updates: tuple[Update, ...]
+    state: tuple[str, ...]  # carried from step to step
+    state_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def quantities(self) -> tuple[str, ...]:
+        """Canonical short names in the order a person computes them."""
+        return tuple(g.short for g in self.gates) + tuple(u.short for u in self.updates)
+
+    def gate(self, key: str) -> Gate | None:
+        """The gate called ``key`` (canonical name, short name or alias)."""
+        for gate in self.gates:
+            if key in (gate.name, gate.short, *gate.aliases):
+                return gate
+        return None
+
+    def quantity(self, key: str) -> str | None:
+        """The canonical short name for ``key``: a gate, or a state and its aliases."""
+        gate = self.gate(key)
+        if gate:
+            return gate.short
+        for short in self.quantities:
+            if key == short or key in self.state_aliases.get(short, ()):
+                return short
+        return None
+
+    def names(self) -> list[str]:
+        """Every name a problem file may use for a quantity."""
+        out = []
+        for gate in self.gates:
+            out += [gate.name, gate.short, *gate.aliases]
+        for update in self.updates:
+            out += [update.short, *self.state_aliases.get(update.short, ())]
+        return out
+
+
+LSTM = Cell(
+    name="lstm",
+    gates=(
+        Gate("input", "i", (), "sigmoid", "write"),
+        Gate("forget", "f", (), "sigmoid", "keep"),
+        Gate("candidate", "g", ("c_tilde", "a"), "tanh", "candidate"),
+        Gate("output", "o", (), "sigmoid", "expose"),
+    ),
+    updates=(
+        Update("c", "add(had(f, c_prev), had(i, g))", "cell"),
+        Update("h", "had(o, tanh(c))", "hidden"),
+    ),
+    state=("h", "c"),
+    state_aliases={"c": ("C", "s", "p")},
+)
+
+CELLS: dict[str, Cell] = {"lstm": LSTM}

@@ -1,0 +1,122 @@
+"""The worked solution as data: a tree of steps per quantity, per time step.
+
+It knows nothing of how it is printed; each renderer walks it. Every node
+holds its operands and its result (``value``, a float64 vector); ``exact``
+holds sympy values element by element when exact values were asked for and
+stay short (fractions, σ(1353/100)), else None.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .equations import Equation, Name
+    from .problem import Problem
+
+
+@dataclass(eq=False)
+class Node:
+    value: np.ndarray
+    exact: tuple | None
+
+
+@dataclass(eq=False)
+class Leaf(Node):
+    """A named value: a parameter, an input, a state or an earlier result."""
+
+    name: Name
+
+
+@dataclass(eq=False)
+class Product(Node):
+    """A matrix-vector product, W·v (or v·W when ``row``), expanded row by row."""
+
+    matrix: Leaf
+    vector: Node
+    row: bool = False
+
+
+@dataclass(eq=False)
+class Sum(Node):
+    terms: tuple[Node, ...]
+    signs: tuple[int, ...] = ()  # +1 / -1 per term; empty means all +
+
+    def sign(self, k: int) -> int:
+        return self.signs[k] if self.signs else 1
+
+
+@dataclass(eq=False)
+class Hadamard(Node):
+    """The element-wise product a ⊙ b."""
+
+    left: Node
+    right: Node
+
+
+@dataclass(eq=False)
+class Activation(Node):
+    """σ, tanh, ReLU (element by element) or softmax, applied to ``arg``."""
+
+    function: str
+    arg: Node
+
+
+@dataclass(eq=False)
+class Stack(Node):
+    """The stacked vector [h_{t-1}; x_t] (or with a 1 for a bias column)."""
+
+    parts: tuple[Node, ...]
+
+
+@dataclass(eq=False)
+class Lookup(Node):
+    """An embedding lookup: x_t = Eᵀ·w_t selects a row (or column) of E."""
+
+    matrix: Leaf
+    onehot: Leaf
+    index: int | None  # 0-based word index when w_t is one-hot
+    layout: str  # "rows" | "columns"
+
+
+@dataclass(eq=False)
+class Quantity:
+    """One computed (or given) quantity at one time step."""
+
+    short: str  # canonical short name: i f g o c h, x, y
+    name: Name
+    value: np.ndarray
+    exact: tuple | None = None
+    tree: Node | None = None  # None when the problem gave the value
+    equation: Equation | None = None
+    given: bool = False
+
+    @property
+    def pre_activation(self) -> np.ndarray | None:
+        return self.tree.arg.value if isinstance(self.tree, Activation) else None
+
+
+@dataclass(eq=False)
+class Step:
+    t: int
+    x: np.ndarray | None
+    quantities: list[Quantity] = field(default_factory=list)
+    missing: dict[str, str] = field(default_factory=dict)  # short -> why it cannot be computed
+
+    def get(self, short: str) -> Quantity | None:
+        return next((q for q in self.quantities if q.short == short), None)
+
+
+@dataclass(eq=False)
+class Derivation:
+    problem: Problem
+    equations: list[Equation]
+    steps: list[Step]
+    exact: bool = False
+
+    @property
+    def rounding(self):
+        return self.problem.rounding

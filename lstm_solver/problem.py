@@ -1,0 +1,525 @@
+"""Reading and validating a problem file (format version 1, DESIGN.md §2).
+
+``load_problem(path)`` returns an immutable :class:`Problem` or raises a
+:class:`ProblemError` that names the file, line, column and key.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from .cells import CELLS, Cell
+from .errors import ProblemError
+from .numbers import NumberError, Rounding, Value, parse_matrix, parse_table, parse_vector
+from .yamlsource import Document, dotted, read_text
+
+TOP_KEYS = (
+    "cell", "title", "question", "layout", "stack", "orientation", "gates", "initial", "x",
+    "tokens", "embedding", "embedding_layout", "given", "start", "decimals", "carry",
+    "round_half", "output_layer",
+)
+SPLIT_KEYS = ("W", "U", "b", "b_h")
+CONCAT_KEYS = ("W", "b")
+OUTPUT_KEYS = ("V", "c", "activation")
+OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "tanh", "identity")
+
+
+@dataclass(frozen=True)
+class GateParams:
+    """The parameters a problem gives for one gate, as written."""
+
+    gate: str  # canonical short name
+    symbol: str  # the name the problem uses for it (an alias, or the short name)
+    key: str  # where it was written: gates.<key>
+    W: Value | None = None
+    U: Value | None = None
+    b: Value | None = None
+    b_h: Value | None = None
+
+
+@dataclass(frozen=True)
+class OutputLayer:
+    V: Value
+    c: Value | None
+    activation: str
+
+
+@dataclass(frozen=True)
+class Embedding:
+    matrix: Value
+    layout: str  # "rows": one row per word (vocab × dim); "columns": dim × vocab
+
+    @property
+    def vocab(self) -> int:
+        return self.matrix.shape[0 if self.layout == "rows" else 1]
+
+    @property
+    def dim(self) -> int:
+        return self.matrix.shape[1 if self.layout == "rows" else 0]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validated problem: exact numbers, consistent shapes."""
+
+    cell: str
+    hidden_size: int
+    input_size: int | None
+    gates: dict[str, GateParams]
+    initial: dict[str, Value]
+    inputs: tuple[Value, ...]  # x_t per step as written (one-hot vectors with an embedding)
+    file: str = "<problem>"
+    title: str | None = None
+    question: str | None = None
+    layout: str = "split"
+    stack: tuple[Any, ...] = ("h", "x")
+    orientation: str = "column"
+    symbols: dict[str, str] = field(default_factory=dict)  # short -> notation used
+    tokens: tuple[int, ...] | None = None
+    embedding: Embedding | None = None
+    given: dict[tuple[int, str], Value] = field(default_factory=dict)  # (step index, short)
+    start: int = 1
+    rounding: Rounding = Rounding()
+    output_layer: OutputLayer | None = None
+
+    @property
+    def steps(self) -> int:
+        return len(self.inputs)
+
+    @property
+    def cell_def(self) -> Cell:
+        return CELLS[self.cell]
+
+    def symbol(self, short: str) -> str:
+        return self.symbols.get(short, short)
+
+
+def load_problem(path: str | Path) -> Problem:
+    """Read and validate a problem file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProblemError("no such file", file=str(path)) from None
+    except IsADirectoryError:
+        raise ProblemError("is a folder, not a problem file", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ProblemError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
+    except OSError as exc:
+        raise ProblemError(f"cannot be read: {exc.strerror}", file=str(path)) from None
+    return parse_problem(text, str(path))
+
+
+def parse_problem(text: str, file: str = "<problem>") -> Problem:
+    """Validate problem-file text; see DESIGN.md §2 for the format."""
+    return _Reader(read_text(text, file)).problem()
+
+
+def _did_you_mean(word: str, options) -> str:
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _choices(options) -> str:
+    return ", ".join(str(o) for o in options)
+
+
+class _Reader:
+    """Walks the document; every complaint is located at its key."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+
+    # -- small helpers ----------------------------------------------------------
+
+    def fail(self, path: tuple, message: str) -> ProblemError:
+        return self.doc.error(path, message)
+
+    def mapping(self, value: Any, path: tuple, allowed, what: str) -> dict:
+        if not isinstance(value, dict):
+            found = "a list" if isinstance(value, list) else repr(value)
+            raise self.fail(path, f"expected a mapping of {what}, found {found}")
+        for key in value:
+            if key not in allowed:
+                raise self.fail(
+                    path + (key,),
+                    f"unknown key {key!r}{_did_you_mean(key, allowed)}; "
+                    f"expected one of: {_choices(allowed)}",
+                )
+        return value
+
+    def choice(self, data: dict, key: str, options, default, path=()) -> Any:
+        value = data.get(key, default)
+        if value not in options:
+            raise self.fail(
+                path + (key,),
+                f"expected one of: {_choices(options)}; found {value!r}"
+                + (_did_you_mean(value, options) if isinstance(value, str) else ""),
+            )
+        return value
+
+    def integer(self, data: dict, key: str, default: int, low: int, high: int) -> int:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise self.fail((key,), f"expected a whole number from {low} to {high}, found {value!r}")
+        return value
+
+    def text(self, data: dict, key: str) -> str | None:
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            return str(value)
+        return value
+
+    def matrix(self, value: Any, path: tuple) -> Value:
+        try:
+            return parse_matrix(value, dotted(path))
+        except NumberError as exc:
+            raise self.fail(path + exc.path, exc.message) from None
+
+    def vector(self, value: Any, path: tuple) -> Value:
+        try:
+            return parse_vector(value, dotted(path))
+        except NumberError as exc:
+            raise self.fail(path + exc.path, exc.message) from None
+
+    def length(self, vec: Value, n: int, path: tuple, what: str) -> Value:
+        if vec.shape[0] != n:
+            raise self.fail(path, f"has {vec.shape[0]} entries but {what} has {n}")
+        return vec
+
+    # -- the problem ------------------------------------------------------------
+
+    def problem(self) -> Problem:
+        data = self.doc.data
+        if not isinstance(data, dict):
+            found = "a list" if isinstance(data, list) else f"{data!r}"
+            raise ProblemError(
+                f"expected a mapping at the top (such as 'cell: lstm'), found {found}",
+                file=self.doc.file, line=1, column=1,
+            )
+        self.mapping(data, (), TOP_KEYS, "problem keys")
+        if "cell" not in data:
+            raise self.fail((), f"missing required key 'cell' (one of: {_choices(CELLS)})")
+        cell_name = data["cell"]
+        if cell_name not in CELLS:
+            known = ("lstm", "gru", "rnn")
+            hint = (
+                " (this version solves LSTM cells only)"
+                if cell_name in known else _did_you_mean(cell_name, known)
+            )
+            raise self.fail(("cell",), f"unknown cell {cell_name!r}{hint}; expected one of: "
+                            f"{_choices(CELLS)}")
+        cell = CELLS[cell_name]
+        layout = self.choice(data, "layout", ("split", "concat"), "split")
+        orientation = self.choice(data, "orientation", ("column", "row"), "column")
+        stack = self.stack(data, layout)
+        rounding = Rounding(
+            decimals=self.integer(data, "decimals", 4, 0, 15),
+            round_half=self.choice(data, "round_half", ("up", "even"), "up"),
+            carry=self.choice(data, "carry", ("exact", "rounded"), "exact"),
+        )
+        symbols: dict[str, str] = {}
+        gates = self.gates(data, cell, layout, orientation, stack, symbols)
+        hidden, inputs_size = self.sizes(gates, layout, orientation, stack, data, cell)
+        initial = self.initial(data, cell, hidden, symbols)
+        embedding = self.embedding(data, inputs_size)
+        xs, tokens = self.inputs(data, inputs_size, embedding)
+        if inputs_size is None:
+            inputs_size = embedding.dim if embedding else (xs[0].shape[0] if xs else None)
+        given = self.given(data, cell, hidden, len(xs), symbols)
+        return Problem(
+            cell=cell_name,
+            hidden_size=hidden,
+            input_size=inputs_size,
+            gates=gates,
+            initial=initial,
+            inputs=tuple(xs),
+            file=self.doc.file,
+            title=self.text(data, "title"),
+            question=self.text(data, "question"),
+            layout=layout,
+            stack=stack,
+            orientation=orientation,
+            symbols=symbols,
+            tokens=tokens,
+            embedding=embedding,
+            given=given,
+            start=self.integer(data, "start", 1, -10**9, 10**9),
+            rounding=rounding,
+            output_layer=self.output_layer(data, hidden, orientation),
+        )
+
+    def stack(self, data: dict, layout: str) -> tuple:
+        if "stack" not in data:
+            return ("h", "x")
+        if layout != "concat":
+            raise self.fail(("stack",), "'stack' applies to 'layout: concat' only "
+                            "(this problem uses layout: split)")
+        stack = data["stack"]
+        ok = (
+            isinstance(stack, list)
+            and sorted(map(str, stack)) in (["h", "x"], ["1", "h", "x"])
+            and all(s in ("h", "x", 1) for s in stack)
+        )
+        if not ok:
+            raise self.fail(("stack",), f"expected h and x in some order, optionally with 1 "
+                            f"for a bias column (such as [h, x] or [x, h, 1]); found {stack!r}")
+        return tuple(stack)
+
+    def gates(self, data, cell, layout, orientation, stack, symbols) -> dict[str, GateParams]:
+        raw = data.get("gates")
+        if raw is None:
+            return {}
+        names = [n for g in cell.gates for n in (g.name, g.short, *g.aliases)]
+        self.mapping(raw, ("gates",), names, f"{cell.name.upper()} gates")
+        allowed = SPLIT_KEYS if layout == "split" else CONCAT_KEYS
+        found: dict[str, GateParams] = {}
+        for key, params in raw.items():
+            gate = cell.gate(key)
+            path = ("gates", key)
+            if gate.short in found:
+                raise self.fail(path, f"the {gate.name} gate is given twice "
+                                f"(as {found[gate.short].key} and gates.{key})")
+            if not isinstance(params, dict):
+                raise self.fail(path, f"expected a mapping of parameters ({_choices(allowed)})")
+            for pkey in params:
+                if pkey not in allowed:
+                    hint = ""
+                    if layout == "concat" and pkey in SPLIT_KEYS:
+                        hint = " (U and b_h belong to layout: split; concat has one W)"
+                    raise self.fail(path + (pkey,), f"unknown key {pkey!r}{hint}"
+                                    f"{_did_you_mean(pkey, allowed) if not hint else ''}; "
+                                    f"expected one of: {_choices(allowed)}")
+            if "W" not in params:
+                raise self.fail(path, "missing the weight matrix 'W'")
+            if layout == "split" and "U" not in params:
+                raise self.fail(path, "missing 'U', the matrix that multiplies x_t "
+                                "(or use layout: concat with one W)")
+            if 1 in stack and "b" in params:
+                raise self.fail(path + ("b",), "the stack has a 1, so the bias is a column "
+                                "of W; remove 'b' or the 1")
+            values = {
+                p: (self.matrix if p in ("W", "U") else self.vector)(params[p], path + (p,))
+                for p in allowed if p in params
+            }
+            found[gate.short] = GateParams(gate.short, key if key != gate.name else gate.short,
+                                           f"gates.{key}", **values)
+            if key not in (gate.name, gate.short):
+                symbols[gate.short] = key
+        return {g.short: found[g.short] for g in cell.gates if g.short in found}
+
+    def sizes(self, gates, layout, orientation, stack, data, cell) -> tuple[int, int | None]:
+        """H and X from the gates' shapes, each checked against the first seen."""
+        row = orientation == "row"
+        hidden = inputs = None
+        hidden_from = inputs_from = ""
+
+        def out_in(m: Value) -> tuple[int, int]:  # (outputs, inputs) of a weight matrix
+            r, c = m.shape
+            return (c, r) if row else (r, c)
+
+        def dim_name(m: Value, which: str) -> str:  # "rows" / "columns" for out or in
+            return ("columns" if row else "rows") if which == "out" else (
+                "rows" if row else "columns")
+
+        for p in gates.values():
+            w_out, w_in = out_in(p.W)
+            if hidden is None:
+                hidden, hidden_from = w_out, f"{p.key}.W"
+            elif w_out != hidden:
+                raise self.fail(tuple(f"{p.key}.W".split(".")),
+                                f"has {w_out} {dim_name(p.W, 'out')} but {hidden_from} has "
+                                f"{hidden}: every gate must have the same hidden size")
+        for p in gates.values():
+            path = tuple(p.key.split("."))
+            if layout == "split":
+                w_out, w_in = out_in(p.W)
+                if w_in != hidden:
+                    raise self.fail(path + ("W",), f"is {p.W.shape[0]}×{p.W.shape[1]} but it "
+                                    f"multiplies h_{{t-1}}, which has {hidden} entries: expected "
+                                    f"{hidden}×{hidden}")
+                u_out, u_in = out_in(p.U)
+                if u_out != hidden:
+                    raise self.fail(path + ("U",), f"has {u_out} {dim_name(p.U, 'out')} but the "
+                                    f"hidden size is {hidden} (from {hidden_from})")
+                x_size, x_from = u_in, f"{p.key}.U has {u_in} {dim_name(p.U, 'in')}"
+            else:
+                _, k = out_in(p.W)
+                x_size = k - hidden - (1 if 1 in stack else 0)
+                parts = " + ".join(
+                    {"h": f"h ({hidden})", "x": "x", 1: "1 (bias)"}[s] for s in stack)
+                if x_size < 1:
+                    raise self.fail(path + ("W",), f"has {k} {dim_name(p.W, 'in')}, too few for "
+                                    f"the stacked vector [{parts}]")
+                x_from = f"{p.key}.W has {k} {dim_name(p.W, 'in')} ({parts})"
+            if inputs is None:
+                inputs, inputs_from = x_size, x_from
+            elif x_size != inputs:
+                raise self.fail(path + ("U" if layout == "split" else "W",),
+                                f"gives x_t {x_size} entries but {inputs_from} gives it {inputs}")
+            for bias in ("b", "b_h"):
+                vec = getattr(p, bias)
+                if vec is not None:
+                    self.length(vec, hidden, path + (bias,), f"the hidden size (from {hidden_from})")
+        if hidden is None:
+            hidden = self.hidden_without_gates(data, cell)
+        self.inputs_from = inputs_from
+        return hidden, inputs
+
+    def hidden_without_gates(self, data, cell) -> int:
+        for key in ("initial", "given"):
+            block = data.get(key)
+            if isinstance(block, dict):
+                for name, value in block.items():
+                    try:
+                        rows = parse_table(value)
+                    except NumberError:
+                        continue
+                    if rows and all(isinstance(r, list) for r in rows) and key == "given":
+                        rows = rows[0] if not all(len(r) == 1 for r in rows) else rows
+                    return len(rows)
+        raise self.fail(("gates",), "cannot tell the hidden size: give the parameters of at "
+                        "least one gate (gates: ...) or the initial state")
+
+    def initial(self, data, cell: Cell, hidden: int, symbols) -> dict[str, Value]:
+        raw = data.get("initial", {}) or {}
+        allowed = [n for s in cell.state for n in (s, *cell.state_aliases.get(s, ()))]
+        self.mapping(raw, ("initial",), allowed, "initial states")
+        out = {}
+        for state in cell.state:
+            keys = [k for k in raw if cell.quantity(k) == state]
+            if len(keys) > 1:
+                raise self.fail(("initial", keys[1]), f"the initial {state} is given twice "
+                                f"(as {keys[0]} and {keys[1]})")
+            if keys:
+                key = keys[0]
+                vec = self.vector(raw[key], ("initial", key))
+                out[state] = self.length(vec, hidden, ("initial", key),
+                                         "the hidden size of the gates")
+                if key != state:
+                    symbols[state] = key
+            else:
+                out[state] = Value((Fraction(0),) * hidden, f"initial.{state}")
+        return out
+
+    def embedding(self, data, inputs_size) -> Embedding | None:
+        if "embedding" not in data:
+            for key in ("tokens", "embedding_layout"):
+                if key in data:
+                    raise self.fail((key,), f"'{key}' needs an 'embedding' matrix")
+            return None
+        matrix = self.matrix(data["embedding"], ("embedding",))
+        layout = data.get("embedding_layout")
+        if layout is not None:
+            layout = self.choice(data, "embedding_layout", ("rows", "columns"), None)
+        rows, cols = matrix.shape
+        if layout is None:
+            if inputs_size is not None and cols != inputs_size and rows == inputs_size:
+                layout = "columns"
+            else:
+                layout = "rows"
+        emb = Embedding(matrix, layout)
+        if inputs_size is not None and emb.dim != inputs_size:
+            raise self.fail(("embedding",), f"is {rows}×{cols}, so its vectors have {emb.dim} "
+                            f"entries, but x_t needs {inputs_size} ({self.inputs_from})")
+        return emb
+
+    def inputs(self, data, size, embedding) -> tuple[list[Value], tuple[int, ...] | None]:
+        if "tokens" in data:
+            if "x" in data:
+                raise self.fail(("tokens",), "give either 'x' or 'tokens', not both")
+            raw = data["tokens"]
+            raw = raw if isinstance(raw, list) else [raw]
+            ids = []
+            for i, t in enumerate(raw):
+                if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t < embedding.vocab:
+                    raise self.fail(("tokens", i), f"expected a word index from 0 to "
+                                    f"{embedding.vocab - 1} (0-based), found {t!r}")
+                ids.append(t)
+            one_hot = [Value(tuple(Fraction(int(j == t)) for j in range(embedding.vocab)),
+                             f"tokens[{i}]") for i, t in enumerate(ids)]
+            return one_hot, tuple(ids)
+        if "x" not in data:
+            raise self.fail((), "missing required key 'x' (the input x_t, or a list of inputs, "
+                            "one per step)")
+        want = embedding.vocab if embedding else size
+        what = (f"the embedding's vocabulary has {want} words" if embedding
+                else f"x_t needs {want} ({self.inputs_from})")
+        path = ("x",)
+        try:
+            rows = parse_table(data["x"])
+        except NumberError as exc:
+            raise self.fail(path, exc.message) from None
+        if not any(isinstance(r, list) for r in rows):
+            steps = [rows] if want is None or len(rows) == want or want != 1 else [
+                [r] for r in rows]
+        elif all(isinstance(r, list) and len(r) == 1 for r in rows) and want != 1:
+            steps = [rows]  # a numpy-style column: one vector
+        else:
+            steps = rows
+        out = []
+        for i, step in enumerate(steps):
+            p = path + (i,) if len(steps) > 1 else path
+            vec = self.vector(step, p)
+            if want is not None and vec.shape[0] != want:
+                raise self.fail(p, f"has {vec.shape[0]} entries but {what}")
+            out.append(vec)
+        want = out[0].shape[0]
+        for i, vec in enumerate(out):
+            if vec.shape[0] != want:
+                raise self.fail(path + (i,), f"has {vec.shape[0]} entries but x[0] has {want}")
+        return out, None
+
+    def given(self, data, cell: Cell, hidden: int, steps: int, symbols) -> dict:
+        raw = data.get("given")
+        if raw is None:
+            return {}
+        self.mapping(raw, ("given",), cell.names(), "given values")
+        out = {}
+        for key, value in raw.items():
+            short = cell.quantity(key)
+            path = ("given", key)
+            try:
+                rows = parse_table(value)
+            except NumberError as exc:
+                raise self.fail(path, exc.message) from None
+            nested = all(isinstance(r, list) for r in rows)
+            per_step = nested and not all(len(r) == 1 for r in rows) and len(rows) == steps > 1
+            vectors = rows if per_step else [value]
+            if steps > 1 and not per_step:
+                raise self.fail(path, f"the problem has {steps} steps: give one vector per step "
+                                f"(a list of {steps} vectors)")
+            for i, v in enumerate(vectors):
+                p = path + (i,) if per_step else path
+                if (i, short) in out:
+                    raise self.fail(p, f"{short} is given twice")
+                out[(i, short)] = self.length(self.vector(v, p), hidden, p, "the hidden size")
+            if key not in (short, cell.gate(key).name if cell.gate(key) else short):
+                symbols.setdefault(short, key)
+        return out
+
+    def output_layer(self, data, hidden: int, orientation: str) -> OutputLayer | None:
+        raw = data.get("output_layer")
+        if raw is None:
+            return None
+        path = ("output_layer",)
+        self.mapping(raw, path, OUTPUT_KEYS, "output-layer keys")
+        if "V" not in raw:
+            raise self.fail(path, "missing the matrix 'V' (y_t = activation(V h_t + c))")
+        V = self.matrix(raw["V"], path + ("V",))
+        row = orientation == "row"
+        n_in = V.shape[0] if row else V.shape[1]
+        n_out = V.shape[1] if row else V.shape[0]
+        if n_in != hidden:
+            side = "rows" if row else "columns"
+            raise self.fail(path + ("V",), f"has {n_in} {side} but h_t has {hidden} entries")
+        c = None
+        if "c" in raw:
+            c = self.length(self.vector(raw["c"], path + ("c",)), n_out, path + ("c",),
+                            f"V's output size ({'columns' if row else 'rows'} of V)")
+        act = self.choice(raw, "activation", OUTPUT_ACTIVATIONS, "softmax", path)
+        return OutputLayer(V, c, act)

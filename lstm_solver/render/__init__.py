@@ -1,0 +1,1 @@
+"""Renderers: one module per target, each walking the same Derivation."""

@@ -1,0 +1,96 @@
+"""Two-dimensional text: bracketed matrices laid side by side, as on paper."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ELIDE_AFTER = 8  # dimensions above this are elided unless --full
+HEAD, TAIL = 4, 3
+
+
+@dataclass(frozen=True)
+class Block:
+    """Lines of equal width; ``baseline`` is the line operators align to."""
+
+    lines: tuple[str, ...]
+    baseline: int = 0
+
+    @property
+    def width(self) -> int:
+        return len(self.lines[0]) if self.lines else 0
+
+    @property
+    def height(self) -> int:
+        return len(self.lines)
+
+    def __str__(self) -> str:
+        return "\n".join(line.rstrip() for line in self.lines)
+
+
+def text(s: str) -> Block:
+    return Block((s,), 0)
+
+
+def hjoin(*blocks: Block) -> Block:
+    """Blocks side by side, aligned on their baselines."""
+    above = max(b.baseline for b in blocks)
+    below = max(b.height - b.baseline for b in blocks)
+    lines = []
+    for row in range(above + below):
+        parts = []
+        for b in blocks:
+            i = row - (above - b.baseline)
+            parts.append(b.lines[i] if 0 <= i < b.height else " " * b.width)
+        lines.append("".join(parts))
+    return Block(tuple(lines), above)
+
+
+def elide(items: list, full: bool, filler) -> list:
+    """The first and last few items with ``filler`` between, unless ``full``."""
+    if full or len(items) <= ELIDE_AFTER:
+        return list(items)
+    return list(items[:HEAD]) + [filler] + list(items[-TAIL:])
+
+
+def matrix(rows: list[list[str]], full: bool = False) -> Block:
+    """A bracketed matrix (a column vector is a one-column matrix)."""
+    rows = [elide(r, full, "⋯") for r in rows]
+    rows = elide(rows, full, None)
+    ncols = max(len(r) for r in rows if r is not None)
+    widths = [max(len(r[j]) for r in rows if r is not None) for j in range(ncols)]
+    body = []
+    for r in rows:
+        if r is None:
+            body.append(" ".join("⋮".center(w) for w in widths))
+        else:
+            body.append(" ".join(cell.rjust(w) for cell, w in zip(r, widths)))
+    if len(body) == 1:
+        return Block((f"[{body[0]}]",), 0)
+    lines = []
+    for i, line in enumerate(body):
+        left, right = ("⎡", "⎤") if i == 0 else ("⎣", "⎦") if i == len(body) - 1 else ("⎢", "⎥")
+        lines.append(f"{left}{line}{right}")
+    return Block(tuple(lines), (len(lines) - 1) // 2)
+
+
+def wrap(pieces: list[Block], width: int, indent: int) -> list[Block]:
+    """Pack pieces into lines no wider than ``width``; later lines are indented.
+
+    A line break may fall between any two pieces; a piece wider than the
+    line stands alone.
+    """
+    lines: list[list[Block]] = [[]]
+    used = 0
+    for piece in pieces:
+        room = width - (indent if len(lines) > 1 else 0)
+        if lines[-1] and used + piece.width > room:
+            lines.append([])
+            used = 0
+        lines[-1].append(piece)
+        used += piece.width
+    out = []
+    for i, line in enumerate(lines):
+        if i:
+            line = [text(" " * indent), *line]
+        out.append(hjoin(*line))
+    return out

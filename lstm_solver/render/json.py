@@ -1,0 +1,39 @@
+"""The machine-readable solution (DESIGN.md §4): ``lstm-solve/1``."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from .. import derivation as d
+
+FORMAT = "lstm-solve/1"
+
+
+def _numbers(values) -> list[float | str]:
+    # JSON has no infinity; a value beyond float64 (from inputs near 1e308) is written as text.
+    return [float(v) if math.isfinite(v) else ("Infinity" if v > 0 else "-Infinity")
+            for v in values]
+
+
+def to_dict(derivation: d.Derivation) -> dict[str, Any]:
+    """Values are unrounded (or, with ``carry: rounded``, the rounded values carried)."""
+    steps = []
+    for step in derivation.steps:
+        entry: dict[str, Any] = {
+            "t": step.t,
+            "x": _numbers(step.x) if step.x is not None else None,
+            "values": {q.short: _numbers(q.value) for q in step.quantities if q.short != "x"},
+            "pre_activations": {q.short: _numbers(q.pre_activation) for q in step.quantities
+                                if q.pre_activation is not None},
+            "given": [q.short for q in step.quantities if q.given],
+        }
+        if step.missing:
+            entry["cannot_compute"] = dict(step.missing)
+        steps.append(entry)
+    return {"format": FORMAT, "cell": derivation.problem.cell, "steps": steps}
+
+
+def render(derivation: d.Derivation) -> str:
+    return json.dumps(to_dict(derivation), indent=2)

@@ -1,0 +1,65 @@
+"""One line in plain language per quantity: what the numbers mean."""
+
+from __future__ import annotations
+
+import numpy as np
+
+TITLES = {
+    "keep": "Forget gate",
+    "write": "Input gate",
+    "expose": "Output gate",
+    "candidate": "Candidate",
+    "cell": "Cell state",
+    "hidden": "Hidden state",
+    "lookup": "Embedding lookup",
+    "output": "Output layer",
+}
+
+LISTED = 4  # up to this many elements are named one by one
+
+
+def _pct(v: float) -> str:
+    return f"{round(100 * float(v))} %"
+
+
+def _each(values: np.ndarray, fmt, unit: str) -> str:
+    """'33 % of memory cell 1 and 90 % of cell 2', or a summary for long vectors."""
+    n = len(values)
+    if n > LISTED:
+        lo, hi = int(np.argmin(values)), int(np.argmax(values))
+        return (f"{fmt(np.mean(values))} on average over {n} {unit}s, from {fmt(values[lo])} "
+                f"({unit} {lo + 1}) to {fmt(values[hi])} ({unit} {hi + 1})")
+    parts = [f"{fmt(v)} of {unit} {k + 1}" if k == 0 else f"{fmt(v)} of {unit} {k + 1}"
+             for k, v in enumerate(values)]
+    return parts[0] if n == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _signed(v: float) -> str:
+    return f"{float(v):+.2f}"
+
+
+def describe(kind: str, values: np.ndarray, previous: np.ndarray | None = None) -> str:
+    """What a quantity's values mean, for a reader new to the cell."""
+    v = np.asarray(values, dtype=float)
+    if kind == "keep":
+        return f"keeps {_each(v, _pct, 'memory cell')} (1 keeps all, 0 forgets)"
+    if kind == "write":
+        return f"writes {_each(v, _pct, 'candidate')} into the memory (0 writes nothing)"
+    if kind == "expose":
+        return f"lets out {_each(v, _pct, 'cell')}, after tanh, as the hidden state"
+    if kind == "candidate":
+        return f"proposes new content {_each(v, _signed, 'cell')}, each between -1 and 1"
+    if kind == "cell":
+        if previous is not None and len(v) <= LISTED:
+            moves = [f"cell {k + 1} {float(a):.2f} → {float(b):.2f}"
+                     for k, (a, b) in enumerate(zip(previous, v))]
+            return "the memory after forgetting and writing: " + ", ".join(moves)
+        return "the memory after forgetting and writing"
+    if kind == "hidden":
+        return "what the cell outputs at this step and carries to the next"
+    if kind == "softmax":
+        k = int(np.argmax(v))
+        return f"probabilities summing to 1; the most likely class is {k + 1} (p = {v[k]:.2f})"
+    if kind == "output":
+        return "the network's output at this step"
+    return ""

@@ -1,0 +1,173 @@
+"""The terminal renderer: a rich renderable walking the derivation.
+
+For each quantity: its equation in symbols, the same with the numbers
+written out, each product row by row, each sum and activation element by
+element, the result, and a line in plain language. A table ends it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.padding import Padding
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from .. import derivation as d
+from ..equations import Name
+from ..numbers import Rounding
+from . import blocks, notes
+from .text import Expander, TextPrinter, ValuePrinter, inline, name
+
+INDENT = 2
+
+
+@dataclass
+class TerminalSolution:
+    """``console.print(TerminalSolution(derivation))`` prints the worked solution."""
+
+    derivation: d.Derivation
+    full: bool = False
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        dv = self.derivation
+        problem = dv.problem
+        if problem.title:
+            yield Rule(Text(problem.title, style="bold"))
+        if problem.question:
+            yield Padding(Text(problem.question.strip(), style="italic"), (0, 0, 1, 0))
+        yield Text(_summary(dv), style="dim")
+        for step in dv.steps:
+            yield from self._step(step, options.max_width)
+        yield Text()
+        yield _final_table(dv, self.full)
+
+    def _step(self, step: d.Step, width: int) -> RenderResult:
+        dv = self.derivation
+        row = dv.problem.orientation == "row"
+        yield Text()
+        yield Rule(Text(f"Step t = {step.t}", style="bold cyan"), align="left")
+        if step.x is not None and not dv.problem.embedding:
+            yield Text(f"{name(_x_name(dv), step.t)} = {inline(step.x, dv.rounding, self.full)}")
+        given = [q for q in step.quantities if q.given]
+        for q in given:
+            yield Text.assemble((f"{name(q.name, step.t)} = ", "bold"),
+                                inline(q.value, dv.rounding, self.full), ("  (given)", "dim"))
+        for q in step.quantities:
+            if not q.given:
+                yield from self._quantity(q, step, width, row)
+        for short, why in step.missing.items():
+            yield Text.assemble(("\nCannot compute ", "bold yellow"),
+                                (_symbol(dv, short, step.t), "bold yellow"), f": {why}.")
+
+    def _quantity(self, q: d.Quantity, step: d.Step, width: int, row: bool) -> RenderResult:
+        dv = self.derivation
+        t = step.t
+        kind = _kind(dv, q)
+        lhs = name(q.name, t)
+        yield Text()
+        yield Text(f"{notes.TITLES.get(kind, q.short)} {lhs}", style="bold")
+        body: list = [Text(f"{name(q.name)} = {TextPrinter(None, row).doprint(q.tree)}",
+                           style="magenta")]
+        values = ValuePrinter(dv.rounding, self.full, row)
+        pieces = [blocks.text(f"{lhs} = "), *values.pieces(q.tree)]
+        for line in blocks.wrap(pieces, width - INDENT, len(lhs) + 3):
+            body.append(Text(str(line), no_wrap=True, overflow="ellipsis"))
+        expander = Expander(dv.rounding, t, self.full, row, dv.exact)
+        for label, lines in expander.sections(q.tree):
+            body.append(Text(f"{label}:", style="dim"))
+            body.extend(Text("  " + line) for line in lines)
+        body.append(Text.assemble((f"{lhs} = ", "bold green"),
+                                  (inline(q.value, dv.rounding, self.full), "bold green")))
+        note = _note(dv, q, step)
+        if note:
+            rough = inline(q.value, _two_digits(dv), False)
+            body.append(Text(f"→ {lhs} ≈ {rough}: {note}", style="italic"))
+        yield Padding(Group(*body), (0, 0, 0, INDENT), expand=False)
+
+
+def _summary(dv: d.Derivation) -> str:
+    p = dv.problem
+    parts = [f"{p.cell.upper()} cell", f"hidden size {p.hidden_size}"]
+    if p.input_size:
+        parts.append(f"input size {p.input_size}")
+    parts.append(f"{p.steps} step{'s' if p.steps > 1 else ''}")
+    parts.append(f"layout {p.layout}" + (f" [{', '.join(map(str, p.stack))}]"
+                                           if p.layout == "concat" else ""))
+    if p.orientation == "row":
+        parts.append("row vectors (v·W)")
+    r = p.rounding
+    parts.append(f"{r.decimals} decimals, rounding half {r.round_half}, "
+                 f"carrying {'rounded' if r.carry == 'rounded' else 'exact'} values")
+    return " · ".join(parts)
+
+
+def _x_name(dv: d.Derivation) -> Name:
+    return Name("x", "", 0)
+
+
+def _kind(dv: d.Derivation, q: d.Quantity) -> str:
+    cell = dv.problem.cell_def
+    if q.short == "x":
+        return "lookup"
+    if q.short == "y":
+        return "output"
+    gate = cell.gate(q.short)
+    if gate:
+        return gate.note
+    return next(u.note for u in cell.updates if u.short == q.short)
+
+
+def _note(dv: d.Derivation, q: d.Quantity, step: d.Step) -> str:
+    kind = _kind(dv, q)
+    if kind == "output" and isinstance(q.tree, d.Activation) and q.tree.function == "softmax":
+        kind = "softmax"
+    previous = None
+    if kind == "cell":
+        previous = _previous(dv, step, q.short)
+    return notes.describe(kind, q.value, previous)
+
+
+def _previous(dv: d.Derivation, step: d.Step, short: str):
+    k = dv.steps.index(step)
+    if k == 0:
+        return dv.problem.initial[short].array
+    q = dv.steps[k - 1].get(short)
+    return q.value if q else None
+
+
+def _two_digits(dv: d.Derivation) -> Rounding:
+    return replace(dv.rounding, decimals=min(2, dv.rounding.decimals))
+
+
+def _symbol(dv: d.Derivation, short: str, t: int | None) -> str:
+    return name(Name(dv.problem.symbol(short), "", 0), t)
+
+
+def _final_table(dv: d.Derivation, full: bool) -> Table:
+    shorts = []
+    for step in dv.steps:
+        for q in step.quantities:
+            if q.short not in shorts:
+                shorts.append(q.short)
+    table = Table(title="Results", title_style="bold", show_lines=len(dv.steps) > 1)
+    table.add_column("t", justify="right")
+    for short in shorts:
+        table.add_column(_symbol(dv, short, None).removesuffix("ₜ") + "ₜ", justify="right")
+    for step in dv.steps:
+        cells = []
+        for short in shorts:
+            q = step.get(short)
+            if q is None:
+                cells.append("—")
+            else:
+                shown = blocks.elide([dv.rounding.show(v) for v in q.value], full, "⋮")
+                cells.append("\n".join(shown) + ("\n(given)" if q.given else ""))
+        table.add_row(str(step.t), *cells)
+    return table
+
+
+def render(derivation: d.Derivation, console: Console, full: bool = False) -> None:
+    console.print(TerminalSolution(derivation, full))

@@ -1,0 +1,280 @@
+"""Plain-text pieces shared by the text renderers: names, labels, expansions.
+
+``Printer`` walks a derivation tree the way sympy's printers walk an
+expression: one ``_print_<Node>`` method per node type. ``TextPrinter``
+writes symbols (``σ(W_f hₜ₋₁ + U_f xₜ + b_f)``, or at a step, ``h₁``);
+``ValuePrinter`` writes the same tree with the numbers put in, as blocks.
+"""
+
+from __future__ import annotations
+
+from .. import derivation as d
+from ..equations import Name
+from ..numbers import Rounding
+from . import blocks
+from .blocks import Block, hjoin, text
+
+_SUB = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_BASES = {"c_tilde": "c̃", "h_tilde": "h̃", "1": "1"}
+FUNCTIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "softmax": "softmax"}
+
+
+def subscript(s: str) -> str:
+    return s.translate(_SUB)
+
+
+def time_index(dt: int, t: int | None) -> str:
+    """t-1 written symbolically (``t`` is None) or as a number."""
+    if t is None:
+        return "t" if dt == 0 else f"t{dt:+d}"
+    return str(t + dt)
+
+
+def name(n: Name, t: int | None = None) -> str:
+    """``W_f``, ``hₜ₋₁`` (symbolic) or ``h₁`` (at t = 2)."""
+    base = _BASES.get(n.base, n.base)
+    out = f"{base}_{n.sub}" if n.sub else base
+    if n.dt is not None:
+        out += subscript(time_index(n.dt, t))
+    return out
+
+
+class Printer:
+    """Dispatches on the node's class, as sympy's Printer does."""
+
+    def doprint(self, node: d.Node):
+        return getattr(self, f"_print_{type(node).__name__}")(node)
+
+
+class TextPrinter(Printer):
+    """A node in symbols, on one line."""
+
+    def __init__(self, t: int | None = None, row: bool = False):
+        self.t = t
+        self.row = row  # vectors are rows (v·W), as in d2l
+
+    def _print_Leaf(self, node: d.Leaf) -> str:
+        return name(node.name, self.t)
+
+    def _print_Product(self, node: d.Product) -> str:
+        m, v = self.doprint(node.matrix), self._factor(node.vector)
+        return f"{v} {m}" if node.row else f"{m} {v}"
+
+    def _print_Lookup(self, node: d.Lookup) -> str:
+        E, w = self.doprint(node.matrix), self.doprint(node.onehot)
+        if node.layout == "rows":
+            return f"{w} {E}" if self.row else f"{E}ᵀ {w}"
+        return f"{w} {E}ᵀ" if self.row else f"{E} {w}"
+
+    def _print_Sum(self, node: d.Sum) -> str:
+        out = ""
+        for k, term in enumerate(node.terms):
+            s = self.doprint(term)
+            if k == 0:
+                out = s if node.sign(k) > 0 else f"−{s}"
+            else:
+                out += f" {'+' if node.sign(k) > 0 else '−'} {s}"
+        return out
+
+    def _print_Hadamard(self, node: d.Hadamard) -> str:
+        return f"{self._factor(node.left)} ⊙ {self._factor(node.right)}"
+
+    def _print_Activation(self, node: d.Activation) -> str:
+        return f"{FUNCTIONS[node.function]}({self.doprint(node.arg)})"
+
+    def _print_Stack(self, node: d.Stack) -> str:
+        sep = ", " if self.row else "; "
+        return "[" + sep.join(self.doprint(p) for p in node.parts) + "]"
+
+    def _factor(self, node: d.Node) -> str:
+        s = self.doprint(node)
+        return f"({s})" if isinstance(node, d.Sum) else s
+
+
+class ValuePrinter(Printer):
+    """A node with the numbers written out, as bracketed blocks.
+
+    ``pieces`` returns the blocks of a top-level chain separately, so that a
+    long equation can break between terms.
+    """
+
+    def __init__(self, rounding: Rounding, full: bool = False, row: bool = False):
+        self.rounding = rounding
+        self.full = full
+        self.row = row
+
+    def vector(self, values, row: bool) -> Block:
+        cells = [self.rounding.show(v) for v in values]
+        return blocks.matrix([cells] if row else [[c] for c in cells], self.full)
+
+    def pieces(self, node: d.Node) -> list[Block]:
+        if isinstance(node, d.Activation):
+            return [text(f"{FUNCTIONS[node.function]}("), *self.pieces(node.arg), text(")")]
+        if isinstance(node, d.Sum):
+            out: list[Block] = []
+            for k, term in enumerate(node.terms):
+                op = ("" if node.sign(k) > 0 else "−") if k == 0 else (
+                    " + " if node.sign(k) > 0 else " − ")
+                block = self.doprint(term)
+                out.append(hjoin(text(op), block) if op else block)
+            return out
+        return [self.doprint(node)]
+
+    def _print_Leaf(self, node: d.Leaf) -> Block:
+        if node.value.ndim == 2:
+            return blocks.matrix([[self.rounding.show(v) for v in r] for r in node.value],
+                                 self.full)
+        return self.vector(node.value, self.row)
+
+    def _print_Product(self, node: d.Product) -> Block:
+        m, v = self.doprint(node.matrix), self._factor(node.vector)
+        return hjoin(v, text(" "), m) if node.row else hjoin(m, text(" "), v)
+
+    def _print_Lookup(self, node: d.Lookup) -> Block:
+        E = self.doprint(node.matrix)
+        w = self.vector(node.onehot.value, self.row)
+        tE = hjoin(E, text("ᵀ")) if (node.layout == "rows") != self.row else E
+        return hjoin(w, text(" "), tE) if self.row else hjoin(tE, text(" "), w)
+
+    def _print_Sum(self, node: d.Sum) -> Block:
+        return hjoin(*self.pieces(node))
+
+    def _print_Hadamard(self, node: d.Hadamard) -> Block:
+        return hjoin(self._factor(node.left), text(" ⊙ "), self._factor(node.right))
+
+    def _print_Activation(self, node: d.Activation) -> Block:
+        return hjoin(*self.pieces(node))
+
+    def _print_Stack(self, node: d.Stack) -> Block:
+        return self.vector(node.value, self.row)
+
+    def _factor(self, node: d.Node) -> Block:
+        b = self.doprint(node)
+        return hjoin(text("("), b, text(")")) if isinstance(node, d.Sum) else b
+
+
+class Expander(Printer):
+    """The worked lines under an equation, innermost first.
+
+    Each product is expanded row by row, each sum, ⊙ and activation element
+    by element; ``sections`` returns (label, lines) pairs in the order a
+    person computes them.
+    """
+
+    def __init__(self, rounding: Rounding, t: int, full: bool = False, row: bool = False,
+                 exact: bool = False):
+        self.rounding = rounding
+        self.show = rounding.show
+        self.full = full
+        self.label = TextPrinter(t, row)
+        self.row = row
+        self.exact = exact
+        self.out: list[tuple[str, list[str]]] = []
+
+    def sections(self, node: d.Node) -> list[tuple[str, list[str]]]:
+        self.out = []
+        self.doprint(node)
+        return self.out
+
+    def _rows(self, node: d.Node, make) -> list[str]:
+        """One line per element, ``make(k)``, elided in the middle when long."""
+        ks = blocks.elide(list(range(len(node.value))), self.full, None)
+        return ["⋮" if k is None else make(k) + self._exact(node, k) for k in ks]
+
+    def _exact(self, node: d.Node, k: int) -> str:
+        if not self.exact or node.exact is None:
+            return ""
+        from .exact import unicode
+
+        shown = unicode(node.exact[k])
+        return "" if shown == self.show(node.value[k]) else f"  (exactly {shown})"
+
+    def _terms(self, terms: list[str]) -> str:
+        terms = blocks.elide(terms, self.full, "⋯")
+        out = terms[0]
+        for term in terms[1:]:
+            out += f" - {term[1:]}" if term.startswith("-") else f" + {term}"
+        return out
+
+    def _print_Leaf(self, node: d.Leaf) -> None:
+        return None
+
+    def _print_Product(self, node: d.Product) -> None:
+        self.doprint(node.vector)
+        M = node.matrix.value.T if node.row else node.matrix.value
+        v = node.vector.value
+
+        def line(k: int) -> str:
+            pairs = [(self.show(v[j]), self.show(M[k, j])) if node.row else
+                     (self.show(M[k, j]), self.show(v[j])) for j in range(len(v))]
+            terms = [f"{a}({b})" for a, b in pairs]
+            what = "column" if node.row else "row"
+            return f"{what} {k + 1}: {self._terms(terms)} = {self.show(node.value[k])}"
+
+        self.out.append((self.label.doprint(node), self._rows(node, line)))
+
+    def _print_Lookup(self, node: d.Lookup) -> None:
+        E = self.label.doprint(node.matrix)
+        w = self.label.doprint(node.onehot)
+        part = "row" if node.layout == "rows" else "column"
+        shown = "[" + ", ".join(blocks.elide([self.show(x) for x in node.value], self.full,
+                                             "…")) + "]"
+        if node.index is not None:
+            line = (f"{w} is one-hot at position {node.index + 1} (word index {node.index}), "
+                    f"so it selects {part} {node.index + 1} of {E}: {shown}")
+            self.out.append((self.label.doprint(node), [line]))
+        else:
+            self.out.append((self.label.doprint(node), self._rows(node, lambda k: (
+                f"{k + 1}: " + self._terms([f"{self.show(a)}({self.show(b)})" for a, b in zip(
+                    node.matrix.value[:, k] if node.layout == "rows" else node.matrix.value[k],
+                    node.onehot.value)]) + f" = {self.show(node.value[k])}"))))
+
+    def _print_Sum(self, node: d.Sum) -> None:
+        for term in node.terms:
+            self.doprint(term)
+
+        def line(k: int) -> str:
+            terms = []
+            for i, term in enumerate(node.terms):
+                x = term.value[k] * node.sign(i)
+                terms.append(self.show(x))
+            return f"{k + 1}: {self._terms(terms)} = {self.show(node.value[k])}"
+
+        self.out.append((self.label.doprint(node), self._rows(node, line)))
+
+    def _print_Hadamard(self, node: d.Hadamard) -> None:
+        self.doprint(node.left)
+        self.doprint(node.right)
+        a, b = node.left.value, node.right.value
+        self.out.append((self.label.doprint(node), self._rows(node, lambda k: (
+            f"{k + 1}: {self.show(a[k])} × {self.show(b[k])} = {self.show(node.value[k])}"))))
+
+    def _print_Activation(self, node: d.Activation) -> None:
+        self.doprint(node.arg)
+        z = node.arg.value
+        f = FUNCTIONS[node.function]
+        if node.function == "softmax":
+            import numpy as np
+
+            with np.errstate(all="ignore"):
+                shift = np.max(z)
+                exps = np.exp(z - shift)
+            total = exps.sum()
+            base = "" if shift == 0 else f" (shifted by max z = {self.show(shift)})"
+            lines = [f"Σ exp = {self.show(total)}{base}"]
+            lines += self._rows(node, lambda k: (
+                f"{k + 1}: exp({self.show(z[k] - shift)}) / {self.show(total)} = "
+                f"{self.show(exps[k])} / {self.show(total)} = {self.show(node.value[k])}"))
+        else:
+            lines = self._rows(node, lambda k: f"{f}({self.show(z[k])}) = "
+                               f"{self.show(node.value[k])}")
+        self.out.append((self.label.doprint(node), lines))
+
+    def _print_Stack(self, node: d.Stack) -> None:
+        shown = ", ".join(blocks.elide([self.show(x) for x in node.value], self.full, "…"))
+        self.out.append((self.label.doprint(node), [f"= [{shown}]"]))
+
+
+def inline(values, rounding: Rounding, full: bool = False) -> str:
+    """``[0.4166, 0.3213]``, elided with … in the middle when long."""
+    return "[" + ", ".join(blocks.elide([rounding.show(x) for x in values], full, "…")) + "]"

@@ -1,0 +1,310 @@
+"""Solving: walk each equation's sympy tree and record every step.
+
+The tree of an equation is interpreted node by node (MatMul -> Product,
+MatAdd -> Sum, HadamardProduct -> Hadamard, element-wise functions ->
+Activation, BlockMatrix -> Stack). Values are float64, computed so that huge
+finite inputs neither overflow into NaN nor warn.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import sympy as sp
+
+from . import derivation as d
+from .equations import (
+    BlockMatrix,
+    ElementwiseApplyFunction,
+    Equation,
+    HadamardProduct,
+    MatAdd,
+    MatMul,
+    MatrixSymbol,
+    Name,
+    Softmax,
+    Transpose,
+    activation_name,
+    build,
+    sigma,
+)
+from .problem import Problem
+
+# Longer exact forms are dropped (not shown): they would not help a reader.
+EXACT_MAX_OPS = 12
+EXACT_MAX_CHARS = 60
+
+
+def solve(problem: Problem, exact: bool = False) -> d.Derivation:
+    """The complete worked solution of ``problem``.
+
+    ``exact`` also keeps exact values (fractions, closed forms) where short.
+    """
+    system = build(problem)
+    by_quantity = {eq.quantity: eq for eq in system.equations}
+    cell = problem.cell_def
+    order = ["x"] * bool(problem.embedding) + list(cell.quantities) + ["y"] * bool(
+        problem.output_layer)
+    walker = _Walker(problem, exact)
+    for sym, value in system.params.items():
+        if value is not None:
+            walker.bind(sym, value.array, _exact_of(value.exact) if exact else None)
+    walker.bind(MatrixSymbol(Name("1").encode(), 1, 1), np.ones(1), (sp.Integer(1),))
+    states = {s: (problem.initial[s].array, _exact_of(problem.initial[s].exact) if exact else None)
+              for s in cell.state}
+    steps = []
+    for k in range(problem.steps):
+        t = problem.start + k
+        walker.clear_step()
+        for s in cell.state:
+            if states.get(s) is not None:
+                walker.bind(system.quantity[s + "_prev"], *states[s])
+        if problem.embedding:
+            walker.bind(system.quantity["w"], problem.inputs[k].array,
+                        _exact_of(problem.inputs[k].exact) if exact else None)
+        else:
+            walker.bind(system.quantity["x"], problem.inputs[k].array,
+                        _exact_of(problem.inputs[k].exact) if exact else None)
+        step = d.Step(t, None)
+        for short in order:
+            lhs = system.quantity[short]
+            given = problem.given.get((k, short))
+            if given is not None:
+                q = d.Quantity(short, Name.of(lhs), walker.rounded(given.array),
+                               _exact_of(given.exact) if exact else None,
+                               equation=by_quantity.get(short), given=True)
+            elif short in by_quantity:
+                eq = by_quantity[short]
+                unknown = walker.unknown(eq)
+                if unknown:
+                    step.missing[short] = _why(unknown, step, problem, t)
+                    continue
+                tree = walker.walk(eq.rhs, lookup=eq.kind == "lookup")
+                q = d.Quantity(short, Name.of(lhs), tree.value, tree.exact, tree, eq)
+            else:
+                gate = cell.gate(short)
+                step.missing[short] = (f"no parameters for the {gate.name} gate "
+                                       f"(gates.{gate.name}) and no given value")
+                continue
+            walker.bind(lhs, q.value, q.exact)
+            step.quantities.append(q)
+        x = step.get("x")
+        step.x = x.value if x else walker.values[system.quantity["x"]][0]
+        states = {}
+        for s in cell.state:
+            q = step.get(s)
+            states[s] = (q.value, q.exact) if q else None
+        steps.append(step)
+    return d.Derivation(problem, system.equations, steps, exact)
+
+
+def _why(unknown: list[MatrixSymbol], step: d.Step, problem: Problem, t: int) -> str:
+    parts = []
+    for sym in unknown:
+        name = Name.of(sym)
+        label = name.base + ("_t" if name.dt == 0 else "_{t-1}" if name.dt == -1 else "")
+        if name.dt == -1:
+            parts.append(f"{label}, which could not be computed at the previous step")
+        else:
+            parts.append(f"{label}, which cannot be computed ({step.missing.get(_short(step, name, problem), 'not given')})")
+    return "needs " + "; and ".join(parts)
+
+
+def _short(step, name, problem) -> str:
+    cell = problem.cell_def
+    for short in cell.quantities:
+        if problem.symbol(short) == name.base:
+            return short
+    return name.base
+
+
+def _exact_of(exact) -> tuple:
+    if exact and isinstance(exact[0], tuple):
+        return tuple(tuple(sp.Rational(x.numerator, x.denominator) for x in row) for row in exact)
+    return tuple(sp.Rational(x.numerator, x.denominator) for x in exact)
+
+
+class _Walker:
+    """Evaluates sympy matrix expressions into derivation nodes."""
+
+    def __init__(self, problem: Problem, exact: bool):
+        self.rounding = problem.rounding
+        self.carry_rounded = problem.rounding.carry == "rounded"
+        self.exact = exact
+        self.values: dict[MatrixSymbol, tuple[np.ndarray, tuple | None]] = {}
+        self.step_bound: set[MatrixSymbol] = set()
+
+    def bind(self, sym: MatrixSymbol, value: np.ndarray, exact, per_step: bool = True) -> None:
+        value = self.rounded(value)
+        if self.carry_rounded and self.exact and value.ndim == 1:
+            exact = tuple(sp.Rational(str(self.rounding.decimal(v))) for v in value)
+        self.values[sym] = (value, exact)
+
+    def clear_step(self) -> None:
+        for sym in [s for s in self.values if Name.of(s).dt is not None]:
+            del self.values[sym]
+
+    def rounded(self, value: np.ndarray) -> np.ndarray:
+        return self.rounding.round(value) if self.carry_rounded else value
+
+    def unknown(self, eq: Equation) -> list[MatrixSymbol]:
+        syms = [s for s in eq.rhs.atoms(MatrixSymbol) if s not in self.values]
+        return sorted(syms, key=lambda s: s.name)
+
+    # -- the walk -------------------------------------------------------------------
+
+    def walk(self, expr, lookup: bool = False) -> d.Node:
+        if isinstance(expr, MatrixSymbol):
+            value, exact = self.values[expr]
+            return d.Leaf(value, exact, Name.of(expr))
+        if isinstance(expr, MatMul):
+            return self._product(expr, lookup)
+        if isinstance(expr, MatAdd):
+            terms, signs = [], []
+            for arg in expr.args:
+                sign = 1
+                if isinstance(arg, MatMul) and arg.args[0] == -1:
+                    sign, arg = -1, MatMul(*arg.args[1:], evaluate=False)
+                terms.append(self.walk(arg))
+                signs.append(sign)
+            value = _safe_sum([s * t.value for s, t in zip(signs, terms)])
+            exact = self._exact(lambda *xs: sp.Add(*(s * x for s, x in zip(signs, xs))), terms)
+            return self._node(d.Sum, value, exact, terms=tuple(terms),
+                              signs=tuple(signs) if -1 in signs else ())
+        if isinstance(expr, HadamardProduct):
+            left, right = (self.walk(a) for a in expr.args)
+            with np.errstate(all="ignore"):
+                value = left.value * right.value
+            value = np.where(np.isnan(value) & ((left.value == 0) | (right.value == 0)), 0.0,
+                             value)
+            return self._node(d.Hadamard, value, self._exact(lambda a, b: a * b, [left, right]),
+                              left=left, right=right)
+        if isinstance(expr, (ElementwiseApplyFunction, Softmax)):
+            name = activation_name(expr)
+            arg = self.walk(expr.args[-1] if name != "softmax" else expr.args[0])
+            return self._node(d.Activation, ACTIVATE[name](arg.value),
+                              self._exact_activation(name, arg), function=name, arg=arg)
+        if isinstance(expr, BlockMatrix):
+            parts = [self.walk(b) for b in expr.blocks]
+            value = np.concatenate([p.value for p in parts])
+            exact = None
+            if self.exact and all(p.exact is not None for p in parts):
+                exact = tuple(x for p in parts for x in p.exact)
+            return d.Stack(value, exact, tuple(parts))
+        raise TypeError(f"cannot interpret {type(expr).__name__}: {expr}")  # a bug, not input
+
+    def _product(self, expr: MatMul, lookup: bool) -> d.Node:
+        a, b = expr.args
+        row = a.shape[0] == 1  # v·W: the vector comes first
+        vec_expr, mat_expr = (a, b) if row else (b, a)
+        transposed = isinstance(mat_expr, Transpose)
+        if transposed:
+            mat_expr = mat_expr.arg
+        matrix = self.walk(mat_expr)
+        vector = self.walk(vec_expr)
+        M = matrix.value.T if transposed else matrix.value
+        Mx = matrix.exact
+        if Mx is not None and transposed:
+            Mx = tuple(zip(*Mx))
+        if lookup:
+            layout = "rows" if transposed != row else "columns"
+            value = _safe_matvec(M if not row else M.T, vector.value)
+            hot = np.flatnonzero(vector.value)
+            index = int(hot[0]) if len(hot) == 1 and vector.value[hot[0]] == 1 else None
+            exact = self._exact_matvec(Mx, vector.exact, row)
+            return self._node(d.Lookup, value, exact, matrix=matrix, onehot=vector,
+                              index=index, layout=layout)
+        value = _safe_matvec(M.T if row else M, vector.value)
+        exact = self._exact_matvec(Mx, vector.exact, row)
+        return self._node(d.Product, value, exact, matrix=matrix, vector=vector, row=row)
+
+    def _node(self, cls, value, exact, **fields) -> d.Node:
+        if self.carry_rounded:
+            value = self.rounding.round(value)
+            if self.exact:
+                exact = tuple(sp.Rational(str(self.rounding.decimal(v))) for v in value)
+        return cls(value, exact, **fields)
+
+    # -- exact values (only with exact=True) -------------------------------------------
+
+    def _exact(self, op, operands) -> tuple | None:
+        if not self.exact or any(o.exact is None for o in operands):
+            return None
+        return _short_or_none(tuple(op(*xs) for xs in zip(*(o.exact for o in operands))))
+
+    def _exact_matvec(self, M, v, row) -> tuple | None:
+        if not self.exact or M is None or v is None:
+            return None
+        cols = tuple(zip(*M)) if row else M
+        return _short_or_none(tuple(sp.Add(*(m * x for m, x in zip(r, v))) for r in cols))
+
+    def _exact_activation(self, name: str, arg: d.Node) -> tuple | None:
+        if not self.exact or arg.exact is None:
+            return None
+        if name == "softmax":
+            exps = [sp.exp(x) for x in arg.exact]
+            return _short_or_none(tuple(e / sp.Add(*exps) for e in exps))
+        func = {"sigmoid": sigma, "tanh": sp.tanh, "relu": lambda x: sp.Max(0, x)}[name]
+        return _short_or_none(tuple(func(x) for x in arg.exact))
+
+
+def _short_or_none(values: tuple) -> tuple | None:
+    if any(sp.count_ops(v) > EXACT_MAX_OPS or len(str(v)) > EXACT_MAX_CHARS for v in values):
+        return None
+    return values
+
+
+# --- float64 arithmetic that survives huge finite inputs ----------------------------
+
+
+def _safe_matvec(M: np.ndarray, v: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        out = M @ v
+    bad = ~np.isfinite(out)
+    if bad.any() and np.isfinite(M).all() and np.isfinite(v).all():
+        for i in np.flatnonzero(bad):  # overflowed: redo the row exactly
+            out[i] = _to_float(sum(Fraction(m) * Fraction(x) for m, x in zip(M[i], v)))
+    return out
+
+
+def _safe_sum(terms: list[np.ndarray]) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        out = np.sum(terms, axis=0)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        for i in np.flatnonzero(bad):
+            items = [t[i] for t in terms]
+            if all(math.isfinite(x) for x in items):
+                out[i] = _to_float(sum(Fraction(x) for x in items))
+            elif not any(math.isnan(x) for x in items) and len({x for x in items
+                                                                 if math.isinf(x)}) == 1:
+                out[i] = next(x for x in items if math.isinf(x))
+    return out
+
+
+def _to_float(x: Fraction) -> float:
+    try:
+        return float(x)
+    except OverflowError:
+        return math.copysign(math.inf, x)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(z))  # never overflows
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        e = np.exp(z - np.max(z))
+    return e / e.sum()
+
+
+ACTIVATE = {
+    "sigmoid": _sigmoid,
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0.0),
+    "softmax": _softmax,
+}
