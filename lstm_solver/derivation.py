@@ -29,6 +29,7 @@ class Leaf(Node):
     """A named value: a parameter, an input, a state or an earlier result."""
 
     name: Name
+    from_file: bool = False  # written in the problem (so whole numbers are shown bare)
 
 
 @dataclass(eq=False)
@@ -80,6 +81,17 @@ class Lookup(Node):
     onehot: Leaf
     index: int | None  # 0-based word index when w_t is one-hot
     layout: str  # "rows" | "columns"
+
+
+def as_written(node: Node) -> list[bool]:
+    """Per element: was it written in the problem file (not computed)?"""
+    if isinstance(node, Leaf):
+        return [node.from_file] * len(node.value)
+    if isinstance(node, Stack):
+        return [b for part in node.parts for b in as_written(part)]
+    if isinstance(node, Lookup):
+        return [node.index is not None and node.matrix.from_file] * len(node.value)
+    return [False] * len(node.value)
 
 
 @dataclass(eq=False)

@@ -214,12 +214,15 @@ class Rounding:
         flat = [float(self.decimal(v)) if math.isfinite(v) else v for v in values.ravel()]
         return np.array(flat, dtype=float).reshape(values.shape)
 
-    def show(self, x: float) -> str:
-        """One number as the solution prints it: integers bare, others to ``decimals``."""
+    def show(self, x: float, bare: bool = False) -> str:
+        """One number as the solution prints it, to ``decimals`` digits.
+
+        ``bare``: a whole number written in the problem stays as written (2, not 2.0000).
+        """
         x = float(x)
         if not math.isfinite(x):
-            return "∞" if x > 0 else "−∞" if x < 0 else "NaN"
-        if x == int(x) and abs(x) < 1e15:
+            return "∞" if x > 0 else "-∞" if x < 0 else "NaN"
+        if bare and x == int(x) and abs(x) < 1e15:
             return str(int(x))
         if abs(x) >= 1e9:
             return f"{x:.{self.decimals}e}"

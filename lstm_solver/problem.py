@@ -165,7 +165,8 @@ class _Reader:
     def integer(self, data: dict, key: str, default: int, low: int, high: int) -> int:
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.fail((key,), f"expected a whole number from {low} to {high}, found {value!r}")
+            raise self.fail((key,), f"expected a whole number from {low} to {high}, "
+                            f"found {value!r}")
         return value
 
     def text(self, data: dict, key: str) -> str | None:
@@ -224,7 +225,7 @@ class _Reader:
         )
         symbols: dict[str, str] = {}
         gates = self.gates(data, cell, layout, orientation, stack, symbols)
-        hidden, inputs_size = self.sizes(gates, layout, orientation, stack, data, cell)
+        hidden, inputs_size = self.sizes(gates, layout, orientation, stack, data)
         initial = self.initial(data, cell, hidden, symbols)
         embedding = self.embedding(data, inputs_size)
         xs, tokens = self.inputs(data, inputs_size, embedding)
@@ -312,7 +313,7 @@ class _Reader:
                 symbols[gate.short] = key
         return {g.short: found[g.short] for g in cell.gates if g.short in found}
 
-    def sizes(self, gates, layout, orientation, stack, data, cell) -> tuple[int, int | None]:
+    def sizes(self, gates, layout, orientation, stack, data) -> tuple[int, int | None]:
         """H and X from the gates' shapes, each checked against the first seen."""
         row = orientation == "row"
         hidden = inputs = None
@@ -364,24 +365,25 @@ class _Reader:
             for bias in ("b", "b_h"):
                 vec = getattr(p, bias)
                 if vec is not None:
-                    self.length(vec, hidden, path + (bias,), f"the hidden size (from {hidden_from})")
+                    self.length(vec, hidden, path + (bias,),
+                                f"the hidden size (from {hidden_from})")
         if hidden is None:
-            hidden = self.hidden_without_gates(data, cell)
+            hidden = self.hidden_without_gates(data)
         self.inputs_from = inputs_from
         return hidden, inputs
 
-    def hidden_without_gates(self, data, cell) -> int:
+    def hidden_without_gates(self, data) -> int:
+        """With no gate parameters, H is the length of an initial state or a given value."""
         for key in ("initial", "given"):
             block = data.get(key)
-            if isinstance(block, dict):
-                for name, value in block.items():
+            for value in block.values() if isinstance(block, dict) else ():
+                try:
+                    return parse_vector(value).shape[0]
+                except NumberError:
                     try:
-                        rows = parse_table(value)
+                        return parse_matrix(value).shape[1]  # one vector per step
                     except NumberError:
                         continue
-                    if rows and all(isinstance(r, list) for r in rows) and key == "given":
-                        rows = rows[0] if not all(len(r) == 1 for r in rows) else rows
-                    return len(rows)
         raise self.fail(("gates",), "cannot tell the hidden size: give the parameters of at "
                         "least one gate (gates: ...) or the initial state")
 

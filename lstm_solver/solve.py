@@ -47,12 +47,14 @@ def solve(problem: Problem, exact: bool = False) -> d.Derivation:
     cell = problem.cell_def
     order = ["x"] * bool(problem.embedding) + list(cell.quantities) + ["y"] * bool(
         problem.output_layer)
+    names = {sym: short for short, sym in system.quantity.items()}
     walker = _Walker(problem, exact)
     for sym, value in system.params.items():
         if value is not None:
-            walker.bind(sym, value.array, _exact_of(value.exact) if exact else None)
-    walker.bind(MatrixSymbol(Name("1").encode(), 1, 1), np.ones(1), (sp.Integer(1),))
-    states = {s: (problem.initial[s].array, _exact_of(problem.initial[s].exact) if exact else None)
+            walker.bind(sym, value.array, _exact_of(value.exact) if exact else None, True)
+    walker.bind(MatrixSymbol(Name("1").encode(), 1, 1), np.ones(1), (sp.Integer(1),), True)
+    states = {s: (problem.initial[s].array,
+                  _exact_of(problem.initial[s].exact) if exact else None, True)
               for s in cell.state}
     steps = []
     for k in range(problem.steps):
@@ -61,12 +63,9 @@ def solve(problem: Problem, exact: bool = False) -> d.Derivation:
         for s in cell.state:
             if states.get(s) is not None:
                 walker.bind(system.quantity[s + "_prev"], *states[s])
-        if problem.embedding:
-            walker.bind(system.quantity["w"], problem.inputs[k].array,
-                        _exact_of(problem.inputs[k].exact) if exact else None)
-        else:
-            walker.bind(system.quantity["x"], problem.inputs[k].array,
-                        _exact_of(problem.inputs[k].exact) if exact else None)
+        x_symbol = system.quantity["w" if problem.embedding else "x"]
+        walker.bind(x_symbol, problem.inputs[k].array,
+                    _exact_of(problem.inputs[k].exact) if exact else None, True)
         step = d.Step(t, None)
         for short in order:
             lhs = system.quantity[short]
@@ -79,7 +78,7 @@ def solve(problem: Problem, exact: bool = False) -> d.Derivation:
                 eq = by_quantity[short]
                 unknown = walker.unknown(eq)
                 if unknown:
-                    step.missing[short] = _why(unknown, step, problem, t)
+                    step.missing[short] = _why(unknown, step, names)
                     continue
                 tree = walker.walk(eq.rhs, lookup=eq.kind == "lookup")
                 q = d.Quantity(short, Name.of(lhs), tree.value, tree.exact, tree, eq)
@@ -88,36 +87,31 @@ def solve(problem: Problem, exact: bool = False) -> d.Derivation:
                 step.missing[short] = (f"no parameters for the {gate.name} gate "
                                        f"(gates.{gate.name}) and no given value")
                 continue
-            walker.bind(lhs, q.value, q.exact)
+            walker.bind(lhs, q.value, q.exact, q.given or all(d.as_written(q.tree)))
             step.quantities.append(q)
         x = step.get("x")
-        step.x = x.value if x else walker.values[system.quantity["x"]][0]
+        step.x = x.value if x else walker.values[x_symbol][0]
         states = {}
         for s in cell.state:
             q = step.get(s)
-            states[s] = (q.value, q.exact) if q else None
+            states[s] = (q.value, q.exact, q.given) if q else None
         steps.append(step)
     return d.Derivation(problem, system.equations, steps, exact)
 
 
-def _why(unknown: list[MatrixSymbol], step: d.Step, problem: Problem, t: int) -> str:
+def _why(unknown: list[MatrixSymbol], step: d.Step, names: dict) -> str:
+    """Why an equation cannot be evaluated: which inputs are unknown, and why."""
     parts = []
     for sym in unknown:
         name = Name.of(sym)
-        label = name.base + ("_t" if name.dt == 0 else "_{t-1}" if name.dt == -1 else "")
+        label = name.base + {0: "_t", -1: "_{t-1}"}.get(name.dt, "")
+        short = names.get(sym, "")
         if name.dt == -1:
             parts.append(f"{label}, which could not be computed at the previous step")
         else:
-            parts.append(f"{label}, which cannot be computed ({step.missing.get(_short(step, name, problem), 'not given')})")
+            parts.append(f"{label}, which cannot be computed "
+                         f"({step.missing.get(short, 'it is not given')})")
     return "needs " + "; and ".join(parts)
-
-
-def _short(step, name, problem) -> str:
-    cell = problem.cell_def
-    for short in cell.quantities:
-        if problem.symbol(short) == name.base:
-            return short
-    return name.base
 
 
 def _exact_of(exact) -> tuple:
@@ -133,14 +127,14 @@ class _Walker:
         self.rounding = problem.rounding
         self.carry_rounded = problem.rounding.carry == "rounded"
         self.exact = exact
-        self.values: dict[MatrixSymbol, tuple[np.ndarray, tuple | None]] = {}
-        self.step_bound: set[MatrixSymbol] = set()
+        self.values: dict[MatrixSymbol, tuple[np.ndarray, tuple | None, bool]] = {}
 
-    def bind(self, sym: MatrixSymbol, value: np.ndarray, exact, per_step: bool = True) -> None:
+    def bind(self, sym: MatrixSymbol, value: np.ndarray, exact, from_file: bool = False) -> None:
+        """Give ``sym`` a value; ``from_file`` when the problem wrote it."""
         value = self.rounded(value)
         if self.carry_rounded and self.exact and value.ndim == 1:
             exact = tuple(sp.Rational(str(self.rounding.decimal(v))) for v in value)
-        self.values[sym] = (value, exact)
+        self.values[sym] = (value, exact, from_file)
 
     def clear_step(self) -> None:
         for sym in [s for s in self.values if Name.of(s).dt is not None]:
@@ -157,8 +151,8 @@ class _Walker:
 
     def walk(self, expr, lookup: bool = False) -> d.Node:
         if isinstance(expr, MatrixSymbol):
-            value, exact = self.values[expr]
-            return d.Leaf(value, exact, Name.of(expr))
+            value, exact, from_file = self.values[expr]
+            return d.Leaf(value, exact, Name.of(expr), from_file)
         if isinstance(expr, MatMul):
             return self._product(expr, lookup)
         if isinstance(expr, MatAdd):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 ELIDE_AFTER = 8  # dimensions above this are elided unless --full
@@ -17,7 +18,7 @@ class Block:
 
     @property
     def width(self) -> int:
-        return len(self.lines[0]) if self.lines else 0
+        return display_width(self.lines[0]) if self.lines else 0
 
     @property
     def height(self) -> int:
@@ -25,6 +26,11 @@ class Block:
 
     def __str__(self) -> str:
         return "\n".join(line.rstrip() for line in self.lines)
+
+
+def display_width(s: str) -> int:
+    """Columns on screen: combining marks (the tilde of c̃) take none."""
+    return sum(0 if unicodedata.combining(ch) else 1 for ch in s)
 
 
 def text(s: str) -> Block:

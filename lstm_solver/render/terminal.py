@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.padding import Padding
 from rich.rule import Rule
 from rich.table import Table
@@ -19,7 +19,7 @@ from .. import derivation as d
 from ..equations import Name
 from ..numbers import Rounding
 from . import blocks, notes
-from .text import Expander, TextPrinter, ValuePrinter, inline, name
+from .text import Expander, TextPrinter, ValuePrinter, inline, name, numbers
 
 INDENT = 2
 
@@ -50,11 +50,13 @@ class TerminalSolution:
         yield Text()
         yield Rule(Text(f"Step t = {step.t}", style="bold cyan"), align="left")
         if step.x is not None and not dv.problem.embedding:
-            yield Text(f"{name(_x_name(dv), step.t)} = {inline(step.x, dv.rounding, self.full)}")
+            x = inline(numbers(step.x, dv.rounding, True), self.full)
+            yield Text(f"{name(Name('x', '', 0), step.t)} = {x}")
         given = [q for q in step.quantities if q.given]
         for q in given:
             yield Text.assemble((f"{name(q.name, step.t)} = ", "bold"),
-                                inline(q.value, dv.rounding, self.full), ("  (given)", "dim"))
+                                inline(numbers(q.value, dv.rounding, True), self.full),
+                                ("  (given)", "dim"))
         for q in step.quantities:
             if not q.given:
                 yield from self._quantity(q, step, width, row)
@@ -78,34 +80,30 @@ class TerminalSolution:
         expander = Expander(dv.rounding, t, self.full, row, dv.exact)
         for label, lines in expander.sections(q.tree):
             body.append(Text(f"{label}:", style="dim"))
-            body.extend(Text("  " + line) for line in lines)
-        body.append(Text.assemble((f"{lhs} = ", "bold green"),
-                                  (inline(q.value, dv.rounding, self.full), "bold green")))
+            body.extend(Padding(Text(line), (0, 0, 0, 2), expand=False) for line in lines)
+        result = inline(numbers(q.value, dv.rounding, d.as_written(q.tree)), self.full)
+        body.append(Text(f"{lhs} = {result}", style="bold green"))
         note = _note(dv, q, step)
         if note:
-            rough = inline(q.value, _two_digits(dv), False)
+            rough = inline(numbers(q.value, _two_digits(dv)))
             body.append(Text(f"→ {lhs} ≈ {rough}: {note}", style="italic"))
-        yield Padding(Group(*body), (0, 0, 0, INDENT), expand=False)
+        for item in body:
+            yield Padding(item, (0, 0, 0, INDENT), expand=False)
 
 
 def _summary(dv: d.Derivation) -> str:
     p = dv.problem
-    parts = [f"{p.cell.upper()} cell", f"hidden size {p.hidden_size}"]
+    parts = [f"{p.cell.upper()}", f"H = {p.hidden_size}"]
     if p.input_size:
-        parts.append(f"input size {p.input_size}")
+        parts.append(f"X = {p.input_size}")
     parts.append(f"{p.steps} step{'s' if p.steps > 1 else ''}")
-    parts.append(f"layout {p.layout}" + (f" [{', '.join(map(str, p.stack))}]"
-                                           if p.layout == "concat" else ""))
+    parts.append(p.layout + (f" [{', '.join(map(str, p.stack))}]" if p.layout == "concat"
+                             else " (W·h + U·x)"))
     if p.orientation == "row":
         parts.append("row vectors (v·W)")
     r = p.rounding
-    parts.append(f"{r.decimals} decimals, rounding half {r.round_half}, "
-                 f"carrying {'rounded' if r.carry == 'rounded' else 'exact'} values")
-    return " · ".join(parts)
-
-
-def _x_name(dv: d.Derivation) -> Name:
-    return Name("x", "", 0)
+    carry = "rounded values carried" if r.carry == "rounded" else "exact values carried"
+    return " · ".join(parts) + f"\n{r.decimals} decimals · halves rounded {r.round_half} · {carry}"
 
 
 def _kind(dv: d.Derivation, q: d.Quantity) -> str:
@@ -163,7 +161,8 @@ def _final_table(dv: d.Derivation, full: bool) -> Table:
             if q is None:
                 cells.append("—")
             else:
-                shown = blocks.elide([dv.rounding.show(v) for v in q.value], full, "⋮")
+                bare = q.given or (q.tree is not None and all(d.as_written(q.tree)))
+                shown = blocks.elide(numbers(q.value, dv.rounding, bare), full, "⋮")
                 cells.append("\n".join(shown) + ("\n(given)" if q.given else ""))
         table.add_row(str(step.t), *cells)
     return table

@@ -103,9 +103,9 @@ class ValuePrinter(Printer):
         self.full = full
         self.row = row
 
-    def vector(self, values, row: bool) -> Block:
-        cells = [self.rounding.show(v) for v in values]
-        return blocks.matrix([cells] if row else [[c] for c in cells], self.full)
+    def vector(self, node: d.Node) -> Block:
+        cells = shown(node, self.rounding)
+        return blocks.matrix([cells] if self.row else [[c] for c in cells], self.full)
 
     def pieces(self, node: d.Node) -> list[Block]:
         if isinstance(node, d.Activation):
@@ -122,9 +122,10 @@ class ValuePrinter(Printer):
 
     def _print_Leaf(self, node: d.Leaf) -> Block:
         if node.value.ndim == 2:
-            return blocks.matrix([[self.rounding.show(v) for v in r] for r in node.value],
+            show = self.rounding.show
+            return blocks.matrix([[show(v, node.from_file) for v in r] for r in node.value],
                                  self.full)
-        return self.vector(node.value, self.row)
+        return self.vector(node)
 
     def _print_Product(self, node: d.Product) -> Block:
         m, v = self.doprint(node.matrix), self._factor(node.vector)
@@ -132,7 +133,7 @@ class ValuePrinter(Printer):
 
     def _print_Lookup(self, node: d.Lookup) -> Block:
         E = self.doprint(node.matrix)
-        w = self.vector(node.onehot.value, self.row)
+        w = self.vector(node.onehot)
         tE = hjoin(E, text("ᵀ")) if (node.layout == "rows") != self.row else E
         return hjoin(w, text(" "), tE) if self.row else hjoin(tE, text(" "), w)
 
@@ -146,7 +147,7 @@ class ValuePrinter(Printer):
         return hjoin(*self.pieces(node))
 
     def _print_Stack(self, node: d.Stack) -> Block:
-        return self.vector(node.value, self.row)
+        return self.vector(node)
 
     def _factor(self, node: d.Node) -> Block:
         b = self.doprint(node)
@@ -202,11 +203,12 @@ class Expander(Printer):
     def _print_Product(self, node: d.Product) -> None:
         self.doprint(node.vector)
         M = node.matrix.value.T if node.row else node.matrix.value
-        v = node.vector.value
+        bare = node.matrix.from_file
+        v = shown(node.vector, self.rounding)
 
         def line(k: int) -> str:
-            pairs = [(self.show(v[j]), self.show(M[k, j])) if node.row else
-                     (self.show(M[k, j]), self.show(v[j])) for j in range(len(v))]
+            pairs = [(v[j], self.show(M[k, j], bare)) if node.row else
+                     (self.show(M[k, j], bare), v[j]) for j in range(len(v))]
             terms = [f"{a}({b})" for a, b in pairs]
             what = "column" if node.row else "row"
             return f"{what} {k + 1}: {self._terms(terms)} = {self.show(node.value[k])}"
@@ -217,27 +219,28 @@ class Expander(Printer):
         E = self.label.doprint(node.matrix)
         w = self.label.doprint(node.onehot)
         part = "row" if node.layout == "rows" else "column"
-        shown = "[" + ", ".join(blocks.elide([self.show(x) for x in node.value], self.full,
-                                             "…")) + "]"
         if node.index is not None:
             line = (f"{w} is one-hot at position {node.index + 1} (word index {node.index}), "
-                    f"so it selects {part} {node.index + 1} of {E}: {shown}")
+                    f"so it selects {part} {node.index + 1} of {E}: "
+                    f"{inline(shown(node, self.rounding), self.full)}")
             self.out.append((self.label.doprint(node), [line]))
-        else:
-            self.out.append((self.label.doprint(node), self._rows(node, lambda k: (
-                f"{k + 1}: " + self._terms([f"{self.show(a)}({self.show(b)})" for a, b in zip(
-                    node.matrix.value[:, k] if node.layout == "rows" else node.matrix.value[k],
-                    node.onehot.value)]) + f" = {self.show(node.value[k])}"))))
+        else:  # not one-hot: a weighted sum of E's rows (or columns)
+            E_in = node.matrix.value.T if node.layout == "rows" else node.matrix.value
+            w = shown(node.onehot, self.rounding, parens=True)
+
+            def line(k: int) -> str:
+                terms = [f"{self.show(e, True)}{x}" for e, x in zip(E_in[k], w)]
+                return f"{k + 1}: {self._terms(terms)} = {self.show(node.value[k])}"
+
+            self.out.append((self.label.doprint(node), self._rows(node, line)))
 
     def _print_Sum(self, node: d.Sum) -> None:
         for term in node.terms:
             self.doprint(term)
 
         def line(k: int) -> str:
-            terms = []
-            for i, term in enumerate(node.terms):
-                x = term.value[k] * node.sign(i)
-                terms.append(self.show(x))
+            terms = [self.show(term.value[k] * node.sign(i), d.as_written(term)[k])
+                     for i, term in enumerate(node.terms)]
             return f"{k + 1}: {self._terms(terms)} = {self.show(node.value[k])}"
 
         self.out.append((self.label.doprint(node), self._rows(node, line)))
@@ -245,13 +248,14 @@ class Expander(Printer):
     def _print_Hadamard(self, node: d.Hadamard) -> None:
         self.doprint(node.left)
         self.doprint(node.right)
-        a, b = node.left.value, node.right.value
+        a, b = (shown(n, self.rounding, parens=True) for n in (node.left, node.right))
         self.out.append((self.label.doprint(node), self._rows(node, lambda k: (
-            f"{k + 1}: {self.show(a[k])} × {self.show(b[k])} = {self.show(node.value[k])}"))))
+            f"{k + 1}: {a[k]} × {b[k]} = {self.show(node.value[k])}"))))
 
     def _print_Activation(self, node: d.Activation) -> None:
         self.doprint(node.arg)
         z = node.arg.value
+        zs = shown(node.arg, self.rounding)
         f = FUNCTIONS[node.function]
         if node.function == "softmax":
             import numpy as np
@@ -266,15 +270,28 @@ class Expander(Printer):
                 f"{k + 1}: exp({self.show(z[k] - shift)}) / {self.show(total)} = "
                 f"{self.show(exps[k])} / {self.show(total)} = {self.show(node.value[k])}"))
         else:
-            lines = self._rows(node, lambda k: f"{f}({self.show(z[k])}) = "
+            lines = self._rows(node, lambda k: f"{f}({zs[k]}) = "
                                f"{self.show(node.value[k])}")
         self.out.append((self.label.doprint(node), lines))
 
     def _print_Stack(self, node: d.Stack) -> None:
-        shown = ", ".join(blocks.elide([self.show(x) for x in node.value], self.full, "…"))
-        self.out.append((self.label.doprint(node), [f"= [{shown}]"]))
+        values = inline(shown(node, self.rounding), self.full)
+        self.out.append((self.label.doprint(node), [f"= {values}"]))
 
 
-def inline(values, rounding: Rounding, full: bool = False) -> str:
+def numbers(values, rounding: Rounding, bare=False, parens: bool = False) -> list[str]:
+    """Elements as printed; ``bare`` (one flag, or one per element) keeps written
+    whole numbers as written; ``parens`` wraps negative numbers."""
+    flags = bare if isinstance(bare, list) else [bare] * len(values)
+    out = [rounding.show(v, b) for v, b in zip(values, flags)]
+    return [f"({s})" if parens and s.startswith("-") else s for s in out]
+
+
+def shown(node: d.Node, rounding: Rounding, parens: bool = False) -> list[str]:
+    """A vector node's elements as printed (whole numbers bare where written so)."""
+    return numbers(node.value, rounding, d.as_written(node), parens)
+
+
+def inline(cells: list[str], full: bool = False) -> str:
     """``[0.4166, 0.3213]``, elided with … in the middle when long."""
-    return "[" + ", ".join(blocks.elide([rounding.show(x) for x in values], full, "…")) + "]"
+    return "[" + ", ".join(blocks.elide(cells, full, "…")) + "]"

@@ -1,0 +1,34 @@
+"""Shared fixtures: torch (required under CI=true), example paths, problem helpers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBLEMS = ROOT / "problems"
+EXAMPLES = sorted(PROBLEMS.glob("**/*.yaml"))
+
+
+def _require(module: str):
+    try:
+        return __import__(module)
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{module} is required when CI=true (pip install torch==2.13.0)")
+        pytest.skip(f"{module} is not installed")
+
+
+@pytest.fixture(scope="session")
+def torch():
+    torch = _require("torch")
+    torch.set_default_dtype(torch.float64)
+    return torch
+
+
+def problem_text(data: dict) -> str:
+    """A problem dict as the YAML a user would write."""
+    return yaml.safe_dump(data, sort_keys=False)
