@@ -64,17 +64,20 @@ def solve(file: str, fmt: str, decimals: int | None, carry: str | None,
             problem = replace(problem, rounding=replace(problem.rounding, **overrides))
         return solve_problem(problem, exact=exact)
 
-    derivation = _guarded(run)
-    if fmt == "json":
-        from .render.json import render
+    def show():
+        derivation = run()
+        if fmt == "json":
+            from .render.json import render
 
-        click.echo(render(derivation))
-    else:
-        from rich.console import Console
+            click.echo(render(derivation))
+        else:
+            from rich.console import Console
 
-        from .render.terminal import render
+            from .render.terminal import render
 
-        render(derivation, Console(), full=full)
+            render(derivation, Console(), full=full)
+
+    _guarded(show)
 
 
 def _guarded(run):

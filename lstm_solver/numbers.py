@@ -63,7 +63,7 @@ def to_float(exact: Any) -> Any:
     try:
         return float(exact)
     except OverflowError:  # beyond float64: carried as infinity, shown as such
-        return math.copysign(math.inf, exact)
+        return math.inf if exact > 0 else -math.inf
 
 
 _BAD_WORDS = {"nan", "inf", "infinity", "-inf", "+inf", "-infinity", "+infinity"}

@@ -47,7 +47,6 @@ def solve(problem: Problem, exact: bool = False) -> d.Derivation:
     cell = problem.cell_def
     order = ["x"] * bool(problem.embedding) + list(cell.quantities) + ["y"] * bool(
         problem.output_layer)
-    names = {sym: short for short, sym in system.quantity.items()}
     walker = _Walker(problem, exact)
     for sym, value in system.params.items():
         if value is not None:
@@ -78,7 +77,7 @@ def solve(problem: Problem, exact: bool = False) -> d.Derivation:
                 eq = by_quantity[short]
                 unknown = walker.unknown(eq)
                 if unknown:
-                    step.missing[short] = _why(unknown, step, names)
+                    step.missing[short] = _why(unknown)
                     continue
                 tree = walker.walk(eq.rhs, lookup=eq.kind == "lookup")
                 q = d.Quantity(short, Name.of(lhs), tree.value, tree.exact, tree, eq)
@@ -99,19 +98,22 @@ def solve(problem: Problem, exact: bool = False) -> d.Derivation:
     return d.Derivation(problem, system.equations, steps, exact)
 
 
-def _why(unknown: list[MatrixSymbol], step: d.Step, names: dict) -> str:
-    """Why an equation cannot be evaluated: which inputs are unknown, and why."""
+def _why(unknown: list[MatrixSymbol]) -> str:
+    """Which inputs of an equation are unknown (their own lines say why)."""
+    now = [_label(s) for s in unknown if Name.of(s).dt != -1]
+    before = [_label(s) for s in unknown if Name.of(s).dt == -1]
     parts = []
-    for sym in unknown:
-        name = Name.of(sym)
-        label = name.base + {0: "_t", -1: "_{t-1}"}.get(name.dt, "")
-        short = names.get(sym, "")
-        if name.dt == -1:
-            parts.append(f"{label}, which could not be computed at the previous step")
-        else:
-            parts.append(f"{label}, which cannot be computed "
-                         f"({step.missing.get(short, 'it is not given')})")
-    return "needs " + "; and ".join(parts)
+    if now:
+        parts.append(f"needs {' and '.join(now)}, which cannot be computed")
+    if before:
+        parts.append(f"needs {' and '.join(before)}, which could not be computed at the "
+                     "previous step")
+    return "; ".join(parts)
+
+
+def _label(sym: MatrixSymbol) -> str:
+    name = Name.of(sym)
+    return name.base + {0: "_t", -1: "_{t-1}"}.get(name.dt, "")
 
 
 def _exact_of(exact) -> tuple:
@@ -126,6 +128,7 @@ class _Walker:
     def __init__(self, problem: Problem, exact: bool):
         self.rounding = problem.rounding
         self.carry_rounded = problem.rounding.carry == "rounded"
+        self.row = problem.orientation == "row"
         self.exact = exact
         self.values: dict[MatrixSymbol, tuple[np.ndarray, tuple | None, bool]] = {}
 
@@ -191,7 +194,7 @@ class _Walker:
 
     def _product(self, expr: MatMul, lookup: bool) -> d.Node:
         a, b = expr.args
-        row = a.shape[0] == 1  # v·W: the vector comes first
+        row = self.row  # v·W: the vector comes first
         vec_expr, mat_expr = (a, b) if row else (b, a)
         transposed = isinstance(mat_expr, Transpose)
         if transposed:
@@ -282,7 +285,7 @@ def _to_float(x: Fraction) -> float:
     try:
         return float(x)
     except OverflowError:
-        return math.copysign(math.inf, x)
+        return math.inf if x > 0 else -math.inf
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

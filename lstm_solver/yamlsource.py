@@ -7,6 +7,7 @@ so that an alias bomb ends in a clear message instead of a memory blow-up.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -16,7 +17,9 @@ import yaml
 from .errors import ProblemError
 
 MAX_FILE_BYTES = 20_000_000
-MAX_NODES = 2_000_000
+MAX_NODES = 1_000_000
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~8x faster
+_TOKENS = re.compile(r"[^\s,\[\]{}:]+")
 
 Path = tuple[Any, ...]
 
@@ -54,8 +57,11 @@ def read_text(text: str, file: str = "<problem>") -> Document:
     """Parse YAML text into a Document; every failure is a ProblemError."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise ProblemError(f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB", file=file)
+    if sum(1 for _ in _TOKENS.finditer(text)) > MAX_NODES:
+        raise ProblemError(f"the file holds more than {MAX_NODES:,} values: too large to be a "
+                           "problem", file=file)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
