@@ -136,8 +136,8 @@ class _Reader:
 
     # -- small helpers ----------------------------------------------------------
 
-    def fail(self, path: tuple, message: str) -> ProblemError:
-        return self.doc.error(path, message)
+    def fail(self, path: tuple, message: str, at_key: bool = False) -> ProblemError:
+        return self.doc.error(path, message, at_key)
 
     def mapping(self, value: Any, path: tuple, allowed, what: str) -> dict:
         if not isinstance(value, dict):
@@ -149,6 +149,7 @@ class _Reader:
                     path + (key,),
                     f"unknown key {key!r}{_did_you_mean(key, allowed)}; "
                     f"expected one of: {_choices(allowed)}",
+                    at_key=True,
                 )
         return value
 
@@ -294,7 +295,7 @@ class _Reader:
                         hint = " (U and b_h belong to layout: split; concat has one W)"
                     raise self.fail(path + (pkey,), f"unknown key {pkey!r}{hint}"
                                     f"{_did_you_mean(pkey, allowed) if not hint else ''}; "
-                                    f"expected one of: {_choices(allowed)}")
+                                    f"expected one of: {_choices(allowed)}", at_key=True)
             if "W" not in params:
                 raise self.fail(path, "missing the weight matrix 'W'")
             if layout == "split" and "U" not in params:

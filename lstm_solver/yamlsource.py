@@ -34,14 +34,18 @@ class Document:
 
     data: Any
     file: str
-    marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    marks: dict[Path, tuple[int, int]] = field(default_factory=dict)  # where values start
+    key_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)  # where keys are
 
-    def error(self, path: Path, message: str) -> ProblemError:
-        """A ProblemError located at ``path`` (or its nearest located parent)."""
+    def error(self, path: Path, message: str, at_key: bool = False) -> ProblemError:
+        """A ProblemError located at ``path``'s value (or key), or its nearest located parent."""
         probe = tuple(path)
-        while probe and probe not in self.marks:
-            probe = probe[:-1]
-        line, column = self.marks.get(probe, (None, None))
+        if at_key and probe in self.key_marks:
+            line, column = self.key_marks[probe]
+        else:
+            while probe and probe not in self.marks:
+                probe = probe[:-1]
+            line, column = self.marks.get(probe, (None, None))
         return ProblemError(message, file=self.file, key=dotted(path), line=line, column=column)
 
 
@@ -109,12 +113,11 @@ class _Converter:
                 key = self.convert(key_node, path + ("<key>",))
                 if isinstance(key, (dict, list)):
                     raise self.doc.error(path, "a mapping key must be a name or a number")
+                mark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 if key in out:
-                    raise self.doc.error(path + (key,), f"the key {key!r} appears twice")
-                self.doc.marks[path + (key,)] = (
-                    key_node.start_mark.line + 1,
-                    key_node.start_mark.column + 1,
-                )
+                    raise ProblemError(f"the key {key!r} appears twice", file=self.doc.file,
+                                       key=dotted(path + (key,)), line=mark[0], column=mark[1])
+                self.doc.key_marks[path + (key,)] = mark
                 out[key] = self.convert(value_node, path + (key,))
             self.doc.marks.pop(path + ("<key>",), None)
             return out

@@ -10,14 +10,9 @@ from ..equations import sigma
 def unicode(value: sp.Basic) -> str:
     """A short one-line form; σ(r) is followed by its closed form."""
     if isinstance(value, sigma):
-        r = _plain(value.args[0])
-        return f"σ({r}) = 1/(1 + e^(-{_paren(value.args[0])}))"
+        z = value.args[0]
+        return f"σ({_plain(z)}) = 1/(1 + e^({_plain(-z)}))"
     return _plain(value)
-
-
-def _paren(x: sp.Basic) -> str:
-    s = _plain(x)
-    return s if x.is_Atom and not s.startswith("-") else f"({s})"
 
 
 def _plain(x: sp.Basic) -> str:
