@@ -51,16 +51,29 @@ def hjoin(*blocks: Block) -> Block:
     return Block(tuple(lines), above)
 
 
-def elide(items: list, full: bool, filler) -> list:
-    """The first and last few items with ``filler`` between, unless ``full``."""
-    if full or len(items) <= ELIDE_AFTER:
+def elide(items: list, full: bool, filler, keep: int = ELIDE_AFTER) -> list:
+    """The first and last few of ``items`` with ``filler`` between, unless ``full``."""
+    if full or len(items) <= keep:
         return list(items)
-    return list(items[:HEAD]) + [filler] + list(items[-TAIL:])
+    head, tail = (HEAD, TAIL) if keep == ELIDE_AFTER else ((keep + 1) // 2, keep // 2)
+    return list(items[:head]) + [filler] + list(items[-tail:])
 
 
-def matrix(rows: list[list[str]], full: bool = False) -> Block:
-    """A bracketed matrix (a column vector is a one-column matrix)."""
-    rows = [elide(r, full, "⋯") for r in rows]
+def matrix(rows: list[list[str]], full: bool = False, max_width: int | None = None) -> Block:
+    """A bracketed matrix (a column vector is a one-column matrix).
+
+    Unless ``full``, more columns are elided until it fits in ``max_width``.
+    """
+    block = _matrix(rows, full, ELIDE_AFTER)
+    keep = min(ELIDE_AFTER, len(rows[0])) - 1
+    while not full and max_width and block.width > max_width and keep >= 2:
+        block = _matrix(rows, full, keep)
+        keep -= 1
+    return block
+
+
+def _matrix(rows: list[list[str]], full: bool, keep: int) -> Block:
+    rows = [elide(r, full, "⋯", keep) for r in rows]
     rows = elide(rows, full, None)
     ncols = max(len(r) for r in rows if r is not None)
     widths = [max(len(r[j]) for r in rows if r is not None) for j in range(ncols)]

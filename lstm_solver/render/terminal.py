@@ -73,10 +73,11 @@ class TerminalSolution:
         yield Text(f"{notes.TITLES.get(kind, q.short)} {lhs}", style="bold")
         body: list = [Text(f"{name(q.name)} = {TextPrinter(None, row).doprint(q.tree)}",
                            style="magenta")]
-        values = ValuePrinter(dv.rounding, self.full, row)
+        room = width - INDENT - len(lhs) - 3
+        values = ValuePrinter(dv.rounding, self.full, row, room - 12)  # room for "σ(" etc.
         pieces = [blocks.text(f"{lhs} = "), *values.pieces(q.tree)]
         for line in blocks.wrap(pieces, width - INDENT, len(lhs) + 3):
-            body.append(Text(str(line), no_wrap=True, overflow="ellipsis"))
+            body.append(Text(str(line), no_wrap=not self.full, overflow="fold"))
         expander = Expander(dv.rounding, t, self.full, row, dv.exact)
         for label, lines in expander.sections(q.tree):
             body.append(Text(f"{label}:", style="dim"))

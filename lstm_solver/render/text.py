@@ -98,14 +98,17 @@ class ValuePrinter(Printer):
     long equation can break between terms.
     """
 
-    def __init__(self, rounding: Rounding, full: bool = False, row: bool = False):
+    def __init__(self, rounding: Rounding, full: bool = False, row: bool = False,
+                 width: int | None = None):
         self.rounding = rounding
         self.full = full
         self.row = row
+        self.width = width  # a matrix wider than this has more columns elided
 
     def vector(self, node: d.Node) -> Block:
         cells = shown(node, self.rounding)
-        return blocks.matrix([cells] if self.row else [[c] for c in cells], self.full)
+        return blocks.matrix([cells] if self.row else [[c] for c in cells], self.full,
+                             self.width)
 
     def pieces(self, node: d.Node) -> list[Block]:
         if isinstance(node, d.Activation):
@@ -124,7 +127,7 @@ class ValuePrinter(Printer):
         if node.value.ndim == 2:
             show = self.rounding.show
             return blocks.matrix([[show(v, node.from_file) for v in r] for r in node.value],
-                                 self.full)
+                                 self.full, self.width)
         return self.vector(node)
 
     def _print_Product(self, node: d.Product) -> Block:

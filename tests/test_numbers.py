@@ -1,0 +1,57 @@
+"""Reading numbers exactly and showing them rounded as on paper."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from lstm_solver.numbers import NumberError, Rounding, parse_matrix, parse_number, parse_vector
+
+
+@pytest.mark.parametrize("text,value", [
+    (2, Fraction(2)), ("1/3", Fraction(1, 3)), ("-0.25", Fraction(-1, 4)), ("1e-3", Fraction(1, 1000)),
+    ("−2", Fraction(-2)), (Fraction(7, 10), Fraction(7, 10)),
+])
+def test_parse_number(text, value):
+    assert parse_number(text) == value
+
+
+@pytest.mark.parametrize("bad", ["nan", "inf", "-Infinity", "abc", True, None, [1], {"a": 1}])
+def test_parse_number_rejects(bad):
+    with pytest.raises(NumberError):
+        parse_number(bad)
+
+
+@pytest.mark.parametrize("x,decimals,up,even", [
+    (0.125, 2, "0.13", "0.12"), (0.135, 2, "0.14", "0.14"), (2.5, 0, "3", "2"),
+    (-0.125, 2, "-0.13", "-0.12"), (0.99995, 4, "1.0000", "1.0000"), (12.53510712, 4, "12.5351",
+                                                                       "12.5351"),
+])
+def test_round_half_up_and_even(x, decimals, up, even):
+    assert Rounding(decimals, "up").show(x) == up
+    assert Rounding(decimals, "even").show(x) == even
+
+
+def test_show_whole_numbers_bare_only_when_asked():
+    r = Rounding(4)
+    assert r.show(2.0) == "2.0000" and r.show(2.0, bare=True) == "2"
+    assert r.show(-0.00001) == "0.0000"  # no negative zero
+    assert r.show(1e300) == "1.0000e+300"
+
+
+def test_carry_rounded_values():
+    np.testing.assert_array_equal(Rounding(2).round(np.array([0.125, 0.333, -1.005])),
+                                  [0.13, 0.33, -1.01])
+
+
+def test_matrix_and_vector_forms():
+    assert parse_matrix("1 2\n3 4").exact == ((1, 2), (3, 4))
+    assert parse_matrix([1, 2]).shape == (1, 2)
+    assert parse_vector([[1], [2]]).exact == (1, 2)
+    assert parse_vector([[1, 2]]).exact == (1, 2)
+    with pytest.raises(NumberError, match="expected a vector"):
+        parse_vector([[1, 2], [3, 4]])
+    with pytest.raises(NumberError, match="ragged"):
+        parse_matrix([[1, 2], [3]])
