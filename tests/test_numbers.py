@@ -11,8 +11,8 @@ from lstm_solver.numbers import NumberError, Rounding, parse_matrix, parse_numbe
 
 
 @pytest.mark.parametrize("text,value", [
-    (2, Fraction(2)), ("1/3", Fraction(1, 3)), ("-0.25", Fraction(-1, 4)), ("1e-3", Fraction(1, 1000)),
-    ("−2", Fraction(-2)), (Fraction(7, 10), Fraction(7, 10)),
+    (2, Fraction(2)), ("1/3", Fraction(1, 3)), ("-0.25", Fraction(-1, 4)),
+    ("1e-3", Fraction(1, 1000)), ("−2", Fraction(-2)), (Fraction(7, 10), Fraction(7, 10)),
 ])
 def test_parse_number(text, value):
     assert parse_number(text) == value
