@@ -1,7 +1,8 @@
 """Numbers as a problem file writes them, and as a solution shows them.
 
-Values are read exactly (``fractions.Fraction``): integers, decimals as
-written, fractions written as strings (``"1/3"``). A matrix may be nested
+Values are read exactly: integers as ``int``, decimals as written as
+``decimal.Decimal`` (exact, and fast to read), fractions written as strings
+(``"1/3"``) as ``fractions.Fraction``. A matrix may be nested
 lists, a numpy-style column (``[[0], [2]]``) or a pasted block of text.
 """
 
@@ -20,7 +21,8 @@ import numpy as np
 MAX_DIM = 4096
 MAX_ENTRIES = 1_000_000
 
-Exact = tuple  # nested tuples of Fraction
+Number = int | Decimal | Fraction  # always exact
+Exact = tuple  # nested tuples of Number
 
 
 class NumberError(ValueError):
@@ -69,13 +71,19 @@ def to_float(exact: Any) -> Any:
 _BAD_WORDS = {"nan", "inf", "infinity", "-inf", "+inf", "-infinity", "+infinity"}
 
 
-def parse_number(item: Any) -> Fraction:
+def as_fraction(x: Number) -> Fraction:
+    return x if isinstance(x, Fraction) else Fraction(x)
+
+
+def parse_number(item: Any) -> Number:
     """One number, exactly; NumberError says what was found instead."""
     if isinstance(item, bool) or item is None:
         raise NumberError(f"expected a number, found {_show(item)}")
-    if isinstance(item, int):
-        return Fraction(item)
-    if isinstance(item, Fraction):
+    if isinstance(item, (int, Fraction)):
+        return item
+    if isinstance(item, Decimal):
+        if not item.is_finite():
+            raise NumberError(f"expected a finite number, found {item}")
         return item
     if isinstance(item, float):
         if not math.isfinite(item):
@@ -86,8 +94,8 @@ def parse_number(item: Any) -> Fraction:
         if text.lower().lstrip("+-.") in {"nan", "inf", "infinity"} or text.lower() in _BAD_WORDS:
             raise NumberError(f"expected a finite number, found {item!r}")
         try:
-            return Fraction(text)
-        except (ValueError, ZeroDivisionError):
+            return Fraction(text) if "/" in text else Decimal(text)
+        except (ValueError, ZeroDivisionError, ArithmeticError):
             raise NumberError(
                 f"expected a number (such as 2, 0.5 or \"1/3\"), found {item!r}"
             ) from None
@@ -126,7 +134,7 @@ def parse_table(item: Any) -> list[list[Any]] | list[Any]:
         if not rows:
             raise NumberError("expected numbers, found empty text")
         return rows[0] if len(rows) == 1 else rows
-    if isinstance(item, (int, float, Fraction)) and not isinstance(item, bool):
+    if isinstance(item, (int, float, Fraction, Decimal)) and not isinstance(item, bool):
         return [item]
     if not isinstance(item, list):
         raise NumberError(f"expected a list of numbers, found {_show(item)}")
@@ -174,7 +182,7 @@ def parse_vector(item: Any, key: str = "") -> Value:
     return Value(tuple(_number_at(x, (i,)) for i, x in enumerate(rows)), key)
 
 
-def _number_at(x: Any, path: tuple) -> Fraction:
+def _number_at(x: Any, path: tuple) -> Number:
     try:
         return parse_number(x)
     except NumberError as exc:

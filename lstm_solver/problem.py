@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -406,7 +405,7 @@ class _Reader:
                 if key != state:
                     symbols[state] = key
             else:
-                out[state] = Value((Fraction(0),) * hidden, f"initial.{state}")
+                out[state] = Value((0,) * hidden, f"initial.{state}")
         return out
 
     def embedding(self, data, inputs_size) -> Embedding | None:
@@ -443,7 +442,7 @@ class _Reader:
                     raise self.fail(("tokens", i), f"expected a word index from 0 to "
                                     f"{embedding.vocab - 1} (0-based), found {t!r}")
                 ids.append(t)
-            one_hot = [Value(tuple(Fraction(int(j == t)) for j in range(embedding.vocab)),
+            one_hot = [Value(tuple(int(j == t) for j in range(embedding.vocab)),
                              f"tokens[{i}]") for i, t in enumerate(ids)]
             return one_hot, tuple(ids)
         if "x" not in data:

@@ -30,6 +30,7 @@ from .equations import (
     build,
     sigma,
 )
+from .numbers import as_fraction
 from .problem import Problem
 
 # Longer exact forms are dropped (not shown): they would not help a reader.
@@ -118,8 +119,8 @@ def _label(sym: MatrixSymbol) -> str:
 
 def _exact_of(exact) -> tuple:
     if exact and isinstance(exact[0], tuple):
-        return tuple(tuple(sp.Rational(x.numerator, x.denominator) for x in row) for row in exact)
-    return tuple(sp.Rational(x.numerator, x.denominator) for x in exact)
+        return tuple(tuple(_rational(x) for x in row) for row in exact)
+    return tuple(_rational(x) for x in exact)
 
 
 class _Walker:
@@ -305,3 +306,8 @@ ACTIVATE = {
     "relu": lambda z: np.maximum(z, 0.0),
     "softmax": _softmax,
 }
+
+
+def _rational(x) -> sp.Rational:
+    f = as_fraction(x)
+    return sp.Rational(f.numerator, f.denominator)

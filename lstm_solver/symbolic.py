@@ -11,14 +11,15 @@ from __future__ import annotations
 import sympy as sp
 
 from .equations import Name, build
+from .numbers import as_fraction
 from .problem import Problem
 
 
 def _matrix(value, row: bool) -> sp.Matrix:
     exact = value.exact
     if exact and isinstance(exact[0], tuple):
-        return sp.Matrix([[sp.Rational(x.numerator, x.denominator) for x in r] for r in exact])
-    col = sp.Matrix([sp.Rational(x.numerator, x.denominator) for x in exact])
+        return sp.Matrix([[_rational(x) for x in r] for r in exact])
+    col = sp.Matrix([_rational(x) for x in exact])
     return col.T if row else col
 
 
@@ -50,3 +51,8 @@ def evaluate(problem: Problem, digits: int = 30) -> list[dict[str, list[sp.Float
         states = {s: values.get(s) for s in cell.state}
         out.append({q: list(v) for q, v in values.items()})
     return out
+
+
+def _rational(x) -> sp.Rational:
+    f = as_fraction(x)
+    return sp.Rational(f.numerator, f.denominator)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 ELIDE_AFTER = 8  # dimensions above this are elided unless --full
@@ -56,33 +57,48 @@ def elide(items: list, full: bool, filler, keep: int = ELIDE_AFTER) -> list:
     if full or len(items) <= keep:
         return list(items)
     head, tail = (HEAD, TAIL) if keep == ELIDE_AFTER else ((keep + 1) // 2, keep // 2)
-    return list(items[:head]) + [filler] + list(items[-tail:])
+    return list(items[:head]) + [filler] + list(items[len(items) - tail:])
 
 
 def matrix(rows: list[list[str]], full: bool = False, max_width: int | None = None) -> Block:
-    """A bracketed matrix (a column vector is a one-column matrix).
+    """A bracketed matrix of strings (a column vector is a one-column matrix)."""
+    return lazy_matrix(len(rows), len(rows[0]), lambda i, j: rows[i][j], full, max_width)
 
-    Unless ``full``, more columns are elided until it fits in ``max_width``.
+
+def lazy_matrix(n_rows: int, n_cols: int, cell: Callable[[int, int], str], full: bool = False,
+                max_width: int | None = None) -> Block:
+    """A bracketed matrix whose entries ``cell(i, j)`` are made only where shown.
+
+    Dimensions above ELIDE_AFTER are elided unless ``full``; then more columns
+    are elided until the matrix fits in ``max_width``.
     """
-    block = _matrix(rows, full, ELIDE_AFTER)
-    keep = min(ELIDE_AFTER, len(rows[0])) - 1
-    while not full and max_width and block.width > max_width and keep >= 2:
-        block = _matrix(rows, full, keep)
-        keep -= 1
-    return block
+    cache: dict[tuple[int, int], str] = {}
+
+    def get(i: int, j: int) -> str:
+        if (i, j) not in cache:
+            cache[(i, j)] = cell(i, j)
+        return cache[(i, j)]
+
+    rows = elide(list(range(n_rows)), full, None)
+    keep = ELIDE_AFTER
+    while True:
+        cols = elide(list(range(n_cols)), full, None, keep)
+        block = _layout([[None if i is None or j is None else get(i, j) for j in cols]
+                         for i in rows], cols)
+        if full or not max_width or block.width <= max_width or keep <= 2:
+            return block
+        keep = min(keep, n_cols) - 1
 
 
-def _matrix(rows: list[list[str]], full: bool, keep: int) -> Block:
-    rows = [elide(r, full, "⋯", keep) for r in rows]
-    rows = elide(rows, full, None)
-    ncols = max(len(r) for r in rows if r is not None)
-    widths = [max(len(r[j]) for r in rows if r is not None) for j in range(ncols)]
+def _layout(grid: list[list[str | None]], cols: list[int | None]) -> Block:
+    widths = [max(len(r[j]) for r in grid if r[j] is not None) if c is not None else 1
+              for j, c in enumerate(cols)]
     body = []
-    for r in rows:
-        if r is None:
+    for r in grid:
+        if all(x is None for x in r):  # the elided rows
             body.append(" ".join("⋮".center(w) for w in widths))
         else:
-            body.append(" ".join(cell.rjust(w) for cell, w in zip(r, widths)))
+            body.append(" ".join(("⋯" if x is None else x).rjust(w) for x, w in zip(r, widths)))
     if len(body) == 1:
         return Block((f"[{body[0]}]",), 0)
     lines = []

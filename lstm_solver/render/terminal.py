@@ -81,7 +81,7 @@ class TerminalSolution:
         expander = Expander(dv.rounding, t, self.full, row, dv.exact)
         for label, lines in expander.sections(q.tree):
             body.append(Text(f"{label}:", style="dim"))
-            body.extend(Padding(Text(line), (0, 0, 0, 2), expand=False) for line in lines)
+            body.append(Padding(Text("\n".join(lines)), (0, 0, 0, 2), expand=False))
         result = inline(numbers(q.value, dv.rounding, d.as_written(q.tree)), self.full)
         body.append(Text(f"{lhs} = {result}", style="bold green"))
         note = _note(dv, q, step)
@@ -170,4 +170,12 @@ def _final_table(dv: d.Derivation, full: bool) -> Table:
 
 
 def render(derivation: d.Derivation, console: Console, full: bool = False) -> None:
-    console.print(TerminalSolution(derivation, full))
+    """Print the solution; piped output loses the padding rich adds at line ends."""
+    solution = TerminalSolution(derivation, full)
+    if console.is_terminal:
+        console.print(solution)
+        return
+    with console.capture() as capture:
+        console.print(solution)
+    text = "\n".join(line.rstrip() for line in capture.get().splitlines())
+    console.file.write(text + "\n")

@@ -8,6 +8,8 @@ writes symbols (``σ(W_f hₜ₋₁ + U_f xₜ + b_f)``, or at a step, ``h₁``)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from .. import derivation as d
 from ..equations import Name
 from ..numbers import Rounding
@@ -107,8 +109,9 @@ class ValuePrinter(Printer):
 
     def vector(self, node: d.Node) -> Block:
         cells = shown(node, self.rounding)
-        return blocks.matrix([cells] if self.row else [[c] for c in cells], self.full,
-                             self.width)
+        shape, cell = ((1, len(cells)), lambda i, j: cells[j]) if self.row else (
+            (len(cells), 1), lambda i, j: cells[i])
+        return blocks.lazy_matrix(*shape, cell, self.full, self.width)
 
     def pieces(self, node: d.Node) -> list[Block]:
         if isinstance(node, d.Activation):
@@ -125,9 +128,9 @@ class ValuePrinter(Printer):
 
     def _print_Leaf(self, node: d.Leaf) -> Block:
         if node.value.ndim == 2:
-            show = self.rounding.show
-            return blocks.matrix([[show(v, node.from_file) for v in r] for r in node.value],
-                                 self.full, self.width)
+            M, show = node.value, self.rounding.show
+            return blocks.lazy_matrix(*M.shape, lambda i, j: show(M[i, j], node.from_file),
+                                      self.full, self.width)
         return self.vector(node)
 
     def _print_Product(self, node: d.Product) -> Block:
@@ -193,8 +196,10 @@ class Expander(Printer):
         shown = unicode(node.exact[k])
         return "" if shown == self.show(node.value[k]) else f"  (exactly {shown})"
 
-    def _terms(self, terms: list[str]) -> str:
-        terms = blocks.elide(terms, self.full, "⋯")
+    def _terms(self, n: int, term: Callable[[int], str]) -> str:
+        """``term(0) + term(1) + …``, elided in the middle; only shown terms are made."""
+        terms = ["⋯" if j is None else term(j)
+                 for j in blocks.elide(list(range(n)), self.full, None)]
         out = terms[0]
         for term in terms[1:]:
             out += f" - {term[1:]}" if term.startswith("-") else f" + {term}"
@@ -210,11 +215,12 @@ class Expander(Printer):
         v = shown(node.vector, self.rounding)
 
         def line(k: int) -> str:
-            pairs = [(v[j], self.show(M[k, j], bare)) if node.row else
-                     (self.show(M[k, j], bare), v[j]) for j in range(len(v))]
-            terms = [f"{a}({b})" for a, b in pairs]
+            def term(j: int) -> str:
+                m = self.show(M[k, j], bare)
+                return f"{v[j]}({m})" if node.row else f"{m}({v[j]})"
+
             what = "column" if node.row else "row"
-            return f"{what} {k + 1}: {self._terms(terms)} = {self.show(node.value[k])}"
+            return f"{what} {k + 1}: {self._terms(len(v), term)} = {self.show(node.value[k])}"
 
         self.out.append((self.label.doprint(node), self._rows(node, line)))
 
@@ -232,8 +238,8 @@ class Expander(Printer):
             w = shown(node.onehot, self.rounding, parens=True)
 
             def line(k: int) -> str:
-                terms = [f"{self.show(e, True)}{x}" for e, x in zip(E_in[k], w)]
-                return f"{k + 1}: {self._terms(terms)} = {self.show(node.value[k])}"
+                terms = self._terms(len(w), lambda j: f"{self.show(E_in[k, j], True)}{w[j]}")
+                return f"{k + 1}: {terms} = {self.show(node.value[k])}"
 
             self.out.append((self.label.doprint(node), self._rows(node, line)))
 
@@ -241,10 +247,12 @@ class Expander(Printer):
         for term in node.terms:
             self.doprint(term)
 
+        written = [d.as_written(term) for term in node.terms]
+
         def line(k: int) -> str:
-            terms = [self.show(term.value[k] * node.sign(i), d.as_written(term)[k])
-                     for i, term in enumerate(node.terms)]
-            return f"{k + 1}: {self._terms(terms)} = {self.show(node.value[k])}"
+            terms = self._terms(len(node.terms), lambda i: self.show(
+                node.terms[i].value[k] * node.sign(i), written[i][k]))
+            return f"{k + 1}: {terms} = {self.show(node.value[k])}"
 
         self.out.append((self.label.doprint(node), self._rows(node, line)))
 
@@ -282,19 +290,37 @@ class Expander(Printer):
         self.out.append((self.label.doprint(node), [f"= {values}"]))
 
 
-def numbers(values, rounding: Rounding, bare=False, parens: bool = False) -> list[str]:
-    """Elements as printed; ``bare`` (one flag, or one per element) keeps written
-    whole numbers as written; ``parens`` wraps negative numbers."""
-    flags = bare if isinstance(bare, list) else [bare] * len(values)
-    out = [rounding.show(v, b) for v, b in zip(values, flags)]
-    return [f"({s})" if parens and s.startswith("-") else s for s in out]
+class numbers(Sequence[str]):  # noqa: N801 (used like a function)
+    """Elements as printed, each made when first read (long vectors are elided).
+
+    ``bare`` (one flag, or one per element) keeps whole numbers written in the
+    problem as written; ``parens`` wraps negative numbers.
+    """
+
+    def __init__(self, values, rounding: Rounding, bare=False, parens: bool = False):
+        self.values, self.rounding, self.parens = values, rounding, parens
+        self.bare = bare if isinstance(bare, list) else [bare] * len(values)
+        self.cache: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        if k < 0:
+            k += len(self)
+        if k not in self.cache:
+            s = self.rounding.show(self.values[k], self.bare[k])
+            self.cache[k] = f"({s})" if self.parens and s.startswith("-") else s
+        return self.cache[k]
 
 
-def shown(node: d.Node, rounding: Rounding, parens: bool = False) -> list[str]:
+def shown(node: d.Node, rounding: Rounding, parens: bool = False) -> numbers:
     """A vector node's elements as printed (whole numbers bare where written so)."""
     return numbers(node.value, rounding, d.as_written(node), parens)
 
 
-def inline(cells: list[str], full: bool = False) -> str:
+def inline(cells: Sequence[str], full: bool = False) -> str:
     """``[0.4166, 0.3213]``, elided with … in the middle when long."""
     return "[" + ", ".join(blocks.elide(cells, full, "…")) + "]"

@@ -1,0 +1,118 @@
+"""Benchmarks: cold start against the import floor, and solve-and-render time as H grows.
+
+    python bench/bench.py [--runs N]
+
+Reported, not asserted. Goals: cold start within 1.3× of the time to import
+numpy, sympy, rich.console, click and yaml; H = 128 with 20 steps solved and
+rendered (elided) in under 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "problems" / "seed001_q2_given_gates.yaml"
+FLOOR = [sys.executable, "-c", "import numpy, sympy, rich.console, click, yaml"]
+
+
+def _tool() -> list[str]:
+    """The installed command beside this Python, else on PATH, else ``python -m``."""
+    beside = Path(sys.executable).with_name("lstm-solve")
+    exe = str(beside) if beside.exists() else shutil.which("lstm-solve")
+    return [exe] if exe else [sys.executable, "-m", "lstm_solver"]
+
+
+def _time(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def cold_start(runs: int) -> None:
+    tool = _tool() + [str(EXAMPLE)]
+    json = tool + ["--format", "json"]
+    _time(FLOOR), _time(tool)  # warm the file cache
+    floor, term, js = [], [], []
+    for _ in range(runs):  # alternate, so that drift hits all alike
+        floor.append(_time(FLOOR))
+        term.append(_time(tool))
+        js.append(_time(json))
+    f = statistics.median(floor)
+    print(f"cold start (median of {runs} alternating runs)")
+    print(f"  import floor (numpy, sympy, rich.console, click, yaml): {f * 1000:7.1f} ms")
+    for name, times in (("lstm-solve EXAMPLE", term), ("lstm-solve EXAMPLE --format json", js)):
+        m = statistics.median(times)
+        print(f"  {name:<36}{m * 1000:7.1f} ms   ratio {m / f:.2f} (goal ≤ 1.30)")
+
+
+def problem_text(H: int, X: int, steps: int, seed: int = 0) -> str:
+    rng = np.random.default_rng(seed)
+    gates = {g: {"W": np.round(rng.uniform(-1, 1, (H, H)), 3).tolist(),
+                 "U": np.round(rng.uniform(-1, 1, (H, X)), 3).tolist(),
+                 "b": np.round(rng.uniform(-1, 1, H), 3).tolist()}
+             for g in ("input", "forget", "candidate", "output")}
+    xs = np.round(rng.uniform(-1, 1, (steps, X)), 3).tolist()
+    return yaml.safe_dump({"cell": "lstm", "gates": gates, "x": xs if steps > 1 else xs[0]})
+
+
+def whole_command(H: int, steps: int) -> None:
+    """The command as a user runs it on a large problem: start-up included."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        f.write(problem_text(H, H, steps))
+    elapsed = _time(_tool() + [f.name])
+    Path(f.name).unlink()
+    print(f"\nlstm-solve on a file with H = {H}, {steps} steps (start-up included): "
+          f"{elapsed:.2f} s")
+
+
+def solve_and_render(runs: int) -> None:
+    from rich.console import Console
+
+    from lstm_solver.problem import parse_problem
+    from lstm_solver.render.json import render as render_json
+    from lstm_solver.render.terminal import render
+    from lstm_solver.solve import solve
+
+    print("\nsolve and render (in process, elided, best of "
+          f"{runs}; X = H; parse + solve + terminal render)")
+    print(f"  {'H':>4} {'steps':>5} {'terminal':>10} {'json':>10}")
+    for H in (2, 8, 32, 128):
+        for steps in (1, 20):
+            text = problem_text(H, H, steps)
+            best_t = best_j = float("inf")
+            for _ in range(runs):
+                start = time.perf_counter()
+                derivation = solve(parse_problem(text))
+                render(derivation, Console(file=io.StringIO(), width=80))
+                best_t = min(best_t, time.perf_counter() - start)
+                start = time.perf_counter()
+                render_json(solve(parse_problem(text)))
+                best_j = min(best_j, time.perf_counter() - start)
+            goal = "   (goal < 2 s)" if (H, steps) == (128, 20) else ""
+            print(f"  {H:>4} {steps:>5} {best_t:>9.3f}s {best_j:>9.3f}s{goal}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+    cold_start(args.runs)
+    solve_and_render(max(1, args.runs // 3))
+    whole_command(128, 20)
+
+
+if __name__ == "__main__":
+    main()
