@@ -54,10 +54,11 @@ def solve(file: str, fmt: str, decimals: int | None, carry: str | None,
           round_half: str | None, full: bool, exact: bool) -> None:
     """Print the worked solution of the problem in FILE."""
     from .problem import load_problem
-    from .solve import solve as solve_problem
 
     def run():
-        problem = load_problem(file)
+        problem = load_problem(file)  # a bad file stops here, before sympy is imported
+        from .solve import solve as solve_problem
+
         overrides = {k: v for k, v in (("decimals", decimals), ("carry", carry),
                                        ("round_half", round_half)) if v is not None}
         if overrides:

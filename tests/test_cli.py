@@ -89,3 +89,13 @@ def test_colour_only_on_a_terminal():
     out = subprocess.run([sys.executable, "-m", "lstm_solver", Q2], capture_output=True,
                          text=True, check=True, env={"PATH": "", "TERM": "xterm"})
     assert "\x1b[" not in out.stdout
+
+
+def test_no_color_even_on_a_forced_terminal():
+    env = {"PATH": "", "TERM": "xterm", "FORCE_COLOR": "1", "COLUMNS": "80"}
+    coloured = subprocess.run([sys.executable, "-m", "lstm_solver", Q2], capture_output=True,
+                              text=True, check=True, env=env)
+    assert "\x1b[" in coloured.stdout  # the check can fail: colour is there when forced
+    plain = subprocess.run([sys.executable, "-m", "lstm_solver", Q2], capture_output=True,
+                           text=True, check=True, env={**env, "NO_COLOR": "1"})
+    assert "\x1b[" not in plain.stdout.replace("\x1b[?25l", "").replace("\x1b[?25h", "")
