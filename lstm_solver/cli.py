@@ -76,7 +76,9 @@ def solve(file: str, fmt: str, decimals: int | None, carry: str | None,
 
             from .render.terminal import render
 
-            render(derivation, Console(), full=full)
+            # NO_COLOR: no escape codes at all (rich alone would keep bold and italics)
+            plain = bool(os.environ.get("NO_COLOR"))
+            render(derivation, Console(color_system=None if plain else "auto"), full=full)
 
     _guarded(show)
 
