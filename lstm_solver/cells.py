@@ -1,14 +1,19 @@
 """The cells as data: their gates, carried state and update equations.
 
-Adding a cell is adding a definition here. Update equations are written in a
-small notation that :mod:`lstm_solver.equations` turns into sympy:
-``had(a, b)`` is a⊙b, ``add(...)`` a sum, ``sub(1, z)`` is 1 − z, and
-activations are called by name (``tanh(c)``). ``h_prev`` is h_{t-1}.
+Adding a cell is adding a definition here. Equations are written in a small
+notation that :mod:`lstm_solver.equations` turns into sympy: ``had(a, b)`` is
+a⊙b, ``add(...)`` a sum, ``sub(1, z)`` is 1 − z, activations are called by
+name (``tanh(c)``), and ``h_prev`` is h_{t-1}. A gate's pre-activation is
+W·h_{t-1} + U·x_t + b (+ b_h) in the problem's layout, unless the gate says
+otherwise: ``recurrent`` replaces h_{t-1} (GRU, reset before: r⊙h_{t-1}), and
+``form`` gives the whole pre-activation in terms of REC (the W·h_{t-1}
+product), INP (the U·x_t product), B and BH (the biases).
 This module imports nothing heavy, so that validating a file stays fast.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -20,7 +25,9 @@ class Gate:
     short: str  # canonical short name, used in JSON
     aliases: tuple[str, ...]
     activation: str
-    note: str  # which plain-language line describes it (see notes.py)
+    note: str  # which plain-language line describes it (see render/notes.py)
+    recurrent: str | None = None
+    form: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,20 +79,35 @@ class Cell:
         return out
 
 
-LSTM = Cell(
-    name="lstm",
-    gates=(
-        Gate("input", "i", (), "sigmoid", "write"),
-        Gate("forget", "f", (), "sigmoid", "keep"),
-        Gate("candidate", "g", ("c_tilde", "a"), "tanh", "candidate"),
-        Gate("output", "o", (), "sigmoid", "expose"),
-    ),
-    updates=(
-        Update("c", "add(had(f, c_prev), had(i, g))", "cell"),
-        Update("h", "had(o, tanh(c))", "hidden"),
-    ),
-    state=("h", "c"),
-    state_aliases={"c": ("C", "s", "p")},
-)
+def lstm() -> Cell:
+    return Cell(
+        name="lstm",
+        gates=(
+            Gate("input", "i", (), "sigmoid", "write"),
+            Gate("forget", "f", (), "sigmoid", "keep"),
+            Gate("candidate", "g", ("c_tilde", "a"), "tanh", "candidate"),
+            Gate("output", "o", (), "sigmoid", "expose"),
+        ),
+        updates=(
+            Update("c", "add(had(f, c_prev), had(i, g))", "cell"),
+            Update("h", "had(o, tanh(c))", "hidden"),
+        ),
+        state=("h", "c"),
+        state_aliases={"c": ("C", "s", "p")},
+    )
 
-CELLS: dict[str, Cell] = {"lstm": LSTM}
+
+@dataclass(frozen=True)
+class CellType:
+    """A cell a problem file can name, with its options (the first choice is the default)."""
+
+    define: Callable[..., Cell]
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __call__(self, **chosen: str) -> Cell:
+        return self.define(**chosen)
+
+
+CELLS: dict[str, CellType] = {
+    "lstm": CellType(lstm),
+}

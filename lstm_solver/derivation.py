@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from .problem import Problem
 
 
+ARROWS = {"forward": "→", "backward": "←"}  # h→ and h← name the two directions' states
+
+
 @dataclass(eq=False)
 class Node:
     value: np.ndarray
@@ -113,21 +116,27 @@ class Quantity:
 
 @dataclass(eq=False)
 class Step:
+    """One time step of one layer in one direction ("both": a bidirectional output)."""
+
     t: int
     x: np.ndarray | None
     quantities: list[Quantity] = field(default_factory=list)
     missing: dict[str, str] = field(default_factory=dict)  # short -> why it cannot be computed
+    layer: int = 1
+    direction: str = "forward"
+    previous: dict[str, np.ndarray] = field(default_factory=dict)  # the state read: h, c
 
     def get(self, short: str) -> Quantity | None:
         return next((q for q in self.quantities if q.short == short), None)
 
 
+
 @dataclass(eq=False)
 class Derivation:
     problem: Problem
-    equations: list[Equation]
-    steps: list[Step]
+    steps: list[Step]  # layer by layer; in each, forward steps then backward steps
     exact: bool = False
+    outputs: list[Step] = field(default_factory=list)  # bidirectional: [h_fwd; h_bwd], y
 
     @property
     def rounding(self):

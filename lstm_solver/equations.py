@@ -12,12 +12,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy as sp
-from sympy import BlockMatrix, HadamardProduct, MatAdd, MatMul, MatrixSymbol, Transpose
+from sympy import (
+    BlockMatrix,
+    HadamardProduct,
+    MatAdd,
+    MatMul,
+    MatrixSymbol,
+    OneMatrix,
+    Transpose,
+)
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .cells import Cell
-from .problem import Problem
+from .numbers import Value
+from .problem import Problem, Unit
 
 # --- activations ---------------------------------------------------------------
 
@@ -136,11 +145,15 @@ class System:
     quantity: dict[str, MatrixSymbol]  # 'f' -> f_t, 'h_prev' -> h_{t-1}, 'x' -> x_t, 'w' ...
 
 
-def build(problem: Problem) -> System:
-    """The equations of ``problem``'s cell in its layout, orientation and notation."""
+def build(problem: Problem, unit: Unit | None = None, lookup: bool = True,
+          output: bool = True) -> System:
+    """The equations of one unit (a layer in a direction) in the problem's layout,
+    orientation and notation; ``lookup`` adds the embedding, ``output`` the output layer."""
+    unit = unit or problem.units[0]
     cell: Cell = problem.cell_def
-    H, X = problem.hidden_size, problem.input_size or 1
+    H, X = unit.hidden_size, unit.input_size or 1
     row = problem.orientation == "row"
+    back = -1 if unit.direction == "forward" else 1  # the state read comes from t-1 or t+1
     params: dict[MatrixSymbol, object] = {}
 
     def vec(name: Name, n: int) -> MatrixSymbol:
@@ -152,6 +165,13 @@ def build(problem: Problem) -> System:
         params[sym] = value
         return sym
 
+    def bias(name: Name, value) -> MatrixSymbol | None:
+        if value is None:
+            return None
+        sym = vec(name, H)
+        params[sym] = value
+        return sym
+
     def times(w, v):
         return mul(v, w) if row else mul(w, v)
 
@@ -159,12 +179,18 @@ def build(problem: Problem) -> System:
     for short in cell.quantities:
         q[short] = vec(Name(problem.symbol(short), "", 0), H)
     for state in cell.state:
-        q[state + "_prev"] = vec(Name(problem.symbol(state), "", -1), H)
+        q[state + "_prev"] = vec(Name(problem.symbol(state), "", back), H)
     q["x"] = vec(Name("x", "", 0), X)
     one = MatrixSymbol(Name("1").encode(), 1, 1)
-    equations: list[Equation] = []
 
-    if problem.embedding:
+    def notation(text: str, **extra):
+        """Our own constant equation text (cells.py) as sympy."""
+        namespace = {"had": had, "add": add, "sub": sub, **q, **extra}
+        namespace.update({name: (lambda e, n=name: activate(n, e)) for name in FUNCTIONS})
+        return eval(text, {"__builtins__": {}}, namespace)
+
+    equations: list[Equation] = []
+    if lookup and problem.embedding:
         emb = problem.embedding
         q["w"] = vec(Name("w", "", 0), emb.vocab)
         E = MatrixSymbol(Name("E").encode(), *emb.matrix.shape)
@@ -177,54 +203,86 @@ def build(problem: Problem) -> System:
         equations.append(Equation("x", q["x"], rhs, "lookup"))
 
     for gate in cell.gates:
-        p = problem.gates.get(gate.short)
+        p = unit.gates.get(gate.short)
         if p is None:
             continue
-        sub = p.symbol.removesuffix("_tilde")
+        sub_name = p.symbol.removesuffix("_tilde")
+        h_in = notation(gate.recurrent) if gate.recurrent else q["h_prev"]
+        B, BH = bias(Name("b", sub_name), p.b), bias(Name("b", "h" + sub_name), p.b_h)
         if problem.layout == "split":
-            terms = [
-                times(weight(Name("W", sub), p.W, H, H), q["h_prev"]),
-                times(weight(Name("U", sub), p.U, H, X), q["x"]),
-            ]
+            REC = times(weight(Name("W", sub_name), p.W, H, H), h_in)
+            INP = times(weight(Name("U", sub_name), p.U, H, X), q["x"])
+            CAT = None
+        elif gate.form:  # the form needs W·h and U·x apart: split W by the stack's columns
+            REC, INP, B = _concat_parts(problem, p, H, X, h_in, q["x"], weight, bias, times)
+            CAT = None
         else:
-            parts = {"h": q["h_prev"], "x": q["x"], 1: one}
+            parts = {"h": h_in, "x": q["x"], 1: one}
             blocks = [parts[s] for s in problem.stack]
             stacked = BlockMatrix([blocks] if row else [[b] for b in blocks])
-            terms = [times(weight(Name("W", sub), p.W, H, stacked.shape[1 if row else 0]),
-                           stacked)]
-        for bias, name in ((p.b, Name("b", sub)), (p.b_h, Name("b", "h" + sub))):
-            if bias is not None:
-                sym = vec(name, H)
-                params[sym] = bias
-                terms.append(sym)
-        equations.append(Equation(gate.short, q[gate.short], activate(gate.activation,
-                                                                       add(*terms))))
+            CAT = times(weight(Name("W", sub_name), p.W, H, stacked.shape[1 if row else 0]),
+                        stacked)
+            REC = INP = None
+        if gate.form:
+            pre = notation(gate.form, REC=REC, INP=INP, B=B, BH=BH)
+        else:
+            pre = add(CAT, B) if CAT is not None else add(REC, INP, B, BH)
+        equations.append(Equation(gate.short, q[gate.short], activate(gate.activation, pre)))
 
-    namespace = {"had": had, "add": add, **q}
-    namespace.update({name: (lambda e, n=name: activate(n, e)) for name in FUNCTIONS})
     for update in cell.updates:
-        rhs = eval(update.equation, {"__builtins__": {}}, namespace)  # our own constant text
-        equations.append(Equation(update.short, q[update.short], rhs, "update"))
+        equations.append(Equation(update.short, q[update.short], notation(update.equation),
+                                  "update"))
 
-    if problem.output_layer:
-        out = problem.output_layer
-        n_out = out.V.shape[1 if row else 0]
-        q["y"] = vec(Name("y", "", 0), n_out)
-        terms = [times(weight(Name("V"), out.V, n_out, H), q["h"])]
-        if out.c is not None:
-            c = vec(Name("c"), n_out)
-            params[c] = out.c
-            terms.append(c)
-        equations.append(Equation("y", q["y"], activate(out.activation, add(*terms)), "output"))
+    if output and problem.output_layer:
+        equations.append(output_equation(problem, q, params, H))
     params[one] = None  # the constant 1 of a bias column
     return System(equations, params, q)
 
 
-def is_block(expr) -> bool:
-    return isinstance(expr, BlockMatrix)
+def output_equation(problem: Problem, q: dict, params: dict, n_in: int) -> Equation:
+    """y_t = activation(V h_t + c), reading q["h"] (added when absent)."""
+    out = problem.output_layer
+    row = problem.orientation == "row"
+    n_out = out.V.shape[1 if row else 0]
+
+    def vec(name: Name, n: int) -> MatrixSymbol:
+        return MatrixSymbol(name.encode(), 1, n) if row else MatrixSymbol(name.encode(), n, 1)
+
+    q.setdefault("h", vec(Name("h", "", 0), n_in))
+    q["y"] = vec(Name("y", "", 0), n_out)
+    V = MatrixSymbol(Name("V").encode(), *out.V.shape)
+    params[V] = out.V
+    terms = [mul(q["h"], V) if row else mul(V, q["h"])]
+    if out.c is not None:
+        c = vec(Name("c"), n_out)
+        params[c] = out.c
+        terms.append(c)
+    return Equation("y", q["y"], activate(out.activation, add(*terms)), "output")
 
 
-__all__ = [
-    "BlockMatrix", "ElementwiseApplyFunction", "HadamardProduct", "MatAdd", "MatMul",
-    "MatrixSymbol", "Softmax", "Transpose", "build", "Name", "Equation", "System",
-]
+def _concat_parts(problem, p, H, X, h_in, x, weight, bias, times):
+    """A concat W cut into its h-columns (W_h·) and x-columns (W_x·), and the bias column."""
+    row = problem.orientation == "row"
+    columns = p.W.exact if not row else tuple(zip(*p.W.exact))
+    start, pieces = 0, {}
+    for s in problem.stack:
+        n = {"h": H, "x": X, 1: 1}[s]
+        pieces[s] = tuple(r[start:start + n] for r in columns)
+        start += n
+
+    def as_value(rows, what):
+        rows = rows if not row else tuple(zip(*rows))
+        return Value(tuple(tuple(r) for r in rows), f"{p.key}.W ({what} columns)")
+
+    sub_name = p.symbol.removesuffix("_tilde")
+    REC = times(weight(Name("W", "h" + sub_name), as_value(pieces["h"], "h_{t-1}"), H, H), h_in)
+    INP = times(weight(Name("W", "x" + sub_name), as_value(pieces["x"], "x_t"), H, X), x)
+    B = bias(Name("b", sub_name), p.b if 1 not in pieces else
+             Value(tuple(r[0] for r in pieces[1]), f"{p.key}.W (bias column)"))
+    return REC, INP, B
+
+
+def sub(a, b):
+    """a − b; ``sub(1, z)`` is 1 − z with 1 a vector of ones."""
+    first = OneMatrix(*b.shape) if a == 1 else a
+    return MatAdd(first, MatMul(-1, b, evaluate=False), evaluate=False)

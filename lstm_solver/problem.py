@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +17,13 @@ from .numbers import NumberError, Rounding, Value, parse_matrix, parse_table, pa
 from .yamlsource import Document, dotted, read_text
 
 TOP_KEYS = (
-    "cell", "title", "question", "layout", "stack", "orientation", "gates", "initial", "x",
-    "tokens", "embedding", "embedding_layout", "given", "start", "decimals", "carry",
-    "round_half", "output_layer",
+    "cell", "title", "question", "layout", "stack", "orientation", "gates", "initial",
+    "layers", "bidirectional", "forward", "backward", "x", "tokens", "embedding",
+    "embedding_layout", "given", "start", "decimals", "carry", "round_half", "output_layer",
+    "activation", "z_multiplies", "reset",
 )
+UNIT_KEYS = ("gates", "initial")
+DIRECTIONS = ("forward", "backward")
 SPLIT_KEYS = ("W", "U", "b", "b_h")
 CONCAT_KEYS = ("W", "b")
 OUTPUT_KEYS = ("V", "c", "activation")
@@ -34,6 +37,7 @@ class GateParams:
     gate: str  # canonical short name
     symbol: str  # the name the problem uses for it (an alias, or the short name)
     key: str  # where it was written: gates.<key>
+    path: tuple = ()  # the same, as a key path
     W: Value | None = None
     U: Value | None = None
     b: Value | None = None
@@ -62,14 +66,24 @@ class Embedding:
 
 
 @dataclass(frozen=True)
+class Unit:
+    """One layer in one direction: its gates and initial state."""
+
+    layer: int  # 1-based
+    direction: str  # "forward" | "backward" (reads the sequence from the last step)
+    gates: dict[str, GateParams]
+    initial: dict[str, Value]
+    hidden_size: int
+    input_size: int | None
+    key: str = ""  # where it was written: "" (top level), "layers[1].backward", ...
+
+
+@dataclass(frozen=True)
 class Problem:
     """A validated problem: exact numbers, consistent shapes."""
 
     cell: str
-    hidden_size: int
-    input_size: int | None
-    gates: dict[str, GateParams]
-    initial: dict[str, Value]
+    units: tuple[Unit, ...]  # layer by layer, forward before backward
     inputs: tuple[Value, ...]  # x_t per step as written (one-hot vectors with an embedding)
     file: str = "<problem>"
     title: str | None = None
@@ -84,6 +98,7 @@ class Problem:
     start: int = 1
     rounding: Rounding = Rounding()
     output_layer: OutputLayer | None = None
+    options: dict[str, str] = field(default_factory=dict)  # cell options (reset: after, ...)
 
     @property
     def steps(self) -> int:
@@ -91,7 +106,40 @@ class Problem:
 
     @property
     def cell_def(self) -> Cell:
-        return CELLS[self.cell]
+        return CELLS[self.cell](**self.options)
+
+    @property
+    def layers(self) -> int:
+        return self.units[-1].layer
+
+    @property
+    def bidirectional(self) -> bool:
+        return any(u.direction == "backward" for u in self.units)
+
+    def layer(self, k: int) -> list[Unit]:
+        return [u for u in self.units if u.layer == k]
+
+    # the first layer's sizes, parameters and state (all there is in a one-layer problem)
+    @property
+    def gates(self) -> dict[str, GateParams]:
+        return self.units[0].gates
+
+    @property
+    def initial(self) -> dict[str, Value]:
+        return self.units[0].initial
+
+    @property
+    def hidden_size(self) -> int:
+        return self.units[0].hidden_size
+
+    @property
+    def input_size(self) -> int | None:
+        return self.units[0].input_size
+
+    @property
+    def output_size(self) -> int:
+        """What the top layer hands on: h_t, or [h_fwd; h_bwd]."""
+        return sum(u.hidden_size for u in self.layer(self.layers))
 
     def symbol(self, short: str) -> str:
         return self.symbols.get(short, short)
@@ -207,14 +255,11 @@ class _Reader:
             raise self.fail((), f"missing required key 'cell' (one of: {_choices(CELLS)})")
         cell_name = data["cell"]
         if cell_name not in CELLS:
-            known = ("lstm", "gru", "rnn")
-            hint = (
-                " (this version solves LSTM cells only)"
-                if cell_name in known else _did_you_mean(cell_name, known)
-            )
-            raise self.fail(("cell",), f"unknown cell {cell_name!r}{hint}; expected one of: "
+            raise self.fail(("cell",), f"unknown cell {cell_name!r}"
+                            f"{_did_you_mean(cell_name, CELLS)}; expected one of: "
                             f"{_choices(CELLS)}")
-        cell = CELLS[cell_name]
+        options = self.options(data, cell_name)
+        cell = CELLS[cell_name](**options)
         layout = self.choice(data, "layout", ("split", "concat"), "split")
         orientation = self.choice(data, "orientation", ("column", "row"), "column")
         stack = self.stack(data, layout)
@@ -224,20 +269,18 @@ class _Reader:
             carry=self.choice(data, "carry", ("exact", "rounded"), "exact"),
         )
         symbols: dict[str, str] = {}
-        gates = self.gates(data, cell, layout, orientation, stack, symbols)
-        hidden, inputs_size = self.sizes(gates, layout, orientation, stack, data)
-        initial = self.initial(data, cell, hidden, symbols)
-        embedding = self.embedding(data, inputs_size)
-        xs, tokens = self.inputs(data, inputs_size, embedding)
-        if inputs_size is None:
-            inputs_size = embedding.dim if embedding else (xs[0].shape[0] if xs else None)
-        given = self.given(data, cell, hidden, len(xs), symbols)
+        units = self.units(data, cell, layout, orientation, stack, symbols)
+        first = units[0]
+        embedding = self.embedding(data, first.input_size)
+        xs, tokens = self.inputs(data, first.input_size, embedding)
+        if first.input_size is None:
+            size = embedding.dim if embedding else xs[0].shape[0]
+            units = tuple(replace(u, input_size=size) if u.layer == 1 else u for u in units)
+        given = self.given(data, cell, units, len(xs), symbols)
+        top = sum(u.hidden_size for u in units if u.layer == units[-1].layer)
         return Problem(
             cell=cell_name,
-            hidden_size=hidden,
-            input_size=inputs_size,
-            gates=gates,
-            initial=initial,
+            units=units,
             inputs=tuple(xs),
             file=self.doc.file,
             title=self.text(data, "title"),
@@ -251,8 +294,106 @@ class _Reader:
             given=given,
             start=self.integer(data, "start", 1, -10**9, 10**9),
             rounding=rounding,
-            output_layer=self.output_layer(data, hidden, orientation),
+            output_layer=self.output_layer(data, top, orientation),
+            options=options,
         )
+
+    def options(self, data: dict, cell_name: str) -> dict[str, str]:
+        """The cell's options (activation, z_multiplies, reset), each for its cell only."""
+        own = CELLS[cell_name].options
+        chosen = {}
+        for other, kind in CELLS.items():
+            for key in kind.options:
+                if key in data and key not in own:
+                    raise self.fail((key,), f"'{key}' applies to cell: {other} only "
+                                    f"(this problem is cell: {cell_name})", at_key=True)
+        for key, choices in own.items():
+            chosen[key] = self.choice(data, key, choices, choices[0])
+        return chosen
+
+    def units(self, data, cell, layout, orientation, stack, symbols) -> tuple[Unit, ...]:
+        """The layers and directions: top-level gates, or forward/backward, or layers."""
+        bidi = data.get("bidirectional", False)
+        if not isinstance(bidi, bool):
+            raise self.fail(("bidirectional",), f"expected true or false, found {bidi!r}")
+        blocks: list[tuple[int, str, dict, tuple]] = []
+        if "layers" in data:
+            for key in (*UNIT_KEYS, *DIRECTIONS):
+                if key in data:
+                    raise self.fail((key,), f"with 'layers', give '{key}' inside each layer",
+                                    at_key=True)
+            items = data["layers"]
+            if not isinstance(items, list) or not items:
+                raise self.fail(("layers",), "expected a list of layers, each with 'gates' "
+                                "(and optional 'initial')")
+            for k, item in enumerate(items):
+                path = ("layers", k)
+                if bidi:
+                    self.mapping(item, path, DIRECTIONS, "directions (forward, backward)")
+                    for direction in DIRECTIONS:
+                        if direction not in item:
+                            raise self.fail(path, f"missing '{direction}' (the problem is "
+                                            "bidirectional)")
+                        blocks.append((k + 1, direction, item[direction], path + (direction,)))
+                else:
+                    hint = "gates and initial" + ("; forward and backward need "
+                                                  "bidirectional: true" if isinstance(
+                                                      item, dict) and "forward" in item else "")
+                    self.mapping(item, path, UNIT_KEYS, hint)
+                    blocks.append((k + 1, "forward", item, path))
+        elif bidi:
+            for key in UNIT_KEYS:
+                if key in data:
+                    raise self.fail((key,), f"a bidirectional problem gives '{key}' inside "
+                                    "forward: and backward:", at_key=True)
+            for direction in DIRECTIONS:
+                if direction not in data:
+                    raise self.fail((), f"missing '{direction}' (bidirectional: true needs "
+                                    "forward: and backward:, each with gates)")
+                blocks.append((1, direction, data[direction], (direction,)))
+        else:
+            for key in DIRECTIONS:
+                if key in data:
+                    raise self.fail((key,), f"'{key}' needs bidirectional: true", at_key=True)
+            blocks.append((1, "forward", data, ()))
+        single = len(blocks) == 1
+        units: list[Unit] = []
+        for layer, direction, block, path in blocks:
+            if path:
+                self.mapping(block, path, UNIT_KEYS, "gates and initial")
+                if not block.get("gates"):
+                    raise self.fail(path, "missing 'gates' (every layer and direction needs "
+                                    "its parameters)")
+            gates = self.gates(block.get("gates"), path + ("gates",), cell, layout, stack,
+                               symbols)
+            hidden, size = self.sizes(gates, layout, orientation, stack)
+            if hidden is None:
+                hidden = self.hidden_without_gates(data)
+            if layer > 1:
+                below = [u for u in units if u.layer == layer - 1]
+                want = sum(u.hidden_size for u in below)
+                what = " + ".join(f"{u.hidden_size} ({u.direction})" for u in below)
+                if size != want:
+                    p = next(iter(gates.values()))
+                    raise self.fail(p.path + ("U" if layout == "split" else "W",),
+                                    f"gives x_t {size} entries, but layer {layer} reads h_t of "
+                                    f"layer {layer - 1}, which has {want}"
+                                    + (f" = {what}" if len(below) > 1 else ""))
+            elif units and size is not None and units[0].input_size is not None and (
+                    size != units[0].input_size):
+                p = next(iter(gates.values()))
+                raise self.fail(p.path + ("U" if layout == "split" else "W",),
+                                f"gives x_t {size} entries but {self.first_inputs_from} gives "
+                                f"it {units[0].input_size}")
+            if not units:
+                self.first_inputs_from = self.inputs_from
+            initial = self.initial(block.get("initial"), path + ("initial",), cell, hidden,
+                                   symbols)
+            units.append(Unit(layer, direction, gates, initial, hidden, size,
+                              dotted(path) or ""))
+        if not single:
+            self.inputs_from = self.first_inputs_from
+        return tuple(units)
 
     def stack(self, data: dict, layout: str) -> tuple:
         if "stack" not in data:
@@ -271,49 +412,49 @@ class _Reader:
                             f"for a bias column (such as [h, x] or [x, h, 1]); found {stack!r}")
         return tuple(stack)
 
-    def gates(self, data, cell, layout, orientation, stack, symbols) -> dict[str, GateParams]:
-        raw = data.get("gates")
+    def gates(self, raw, path, cell, layout, stack, symbols) -> dict[str, GateParams]:
         if raw is None:
             return {}
         names = [n for g in cell.gates for n in (g.name, g.short, *g.aliases)]
-        self.mapping(raw, ("gates",), names, f"{cell.name.upper()} gates")
+        self.mapping(raw, path, names, f"{cell.name.upper()} gates")
         allowed = SPLIT_KEYS if layout == "split" else CONCAT_KEYS
         found: dict[str, GateParams] = {}
         for key, params in raw.items():
             gate = cell.gate(key)
-            path = ("gates", key)
+            gpath = path + (key,)
+            where = dotted(gpath)
             if gate.short in found:
-                raise self.fail(path, f"the {gate.name} gate is given twice "
-                                f"(as {found[gate.short].key} and gates.{key})")
+                raise self.fail(gpath, f"the {gate.name} gate is given twice "
+                                f"(as {found[gate.short].key} and {where})", at_key=True)
             if not isinstance(params, dict):
-                raise self.fail(path, f"expected a mapping of parameters ({_choices(allowed)})")
+                raise self.fail(gpath, f"expected a mapping of parameters ({_choices(allowed)})")
             for pkey in params:
                 if pkey not in allowed:
                     hint = ""
                     if layout == "concat" and pkey in SPLIT_KEYS:
                         hint = " (U and b_h belong to layout: split; concat has one W)"
-                    raise self.fail(path + (pkey,), f"unknown key {pkey!r}{hint}"
+                    raise self.fail(gpath + (pkey,), f"unknown key {pkey!r}{hint}"
                                     f"{_did_you_mean(pkey, allowed) if not hint else ''}; "
                                     f"expected one of: {_choices(allowed)}", at_key=True)
             if "W" not in params:
-                raise self.fail(path, "missing the weight matrix 'W'")
+                raise self.fail(gpath, "missing the weight matrix 'W'")
             if layout == "split" and "U" not in params:
-                raise self.fail(path, "missing 'U', the matrix that multiplies x_t "
+                raise self.fail(gpath, "missing 'U', the matrix that multiplies x_t "
                                 "(or use layout: concat with one W)")
             if 1 in stack and "b" in params:
-                raise self.fail(path + ("b",), "the stack has a 1, so the bias is a column "
+                raise self.fail(gpath + ("b",), "the stack has a 1, so the bias is a column "
                                 "of W; remove 'b' or the 1")
             values = {
-                p: (self.matrix if p in ("W", "U") else self.vector)(params[p], path + (p,))
+                p: (self.matrix if p in ("W", "U") else self.vector)(params[p], gpath + (p,))
                 for p in allowed if p in params
             }
             found[gate.short] = GateParams(gate.short, key if key != gate.name else gate.short,
-                                           f"gates.{key}", **values)
+                                           where, gpath, **values)
             if key not in (gate.name, gate.short):
                 symbols[gate.short] = key
         return {g.short: found[g.short] for g in cell.gates if g.short in found}
 
-    def sizes(self, gates, layout, orientation, stack, data) -> tuple[int, int | None]:
+    def sizes(self, gates, layout, orientation, stack) -> tuple[int | None, int | None]:
         """H and X from the gates' shapes, each checked against the first seen."""
         row = orientation == "row"
         hidden = inputs = None
@@ -332,11 +473,11 @@ class _Reader:
             if hidden is None:
                 hidden, hidden_from = w_out, f"{p.key}.W"
             elif w_out != hidden:
-                raise self.fail(tuple(f"{p.key}.W".split(".")),
+                raise self.fail(p.path + ("W",),
                                 f"has {w_out} {dim_name(p.W, 'out')} but {hidden_from} has "
                                 f"{hidden}: every gate must have the same hidden size")
         for p in gates.values():
-            path = tuple(p.key.split("."))
+            path = p.path
             if layout == "split":
                 w_out, w_in = out_in(p.W)
                 if w_in != hidden:
@@ -367,8 +508,6 @@ class _Reader:
                 if vec is not None:
                     self.length(vec, hidden, path + (bias,),
                                 f"the hidden size (from {hidden_from})")
-        if hidden is None:
-            hidden = self.hidden_without_gates(data)
         self.inputs_from = inputs_from
         return hidden, inputs
 
@@ -387,25 +526,25 @@ class _Reader:
         raise self.fail(("gates",), "cannot tell the hidden size: give the parameters of at "
                         "least one gate (gates: ...) or the initial state")
 
-    def initial(self, data, cell: Cell, hidden: int, symbols) -> dict[str, Value]:
-        raw = data.get("initial", {}) or {}
+    def initial(self, raw, path: tuple, cell: Cell, hidden: int, symbols) -> dict[str, Value]:
+        raw = raw or {}
         allowed = [n for s in cell.state for n in (s, *cell.state_aliases.get(s, ()))]
-        self.mapping(raw, ("initial",), allowed, "initial states")
+        self.mapping(raw, path, allowed, "initial states")
         out = {}
         for state in cell.state:
             keys = [k for k in raw if cell.quantity(k) == state]
             if len(keys) > 1:
-                raise self.fail(("initial", keys[1]), f"the initial {state} is given twice "
-                                f"(as {keys[0]} and {keys[1]})")
+                raise self.fail(path + (keys[1],), f"the initial {state} is given twice "
+                                f"(as {keys[0]} and {keys[1]})", at_key=True)
             if keys:
                 key = keys[0]
-                vec = self.vector(raw[key], ("initial", key))
-                out[state] = self.length(vec, hidden, ("initial", key),
+                vec = self.vector(raw[key], path + (key,))
+                out[state] = self.length(vec, hidden, path + (key,),
                                          "the hidden size of the gates")
                 if key != state:
                     symbols[state] = key
             else:
-                out[state] = Value((0,) * hidden, f"initial.{state}")
+                out[state] = Value((0,) * hidden, dotted(path + (state,)))
         return out
 
     def embedding(self, data, inputs_size) -> Embedding | None:
@@ -476,10 +615,14 @@ class _Reader:
                 raise self.fail(path + (i,), f"has {vec.shape[0]} entries but x[0] has {want}")
         return out, None
 
-    def given(self, data, cell: Cell, hidden: int, steps: int, symbols) -> dict:
+    def given(self, data, cell: Cell, units, steps: int, symbols) -> dict:
         raw = data.get("given")
         if raw is None:
             return {}
+        if len(units) > 1:
+            raise self.fail(("given",), "given values apply to one-layer, one-direction "
+                            "problems only", at_key=True)
+        hidden = units[0].hidden_size
         self.mapping(raw, ("given",), cell.names(), "given values")
         out = {}
         for key, value in raw.items():
@@ -505,6 +648,7 @@ class _Reader:
         return out
 
     def output_layer(self, data, hidden: int, orientation: str) -> OutputLayer | None:
+        """y_t = activation(V h_t + c) on the top layer's output (``hidden`` entries)."""
         raw = data.get("output_layer")
         if raw is None:
             return None

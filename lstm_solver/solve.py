@@ -24,49 +24,85 @@ from .equations import (
     MatMul,
     MatrixSymbol,
     Name,
+    OneMatrix,
     Softmax,
     Transpose,
     activation_name,
     build,
+    output_equation,
     sigma,
 )
 from .numbers import as_fraction
-from .problem import Problem
+from .problem import DIRECTIONS, Problem, Unit
 
 # Longer exact forms are dropped (not shown): they would not help a reader.
 EXACT_MAX_OPS = 12
 EXACT_MAX_CHARS = 60
 
 
+Carried = tuple  # (float64 value, exact values or None, written in the file?)
+
+
 def solve(problem: Problem, exact: bool = False) -> d.Derivation:
-    """The complete worked solution of ``problem``.
+    """The complete worked solution of ``problem``, layer by layer, direction by direction.
 
     ``exact`` also keeps exact values (fractions, closed forms) where short.
     """
-    system = build(problem)
+    def carried(value) -> Carried:
+        return (value.array, _exact_of(value.exact) if exact else None, True)
+
+    inputs: list[Carried | None] = [carried(x) for x in problem.inputs]
+    steps: list[d.Step] = []
+    last: dict[str, dict[int, d.Step]] = {}
+    for layer in range(1, problem.layers + 1):
+        last = {}
+        for unit in problem.layer(layer):
+            system = build(problem, unit, lookup=layer == 1,
+                           output=layer == problem.layers and not problem.bidirectional)
+            run = _run(problem, unit, system, inputs, exact)
+            steps += run
+            last[unit.direction] = {step.t: step for step in run}
+        inputs = [_joined([last[u.direction][problem.start + k].get("h")
+                           for u in problem.layer(layer)]) for k in range(problem.steps)]
+    outputs = _outputs(problem, last, exact) if problem.bidirectional else []
+    return d.Derivation(problem, steps, exact, outputs)
+
+
+def _joined(parts: list[d.Quantity | None]) -> Carried | None:
+    """The next layer's x_t: h_t, or [h_fwd; h_bwd]; unknown if a part is."""
+    if any(p is None for p in parts):
+        return None
+    exact = None if any(p.exact is None for p in parts) else tuple(
+        x for p in parts for x in p.exact)
+    return (np.concatenate([p.value for p in parts]), exact, False)
+
+
+def _run(problem: Problem, unit: Unit, system, inputs: list[Carried | None],
+         exact: bool) -> list[d.Step]:
+    """One layer in one direction over the sequence, the state carried along."""
     by_quantity = {eq.quantity: eq for eq in system.equations}
     cell = problem.cell_def
-    order = ["x"] * bool(problem.embedding) + list(cell.quantities) + ["y"] * bool(
-        problem.output_layer)
+    order = ["x"] * ("w" in system.quantity) + list(cell.quantities) + ["y"] * (
+        "y" in by_quantity)
     walker = _Walker(problem, exact)
     for sym, value in system.params.items():
         if value is not None:
             walker.bind(sym, value.array, _exact_of(value.exact) if exact else None, True)
     walker.bind(MatrixSymbol(Name("1").encode(), 1, 1), np.ones(1), (sp.Integer(1),), True)
-    states = {s: (problem.initial[s].array,
-                  _exact_of(problem.initial[s].exact) if exact else None, True)
-              for s in cell.state}
+    states = {s: (unit.initial[s].array, _exact_of(unit.initial[s].exact) if exact else None,
+                  True) for s in cell.state}
+    x_symbol = system.quantity["w" if "w" in system.quantity else "x"]
+    ks = range(problem.steps) if unit.direction == "forward" else reversed(range(problem.steps))
     steps = []
-    for k in range(problem.steps):
-        t = problem.start + k
+    for k in ks:
         walker.clear_step()
         for s in cell.state:
             if states.get(s) is not None:
                 walker.bind(system.quantity[s + "_prev"], *states[s])
-        x_symbol = system.quantity["w" if problem.embedding else "x"]
-        walker.bind(x_symbol, problem.inputs[k].array,
-                    _exact_of(problem.inputs[k].exact) if exact else None, True)
-        step = d.Step(t, None)
+        if inputs[k] is not None:
+            walker.bind(x_symbol, *inputs[k])
+        step = d.Step(problem.start + k, None, layer=unit.layer, direction=unit.direction,
+                      previous={s: v[0] for s, v in states.items() if v is not None})
         for short in order:
             lhs = system.quantity[short]
             given = problem.given.get((k, short))
@@ -84,19 +120,55 @@ def solve(problem: Problem, exact: bool = False) -> d.Derivation:
                 q = d.Quantity(short, Name.of(lhs), tree.value, tree.exact, tree, eq)
             else:
                 gate = cell.gate(short)
+                where = f"{unit.key}.gates" if unit.key else "gates"
                 step.missing[short] = (f"no parameters for the {gate.name} gate "
-                                       f"(gates.{gate.name}) and no given value")
+                                       f"({where}.{gate.name}) and no given value")
                 continue
             walker.bind(lhs, q.value, q.exact, q.given or all(d.as_written(q.tree)))
             step.quantities.append(q)
         x = step.get("x")
-        step.x = x.value if x else walker.values[x_symbol][0]
+        step.x = x.value if x else (inputs[k][0] if inputs[k] is not None and
+                                    x_symbol is system.quantity["x"] else None)
         states = {}
         for s in cell.state:
             q = step.get(s)
             states[s] = (q.value, q.exact, q.given) if q else None
         steps.append(step)
-    return d.Derivation(problem, system.equations, steps, exact)
+    return steps
+
+
+def _outputs(problem: Problem, last: dict[str, dict[int, d.Step]], exact: bool) -> list[d.Step]:
+    """A bidirectional network's outputs: [h_fwd; h_bwd] at each step, and y_t on it."""
+    system_q: dict = {}
+    params: dict = {}
+    eq = output_equation(problem, system_q, params, problem.output_size) \
+        if problem.output_layer else None
+    walker = _Walker(problem, exact)
+    for sym, value in params.items():
+        walker.bind(sym, value.array, _exact_of(value.exact) if exact else None, True)
+    out = []
+    for k in range(problem.steps):
+        t = problem.start + k
+        step = d.Step(t, None, layer=problem.layers, direction="both")
+        parts = [last[direction][t].get("h") for direction in DIRECTIONS]
+        if any(p is None for p in parts):
+            step.missing["h"] = "needs h_t of both directions, which could not be computed"
+            out.append(step)
+            continue
+        leaves = [d.Leaf(p.value, p.exact, Name(f"h{d.ARROWS[direction]}", "", 0))
+                  for p, direction in zip(parts, DIRECTIONS)]
+        joined = _joined(parts)
+        h = d.Quantity("h", Name("h", "", 0), joined[0], joined[1],
+                       d.Stack(joined[0], joined[1], tuple(leaves)))
+        step.quantities.append(h)
+        if eq is not None:
+            walker.clear_step()
+            walker.bind(system_q["h"], h.value, h.exact)
+            tree = walker.walk(eq.rhs)
+            step.quantities.append(d.Quantity("y", Name("y", "", 0), tree.value, tree.exact,
+                                              tree, eq))
+        out.append(step)
+    return out
 
 
 def _why(unknown: list[MatrixSymbol]) -> str:
@@ -157,6 +229,10 @@ class _Walker:
         if isinstance(expr, MatrixSymbol):
             value, exact, from_file = self.values[expr]
             return d.Leaf(value, exact, Name.of(expr), from_file)
+        if isinstance(expr, OneMatrix):  # the 1 of 1 − z
+            n = max(expr.shape)
+            return d.Leaf(np.ones(n), (sp.Integer(1),) * n if self.exact else None, Name("1"),
+                          True)
         if isinstance(expr, MatMul):
             return self._product(expr, lookup)
         if isinstance(expr, MatAdd):
@@ -164,7 +240,8 @@ class _Walker:
             for arg in expr.args:
                 sign = 1
                 if isinstance(arg, MatMul) and arg.args[0] == -1:
-                    sign, arg = -1, MatMul(*arg.args[1:], evaluate=False)
+                    rest = arg.args[1:]
+                    sign, arg = -1, rest[0] if len(rest) == 1 else MatMul(*rest, evaluate=False)
                 terms.append(self.walk(arg))
                 signs.append(sign)
             value = _safe_sum([s * t.value for s, t in zip(signs, terms)])

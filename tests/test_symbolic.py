@@ -13,9 +13,9 @@ from lstm_solver.symbolic import evaluate
 
 def assert_paths_agree(problem, tolerance=1e-12):
     numeric = solve(problem)
-    symbolic = evaluate(problem)
-    assert len(symbolic) == len(numeric.steps)
-    for step, exact in zip(numeric.steps, symbolic, strict=True):
+    symbolic, outputs = evaluate(problem)
+    assert len(symbolic) == len(numeric.steps) and len(outputs) == len(numeric.outputs)
+    for step, exact in zip(numeric.steps + numeric.outputs, symbolic + outputs, strict=True):
         computed = {q.short for q in step.quantities if q.short != "x"}
         assert computed <= set(exact) | {"x"}
         for q in step.quantities:

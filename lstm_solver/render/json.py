@@ -18,7 +18,12 @@ def _numbers(values) -> list[float | str]:
 
 
 def to_dict(derivation: d.Derivation) -> dict[str, Any]:
-    """Values are unrounded (or, with ``carry: rounded``, the rounded values carried)."""
+    """Values are unrounded (or, with ``carry: rounded``, the rounded values carried).
+
+    Steps of a network with several layers or directions carry "layer" (1-based) and
+    "direction"; a bidirectional one also has "outputs": [h_fwd; h_bwd] (and y) per step.
+    """
+    layered = len(derivation.problem.units) > 1
     steps = []
     for step in derivation.steps:
         entry: dict[str, Any] = {
@@ -29,10 +34,16 @@ def to_dict(derivation: d.Derivation) -> dict[str, Any]:
                                 if q.pre_activation is not None},
             "given": [q.short for q in step.quantities if q.given],
         }
+        if layered:
+            entry.update(layer=step.layer, direction=step.direction)
         if step.missing:
             entry["cannot_compute"] = dict(step.missing)
         steps.append(entry)
-    return {"format": FORMAT, "cell": derivation.problem.cell, "steps": steps}
+    out: dict[str, Any] = {"format": FORMAT, "cell": derivation.problem.cell, "steps": steps}
+    if derivation.outputs:
+        out["outputs"] = [{"t": step.t, **{q.short: _numbers(q.value) for q in step.quantities}}
+                          for step in derivation.outputs]
+    return out
 
 
 def render(derivation: d.Derivation) -> str:

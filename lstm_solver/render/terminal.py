@@ -41,17 +41,38 @@ class TerminalSolution:
         yield Text(_summary(dv), style="dim")
         for step in dv.steps:
             yield from self._step(step, options.max_width)
+        if dv.outputs:
+            yield Text()
+            yield Rule(Text("Outputs: both directions side by side", style="bold cyan"),
+                       align="left")
+            for step in dv.outputs:
+                yield from self._quantities(step, options.max_width)
         yield Text()
         yield _final_table(dv, self.full)
 
     def _step(self, step: d.Step, width: int) -> RenderResult:
         dv = self.derivation
-        row = dv.problem.orientation == "row"
+        problem = dv.problem
         yield Text()
-        yield Rule(Text(f"Step t = {step.t}", style="bold cyan"), align="left")
-        if step.x is not None and not dv.problem.embedding:
-            x = inline(numbers(step.x, dv.rounding, True), self.full)
-            yield Text(f"{name(Name('x', '', 0), step.t)} = {x}")
+        heading = f"Step t = {step.t}"
+        if len(problem.units) > 1:
+            heading = f"Layer {step.layer} · {step.direction} · step t = {step.t}"
+        yield Rule(Text(heading, style="bold cyan"), align="left")
+        x_name = name(Name("x", "", 0), step.t)
+        if step.layer > 1:
+            below = [u.direction for u in problem.layer(step.layer - 1)]
+            what = name(Name("h", "", 0), step.t) if len(below) == 1 else "[" + "; ".join(
+                name(Name(f"h{d.ARROWS[b]}", "", 0), step.t) for b in below) + "]"
+            shown = inline(numbers(step.x, dv.rounding), self.full) if step.x is not None \
+                else "unknown"
+            yield Text(f"{x_name} = {what} of layer {step.layer - 1} = {shown}")
+        elif step.x is not None and not problem.embedding:
+            yield Text(f"{x_name} = {inline(numbers(step.x, dv.rounding, True), self.full)}")
+        yield from self._quantities(step, width)
+
+    def _quantities(self, step: d.Step, width: int) -> RenderResult:
+        dv = self.derivation
+        row = dv.problem.orientation == "row"
         given = [q for q in step.quantities if q.given]
         for q in given:
             yield Text.assemble((f"{name(q.name, step.t)} = ", "bold"),
@@ -67,7 +88,7 @@ class TerminalSolution:
     def _quantity(self, q: d.Quantity, step: d.Step, width: int, row: bool) -> RenderResult:
         dv = self.derivation
         t = step.t
-        kind = _kind(dv, q)
+        kind = _kind(dv, q, step)
         lhs = name(q.name, t)
         yield Text()
         yield Text(f"{notes.TITLES.get(kind, q.short)} {lhs}", style="bold")
@@ -107,8 +128,10 @@ def _summary(dv: d.Derivation) -> str:
     return " · ".join(parts) + f"\n{r.decimals} decimals · halves rounded {r.round_half} · {carry}"
 
 
-def _kind(dv: d.Derivation, q: d.Quantity) -> str:
+def _kind(dv: d.Derivation, q: d.Quantity, step: d.Step) -> str:
     cell = dv.problem.cell_def
+    if step.direction == "both" and q.short == "h":
+        return "joined"
     if q.short == "x":
         return "lookup"
     if q.short == "y":
@@ -120,21 +143,10 @@ def _kind(dv: d.Derivation, q: d.Quantity) -> str:
 
 
 def _note(dv: d.Derivation, q: d.Quantity, step: d.Step) -> str:
-    kind = _kind(dv, q)
+    kind = _kind(dv, q, step)
     if kind == "output" and isinstance(q.tree, d.Activation) and q.tree.function == "softmax":
         kind = "softmax"
-    previous = None
-    if kind == "cell":
-        previous = _previous(dv, step, q.short)
-    return notes.describe(kind, q.value, previous)
-
-
-def _previous(dv: d.Derivation, step: d.Step, short: str):
-    k = dv.steps.index(step)
-    if k == 0:
-        return dv.problem.initial[short].array
-    q = dv.steps[k - 1].get(short)
-    return q.value if q else None
+    return notes.describe(kind, q.value, step.previous.get(q.short))
 
 
 def _two_digits(dv: d.Derivation) -> Rounding:
@@ -146,16 +158,21 @@ def _symbol(dv: d.Derivation, short: str, t: int | None) -> str:
 
 
 def _final_table(dv: d.Derivation, full: bool) -> Table:
+    steps = dv.steps + dv.outputs
     shorts = []
-    for step in dv.steps:
+    for step in steps:
         for q in step.quantities:
             if q.short not in shorts:
                 shorts.append(q.short)
-    table = Table(title="Results", title_style="bold", show_lines=len(dv.steps) > 1)
+    layered = len(dv.problem.units) > 1
+    table = Table(title="Results", title_style="bold", show_lines=len(steps) > 1)
+    if layered:
+        table.add_column("layer", justify="right")
+        table.add_column("dir")
     table.add_column("t", justify="right")
     for short in shorts:
         table.add_column(_symbol(dv, short, None).removesuffix("ₜ") + "ₜ", justify="right")
-    for step in dv.steps:
+    for step in steps:
         cells = []
         for short in shorts:
             q = step.get(short)
@@ -165,7 +182,9 @@ def _final_table(dv: d.Derivation, full: bool) -> Table:
                 bare = q.given or (q.tree is not None and all(d.as_written(q.tree)))
                 shown = blocks.elide(numbers(q.value, dv.rounding, bare), full, "⋮")
                 cells.append("\n".join(shown) + ("\n(given)" if q.given else ""))
-        table.add_row(str(step.t), *cells)
+        where = [str(step.layer), {"both": "→←"}.get(step.direction, d.ARROWS.get(
+            step.direction, ""))] if layered else []
+        table.add_row(*where, str(step.t), *cells)
     return table
 
 

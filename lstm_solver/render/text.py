@@ -59,7 +59,7 @@ class TextPrinter(Printer):
         return name(node.name, self.t)
 
     def _print_Product(self, node: d.Product) -> str:
-        m, v = self.doprint(node.matrix), self._factor(node.vector)
+        m, v = self.doprint(node.matrix), self._factor(node.vector, d.Hadamard)
         return f"{v} {m}" if node.row else f"{m} {v}"
 
     def _print_Lookup(self, node: d.Lookup) -> str:
@@ -88,9 +88,10 @@ class TextPrinter(Printer):
         sep = ", " if self.row else "; "
         return "[" + sep.join(self.doprint(p) for p in node.parts) + "]"
 
-    def _factor(self, node: d.Node) -> str:
+    def _factor(self, node: d.Node, *also: type) -> str:
+        """``node`` as a factor: a sum (or one of ``also``) in parentheses."""
         s = self.doprint(node)
-        return f"({s})" if isinstance(node, d.Sum) else s
+        return f"({s})" if isinstance(node, (d.Sum, *also)) else s
 
 
 class ValuePrinter(Printer):
@@ -134,7 +135,7 @@ class ValuePrinter(Printer):
         return self.vector(node)
 
     def _print_Product(self, node: d.Product) -> Block:
-        m, v = self.doprint(node.matrix), self._factor(node.vector)
+        m, v = self.doprint(node.matrix), self._factor(node.vector, d.Hadamard)
         return hjoin(v, text(" "), m) if node.row else hjoin(m, text(" "), v)
 
     def _print_Lookup(self, node: d.Lookup) -> Block:
@@ -155,9 +156,9 @@ class ValuePrinter(Printer):
     def _print_Stack(self, node: d.Stack) -> Block:
         return self.vector(node)
 
-    def _factor(self, node: d.Node) -> Block:
+    def _factor(self, node: d.Node, *also: type) -> Block:
         b = self.doprint(node)
-        return hjoin(text("("), b, text(")")) if isinstance(node, d.Sum) else b
+        return hjoin(text("("), b, text(")")) if isinstance(node, (d.Sum, *also)) else b
 
 
 class Expander(Printer):
