@@ -97,6 +97,37 @@ def lstm() -> Cell:
     )
 
 
+def gru(z_multiplies: str = "previous", reset: str = "before") -> Cell:
+    """Cho et al. 2014 (z multiplies h_{t-1}) or Chung et al. 2014 (z multiplies the
+    candidate); the reset gate applied before W (r⊙h_{t-1}) or after it, as PyTorch."""
+    candidate = Gate(
+        "candidate", "g", ("h_tilde", "n"), "tanh", "candidate",
+        recurrent="had(r, h_prev)" if reset == "before" else None,
+        form="add(had(r, add(REC, BH)), INP, B)" if reset == "after" else None,
+    )
+    new_h = {"previous": "add(had(z, h_prev), had(sub(1, z), g))",
+             "candidate": "add(had(sub(1, z), h_prev), had(z, g))"}[z_multiplies]
+    return Cell(
+        name="gru",
+        gates=(
+            Gate("reset", "r", (), "sigmoid", "reset"),
+            Gate("update", "z", ("u",), "sigmoid", f"update_{z_multiplies}"),
+            candidate,
+        ),
+        updates=(Update("h", new_h, "hidden"),),
+        state=("h",),
+    )
+
+
+def rnn(activation: str = "tanh") -> Cell:
+    return Cell(
+        name="rnn",
+        gates=(Gate("hidden", "h", (), activation, "rnn"),),
+        updates=(),
+        state=("h",),
+    )
+
+
 @dataclass(frozen=True)
 class CellType:
     """A cell a problem file can name, with its options (the first choice is the default)."""
@@ -110,4 +141,7 @@ class CellType:
 
 CELLS: dict[str, CellType] = {
     "lstm": CellType(lstm),
+    "gru": CellType(gru, {"z_multiplies": ("previous", "candidate"),
+                          "reset": ("before", "after")}),
+    "rnn": CellType(rnn, {"activation": ("tanh", "sigmoid", "relu")}),
 }

@@ -13,6 +13,11 @@ TITLES = {
     "hidden": "Hidden state",
     "lookup": "Embedding lookup",
     "output": "Output layer",
+    "reset": "Reset gate",
+    "update_previous": "Update gate",
+    "update_candidate": "Update gate",
+    "rnn": "Hidden state",
+    "joined": "Both directions",
 }
 
 LISTED = 4  # up to this many elements are named one by one
@@ -57,6 +62,18 @@ def describe(kind: str, values: np.ndarray, previous: np.ndarray | None = None) 
         return "the memory after forgetting and writing"
     if kind == "hidden":
         return "what the cell outputs at this step and carries to the next"
+    if kind == "reset":
+        return f"lets {_each(v, _pct, 'unit')} of h_(t-1) into the candidate"
+    if kind == "update_previous":
+        return (f"keeps {_each(v, _pct, 'unit')} of the previous state; the rest comes "
+                "from the candidate")
+    if kind == "update_candidate":
+        return (f"takes {_each(v, _pct, 'unit')} from the candidate; the rest is kept from "
+                "the previous state")
+    if kind == "rnn":
+        return "the new hidden state, carried to the next step"
+    if kind == "joined":
+        return "the forward and the backward state side by side"
     if kind == "softmax":
         k = int(np.argmax(v))
         return f"probabilities summing to 1; the most likely class is {k + 1} (p = {v[k]:.2f})"
