@@ -27,15 +27,14 @@ def _pct(v: float) -> str:
     return f"{round(100 * float(v))} %"
 
 
-def _each(values: np.ndarray, fmt, unit: str) -> str:
+def _each(values: np.ndarray, fmt, unit: str, joiner: str = "of") -> str:
     """'33 % of memory cell 1 and 90 % of cell 2', or a summary for long vectors."""
     n = len(values)
     if n > LISTED:
         lo, hi = int(np.argmin(values)), int(np.argmax(values))
         return (f"{fmt(np.mean(values))} on average over {n} {unit}s, from {fmt(values[lo])} "
                 f"({unit} {lo + 1}) to {fmt(values[hi])} ({unit} {hi + 1})")
-    parts = [f"{fmt(v)} of {unit} {k + 1}" if k == 0 else f"{fmt(v)} of {unit} {k + 1}"
-             for k, v in enumerate(values)]
+    parts = [f"{fmt(v)} {joiner} {unit} {k + 1}" for k, v in enumerate(values)]
     return parts[0] if n == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
@@ -53,7 +52,7 @@ def describe(kind: str, values: np.ndarray, previous: np.ndarray | None = None) 
     if kind == "expose":
         return f"lets out {_each(v, _pct, 'cell')}, after tanh, as the hidden state"
     if kind == "candidate":
-        return f"proposes new content {_each(v, _signed, 'cell')}, each between -1 and 1"
+        return f"proposes {_each(v, _signed, 'unit', 'for')} (tanh keeps each between -1 and 1)"
     if kind == "cell":
         if previous is not None and len(v) <= LISTED:
             moves = [f"cell {k + 1} {float(a):.2f} → {float(b):.2f}"

@@ -287,6 +287,8 @@ class Expander(Printer):
         self.out.append((self.label.doprint(node), lines))
 
     def _print_Stack(self, node: d.Stack) -> None:
+        for part in node.parts:
+            self.doprint(part)
         values = inline(shown(node, self.rounding), self.full)
         self.out.append((self.label.doprint(node), [f"= {values}"]))
 
