@@ -32,7 +32,7 @@ class DefaultGroup(click.Group):
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lstm-solve")
 def main() -> None:
-    """Worked, step-by-step solutions of LSTM exam problems.
+    """Worked, step-by-step solutions of LSTM, GRU and RNN exam problems.
 
     \b
     lstm-solve problem.yaml              the worked solution in the terminal
@@ -53,10 +53,14 @@ def main() -> None:
 def solve(file: str, fmt: str, decimals: int | None, carry: str | None,
           round_half: str | None, full: bool, exact: bool) -> None:
     """Print the worked solution of the problem in FILE."""
-    from .problem import load_problem
+    from .problem import CountProblem, load_problem
 
     def run():
         problem = load_problem(file)  # a bad file stops here, before sympy is imported
+        if isinstance(problem, CountProblem):
+            from .counting import count
+
+            return count(problem)
         from .solve import solve as solve_problem
 
         overrides = {k: v for k, v in (("decimals", decimals), ("carry", carry),

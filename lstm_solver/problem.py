@@ -145,7 +145,30 @@ class Problem:
         return self.symbols.get(short, short)
 
 
-def load_problem(path: str | Path) -> Problem:
+@dataclass(frozen=True)
+class CountProblem:
+    """``task: count_parameters``: how many trainable weights a network has."""
+
+    cell: str
+    hidden_size: int
+    input_size: int
+    output_size: int | None = None
+    embedding_vocab: int | None = None  # the embedding (vocab × dim) is then counted
+    bias: str = "true"  # "true" (one bias per gate) | "false" | "double" (PyTorch's two)
+    layers: int = 1
+    bidirectional: bool = False
+    options: dict[str, str] = field(default_factory=dict)
+    file: str = "<problem>"
+    title: str | None = None
+    question: str | None = None
+
+
+COUNT_KEYS = ("task", "cell", "title", "question", "hidden_size", "input_size", "embedding",
+              "output_size", "bias", "layers", "bidirectional", "activation", "z_multiplies",
+              "reset")
+
+
+def load_problem(path: str | Path) -> Problem | CountProblem:
     """Read and validate a problem file."""
     path = Path(path)
     try:
@@ -161,9 +184,13 @@ def load_problem(path: str | Path) -> Problem:
     return parse_problem(text, str(path))
 
 
-def parse_problem(text: str, file: str = "<problem>") -> Problem:
+def parse_problem(text: str, file: str = "<problem>") -> Problem | CountProblem:
     """Validate problem-file text; see DESIGN.md §2 for the format."""
-    return _Reader(read_text(text, file)).problem()
+    reader = _Reader(read_text(text, file))
+    data = reader.doc.data
+    if isinstance(data, dict) and "task" in data:
+        return reader.count_problem()
+    return reader.problem()
 
 
 def _did_you_mean(word: str, options) -> str:
@@ -210,12 +237,61 @@ class _Reader:
             )
         return value
 
-    def integer(self, data: dict, key: str, default: int, low: int, high: int) -> int:
+    def integer(self, data: dict, key: str, default: int | None, low: int, high: int,
+                path: tuple = ()) -> int:
+        if key not in data and default is None:
+            raise self.fail(path, f"missing required key '{key}' (a whole number)")
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.fail((key,), f"expected a whole number from {low} to {high}, "
+            raise self.fail(path + (key,), f"expected a whole number from {low} to {high}, "
                             f"found {value!r}")
         return value
+
+    def count_problem(self) -> CountProblem:
+        """``task: count_parameters``: the sizes of a network, not its numbers."""
+        data = self.doc.data
+        self.mapping(data, (), COUNT_KEYS, "keys of a parameter-count question")
+        self.choice(data, "task", ("count_parameters",), None)
+        if "cell" not in data:
+            raise self.fail((), f"missing required key 'cell' (one of: {_choices(CELLS)})")
+        cell = self.choice(data, "cell", tuple(CELLS), None)
+        options = self.options(data, cell)
+        vocab = None
+        if "embedding" in data:
+            emb = data["embedding"]
+            self.mapping(emb, ("embedding",), ("vocab", "dim"), "embedding sizes (vocab, dim)")
+            vocab = self.integer(emb, "vocab", None, 1, 10**9, ("embedding",))
+            dim = self.integer(emb, "dim", None, 1, 10**9, ("embedding",))
+            if "input_size" in data and data["input_size"] != dim:
+                raise self.fail(("input_size",), f"is {data['input_size']!r} but the "
+                                f"embedding's dim is {dim}: give one of them")
+            inputs = dim
+        else:
+            inputs = self.integer(data, "input_size", None, 1, 10**9)
+        bias = data.get("bias", True)
+        bias = {True: "true", False: "false", "double": "double"}.get(bias)
+        if bias is None:
+            raise self.fail(("bias",), f"expected true, false or double (PyTorch's two bias "
+                            f"vectors per gate), found {data.get('bias')!r}")
+        bidi = data.get("bidirectional", False)
+        if not isinstance(bidi, bool):
+            raise self.fail(("bidirectional",), f"expected true or false, found {bidi!r}")
+        output = None if data.get("output_size") is None else self.integer(
+            data, "output_size", None, 1, 10**9)
+        return CountProblem(
+            cell=cell,
+            hidden_size=self.integer(data, "hidden_size", None, 1, 10**9),
+            input_size=inputs,
+            output_size=output,
+            embedding_vocab=vocab,
+            bias=bias,
+            layers=self.integer(data, "layers", 1, 1, 1000),
+            bidirectional=bidi,
+            options=options,
+            file=self.doc.file,
+            title=self.text(data, "title"),
+            question=self.text(data, "question"),
+        )
 
     def text(self, data: dict, key: str) -> str | None:
         value = data.get(key)

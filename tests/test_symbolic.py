@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from cases import LAYOUTS, random_case
-from conftest import EXAMPLES, problem_text
+from conftest import SOLVED, problem_text
 
 from lstm_solver.problem import load_problem, parse_problem
 from lstm_solver.solve import solve
@@ -26,7 +26,7 @@ def assert_paths_agree(problem, tolerance=1e-12):
 
 
 # carry: rounded rounds on the float path by design, so only exact-carry examples compare
-EXACT_CARRY = [p for p in EXAMPLES if load_problem(p).rounding.carry == "exact"]
+EXACT_CARRY = [p for p in SOLVED if load_problem(p).rounding.carry == "exact"]
 
 
 @pytest.mark.parametrize("path", EXACT_CARRY, ids=lambda p: p.stem)
@@ -42,7 +42,7 @@ def test_random_problems_agree(layout, stack, orientation):
 
 
 def test_exact_values_are_kept_where_short():
-    problem = load_problem(next(p for p in EXAMPLES if "q2_given" in p.name))
+    problem = load_problem(next(p for p in SOLVED if "q2_given" in p.name))
     g = solve(problem, exact=True).steps[0].get("g")
     pre = g.tree.arg.exact
     assert [str(v) for v in pre] == ["169188839/12500000", "344030317/25000000"]

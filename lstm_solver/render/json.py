@@ -17,6 +17,19 @@ def _numbers(values) -> list[float | str]:
             for v in values]
 
 
+def count_to_dict(derivation) -> dict[str, Any]:
+    """``task: count_parameters``: the total and each matrix with its shape and count."""
+    return {"format": FORMAT, "task": "count_parameters", "cell": derivation.problem.cell,
+            "parameters": {
+                "total": derivation.total,
+                "breakdown": [{"name": f"{i.unit}: {i.name}" if i.unit else i.name,
+                               "shape": list(i.shape), "count": i.count}
+                              for i in derivation.items],
+                "formula": f"{derivation.formula} = {derivation.total}",
+                "notes": derivation.notes,
+            }}
+
+
 def to_dict(derivation: d.Derivation) -> dict[str, Any]:
     """Values are unrounded (or, with ``carry: rounded``, the rounded values carried).
 
@@ -46,5 +59,7 @@ def to_dict(derivation: d.Derivation) -> dict[str, Any]:
     return out
 
 
-def render(derivation: d.Derivation) -> str:
-    return json.dumps(to_dict(derivation), indent=2)
+def render(derivation) -> str:
+    if isinstance(derivation, d.Derivation):
+        return json.dumps(to_dict(derivation), indent=2)
+    return json.dumps(count_to_dict(derivation), indent=2, ensure_ascii=False)

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import derivation as d
+from ..counting import CountDerivation
 from ..equations import Name
 from ..numbers import Rounding
 from . import blocks, notes
@@ -188,9 +189,55 @@ def _final_table(dv: d.Derivation, full: bool) -> Table:
     return table
 
 
-def render(derivation: d.Derivation, console: Console, full: bool = False) -> None:
+@dataclass
+class TerminalCount:
+    """A parameter count: every matrix with its shape and count, then the sum."""
+
+    derivation: CountDerivation
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        dv = self.derivation
+        p = dv.problem
+        if p.title:
+            yield Rule(Text(p.title, style="bold"))
+        if p.question:
+            yield Padding(Text(p.question.strip(), style="italic"), (0, 0, 1, 0))
+        sizes = [f"{p.cell.upper()}", f"hidden size {p.hidden_size}",
+                 f"input size {p.input_size}"]
+        if p.embedding_vocab:
+            sizes.append(f"embedding {p.embedding_vocab}×{p.input_size} (counted)")
+        if p.output_size:
+            sizes.append(f"output size {p.output_size}")
+        sizes.append({"true": "one bias per gate", "false": "no bias",
+                      "double": "two biases per gate (PyTorch)"}[p.bias])
+        if p.layers > 1:
+            sizes.append(f"{p.layers} layers")
+        if p.bidirectional:
+            sizes.append("bidirectional")
+        yield Text(" · ".join(sizes), style="dim")
+        yield Text()
+        table = Table(title="Trainable parameters", title_style="bold")
+        where = any(item.unit for item in dv.items)
+        for column, justify in (("where", "left"), ("matrix", "left"), ("shape", "right"),
+                                ("count", "right"), ("what it is", "left"))[not where:]:
+            table.add_column(column, justify=justify)
+        for item in dv.items:
+            cells = [item.name, "×".join(map(str, item.shape)), f"{item.count:,}", item.role]
+            table.add_row(*([item.unit] if where else []), *cells)
+        yield table
+        yield Text()
+        yield Text.assemble(("Total = ", "bold"), f"{dv.formula} = ",
+                            (f"{dv.total:,}", "bold green"))
+        for note in dv.notes:
+            yield Text(f"→ {note}", style="italic")
+
+
+def render(derivation, console: Console, full: bool = False) -> None:
     """Print the solution; piped output loses the padding rich adds at line ends."""
-    solution = TerminalSolution(derivation, full)
+    if isinstance(derivation, d.Derivation):
+        solution = TerminalSolution(derivation, full)
+    else:
+        solution = TerminalCount(derivation)
     if console.is_terminal:
         console.print(solution)
         return
