@@ -19,7 +19,8 @@ from lstm_solver.render.blocks import display_width
 
 GOLDEN = ROOT / "tests" / "golden"
 GOLDEN_EXAMPLES = ["seed001_q2_given_gates", "seed001_q1_embedding_input_gate",
-                   "row_orientation_d2l", "output_softmax_tokens"]
+                   "row_orientation_d2l", "output_softmax_tokens", "gru_published_click4ai",
+                   "gru_bidirectional", "lstm_two_layers", "count_seed001_rnn"]
 ENV = {"COLUMNS": "80", "NO_COLOR": None, "FORCE_COLOR": None, "TERM": "dumb"}
 
 

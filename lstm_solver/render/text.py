@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 from .. import derivation as d
 from ..equations import Name
 from ..numbers import Rounding
@@ -19,6 +21,7 @@ from .blocks import Block, hjoin, text
 _SUB = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 _BASES = {"c_tilde": "c̃", "h_tilde": "h̃", "1": "1"}
 FUNCTIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "softmax": "softmax"}
+SOFTMAX_SHIFT_ABOVE = 50.0
 
 
 def subscript(s: str) -> str:
@@ -270,16 +273,17 @@ class Expander(Printer):
         zs = shown(node.arg, self.rounding)
         f = FUNCTIONS[node.function]
         if node.function == "softmax":
-            import numpy as np
-
+            # as on paper, unless e^z would overflow: then every z is shifted by max z,
+            # which leaves the quotients unchanged
+            shift = float(np.max(z)) if np.max(z) > SOFTMAX_SHIFT_ABOVE else 0.0
             with np.errstate(all="ignore"):
-                shift = np.max(z)
                 exps = np.exp(z - shift)
             total = exps.sum()
-            base = "" if shift == 0 else f" (shifted by max z = {self.show(shift)})"
+            base = "" if shift == 0 else f" (each z shifted by max z = {self.show(shift)})"
             lines = [f"Σ exp = {self.show(total)}{base}"]
+            shifted = [self.show(v) for v in (z - shift)] if shift else zs
             lines += self._rows(node, lambda k: (
-                f"{k + 1}: exp({self.show(z[k] - shift)}) / {self.show(total)} = "
+                f"{k + 1}: exp({shifted[k]}) / {self.show(total)} = "
                 f"{self.show(exps[k])} / {self.show(total)} = {self.show(node.value[k])}"))
         else:
             lines = self._rows(node, lambda k: f"{f}({zs[k]}) = "
