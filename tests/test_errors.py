@@ -82,6 +82,39 @@ CASES = {
     "output_activation": ("cell: lstm\n" + GOOD_GATE + "x: [1, 2]\n"
                           "output_layer: {V: [[1, 2]], activation: softmx}\n",
                           ["output_layer.activation", "did you mean 'softmax'"]),
+    "option_wrong_cell": ("cell: lstm\nreset: after\n" + GOOD_GATE + "x: [1, 2]\n",
+                          ["bad.yaml:2:1", "reset", "applies to cell: gru only"]),
+    "option_value": ("cell: gru\nz_multiplies: new\nx: [1]\n",
+                     ["z_multiplies", "expected one of: previous, candidate"]),
+    "rnn_activation": ("cell: rnn\nactivation: tahn\nx: [1]\n",
+                       ["activation", "did you mean 'tanh'"]),
+    "gru_gate_name": ("cell: gru\ngates:\n  forget: {W: [[1]], U: [[1]]}\nx: [1]\n",
+                      ["gates.forget", "expected one of: reset, r, update, z, u"]),
+    "layers_and_gates": ("cell: lstm\n" + GOOD_GATE + "layers: []\nx: [1, 2]\n",
+                         ["gates", "with 'layers', give 'gates' inside each layer"]),
+    "layers_empty": ("cell: lstm\nlayers: []\nx: [1]\n", ["layers", "expected a list"]),
+    "layer_without_gates": ("cell: rnn\nlayers:\n  - gates: {h: {W: [[1]], U: [[1]]}}\n"
+                            "  - initial: {h: [1]}\nx: [1]\n",
+                            ["layers[1]", "missing 'gates'"]),
+    "layer_sizes": ("cell: rnn\nlayers:\n  - gates: {h: {W: [[1, 0], [0, 1]], U: [[1], [1]]}}\n"
+                    "  - gates: {h: {W: [[1]], U: [[1, 2, 3]]}}\nx: [1]\n",
+                    ["bad.yaml:4:30", "layers[1].gates.h.U", "gives x_t 3 entries",
+                     "layer 2 reads h_t of layer 1, which has 2"]),
+    "bidirectional_missing_backward": (
+        "cell: rnn\nbidirectional: true\nforward: {gates: {h: {W: [[1]], U: [[1]]}}}\n"
+        "x: [1]\n", ["missing 'backward'"]),
+    "forward_without_bidirectional": (
+        "cell: rnn\nforward: {gates: {h: {W: [[1]], U: [[1]]}}}\nx: [1]\n",
+        ["forward", "needs bidirectional: true"]),
+    "bidirectional_not_bool": ("cell: rnn\nbidirectional: maybe\nx: [1]\n",
+                               ["bidirectional", "expected true or false"]),
+    "given_with_layers": ("cell: rnn\nlayers:\n  - gates: {h: {W: [[1]], U: [[1]]}}\n"
+                          "  - gates: {h: {W: [[1]], U: [[1]]}}\ngiven: {h: [1]}\nx: [1]\n",
+                          ["given", "one-layer, one-direction"]),
+    "bidirectional_output_size": (
+        "cell: rnn\nbidirectional: true\nforward: {gates: {h: {W: [[1]], U: [[1]]}}}\n"
+        "backward: {gates: {h: {W: [[1]], U: [[1]]}}}\noutput_layer: {V: [[1]]}\nx: [1]\n",
+        ["output_layer.V", "has 1 columns but h_t has 2"]),
     "alias_bomb": ("a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n"
         for i in range(8)), ["more than 1,000,000 values"]),
