@@ -20,7 +20,7 @@ from ..counting import CountDerivation
 from ..equations import Name
 from ..numbers import Rounding
 from . import blocks, notes
-from .text import Expander, TextPrinter, ValuePrinter, inline, name, numbers
+from .text import Expander, TextPrinter, ValuePrinter, inline, name, numbers, text_notation
 
 INDENT = 2
 
@@ -100,9 +100,10 @@ class TerminalSolution:
         pieces = [blocks.text(f"{lhs} = "), *values.pieces(q.tree)]
         for line in blocks.wrap(pieces, width - INDENT, len(lhs) + 3):
             body.append(Text(str(line), no_wrap=not self.full, overflow="fold"))
-        expander = Expander(dv.rounding, t, self.full, row, dv.exact)
-        for label, lines in expander.sections(q.tree):
-            body.append(Text(f"{label}:", style="dim"))
+        expander = Expander(text_notation(t, row), dv.rounding, self.full, dv.exact)
+        label = TextPrinter(t, row)
+        for node, lines in expander.sections(q.tree):
+            body.append(Text(f"{label.doprint(node)}:", style="dim"))
             body.append(Padding(Text("\n".join(lines)), (0, 0, 0, 2), expand=False))
         result = inline(numbers(q.value, dv.rounding, d.as_written(q.tree)), self.full)
         body.append(Text(f"{lhs} = {result}", style="bold green"))
