@@ -8,11 +8,14 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import click
 
 from . import __version__
 from .errors import ProblemError
+from .files import OutputExists
+from .render.pdf import PdfError
 
 EXIT_BAD_INPUT = 2
 
@@ -35,56 +38,132 @@ def main() -> None:
     """Worked, step-by-step solutions of LSTM, GRU and RNN exam problems.
 
     \b
-    lstm-solve problem.yaml              the worked solution in the terminal
+    lstm-solve problem.yaml                  the worked solution in the terminal
     lstm-solve problem.yaml --format json
+    lstm-solve problems/ --format latex -o key.tex    one document, a section each
+    lstm-solve problems/ --questions --format markdown -o sheet.md
+    lstm-solve generate --cell gru --count 30 --seed 1 -o variants/
     """
 
 
+FORMATS = ["terminal", "json", "latex", "markdown", "html", "pdf"]
+SUFFIX = {"json": ".json", "latex": ".tex", "markdown": ".md", "html": ".html", "pdf": ".pdf"}
+PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to a file
+
+
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal",
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="terminal",
               show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
+              help="Write to this file (atomically) instead of standard output.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.option("--questions", "sheet", flag_value="questions",
+              help="Only the questions and their data: a student's sheet.")
+@click.option("--key", "sheet", flag_value="key", default=True,
+              help="The full worked solutions (the default).")
+@click.option("--title", help="The document's title (several problems).")
 @click.option("--decimals", type=click.IntRange(0, 15), help="Digits shown (overrides the file).")
 @click.option("--carry", type=click.Choice(["exact", "rounded"]),
               help="Carry intermediate values exactly, or rounded as by hand.")
 @click.option("--round-half", type=click.Choice(["up", "even"]), help="How to round a 5.")
 @click.option("--full", is_flag=True, help="Show every row and column (no ⋮ elision).")
 @click.option("--exact", is_flag=True, help="Also show exact values: fractions, σ(p/q), ...")
-def solve(file: str, fmt: str, decimals: int | None, carry: str | None,
-          round_half: str | None, full: bool, exact: bool) -> None:
-    """Print the worked solution of the problem in FILE."""
+def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, sheet: str,
+          title: str | None, decimals: int | None, carry: str | None, round_half: str | None,
+          full: bool, exact: bool) -> None:
+    """Print the worked solution of each problem in FILES (files or folders).
+
+    Several problems make one document with a section each (and, in LaTeX,
+    Markdown and HTML, a table of contents).
+    """
+    from .files import problem_files
     from .problem import CountProblem, load_problem
 
-    def run():
-        problem = load_problem(file)  # a bad file stops here, before sympy is imported
+    overrides = {k: v for k, v in (("decimals", decimals), ("carry", carry),
+                                   ("round_half", round_half)) if v is not None}
+
+    def solve_one(path):
+        problem = load_problem(path)  # a bad file stops here, before sympy is imported
         if isinstance(problem, CountProblem):
             from .counting import count
 
             return count(problem)
         from .solve import solve as solve_problem
 
-        overrides = {k: v for k, v in (("decimals", decimals), ("carry", carry),
-                                       ("round_half", round_half)) if v is not None}
         if overrides:
             problem = replace(problem, rounding=replace(problem.rounding, **overrides))
         return solve_problem(problem, exact=exact)
 
-    def show():
-        derivation = run()
-        if fmt == "json":
-            from .render.json import render
+    def run():
+        paths = problem_files(list(files))
+        if output and len(paths) >= PROGRESS_FROM and sys.stderr.isatty():
+            from rich.progress import track
 
-            click.echo(render(derivation))
-        else:
+            return [solve_one(p) for p in track(paths, description="Solving",
+                                                  console=_stderr(), transient=True)]
+        return [solve_one(p) for p in paths]
+
+    def show():
+        if output and os.path.exists(output) and not force:
+            raise OutputExists(output)
+        solutions = run()
+        questions = sheet == "questions"
+        if fmt == "terminal" and not output:
             from rich.console import Console
 
             from .render.terminal import render
 
             # NO_COLOR: no escape codes at all (rich alone would keep bold and italics)
             plain = bool(os.environ.get("NO_COLOR"))
-            render(derivation, Console(color_system=None if plain else "auto"), full=full)
+            console = Console(color_system=None if plain else "auto")
+            for solution in solutions:
+                render(solution, console, full=full, questions=questions)
+            return
+        data = _render(solutions, fmt, full, questions, title or "")
+        target = output or (None if fmt != "pdf" else Path(files[0]).stem + ".pdf")
+        if target is None:
+            click.echo(data, nl=False)
+            return
+        from .files import write_atomic
+
+        write_atomic(target, data, force)
+        click.echo(f"wrote {target}", err=True)
 
     _guarded(show)
+
+
+def _render(solutions, fmt: str, full: bool, questions: bool, title: str) -> str | bytes:
+    if fmt == "json":
+        from .render.json import render_many
+
+        return render_many(solutions) + "\n"
+    if fmt == "terminal":  # to a file: plain text, 80 columns
+        import io
+
+        from rich.console import Console
+
+        from .render.terminal import render
+
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=80, color_system=None)
+        for solution in solutions:
+            render(solution, console, full=full, questions=questions)
+        return buffer.getvalue()
+    from .render.documents import render
+
+    document = render(solutions, "latex" if fmt == "pdf" else fmt, full, questions, title)
+    if fmt != "pdf":
+        return document
+    from .render.pdf import compile_latex
+
+    return compile_latex(document)
+
+
+def _stderr():
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def _guarded(run):
@@ -94,6 +173,12 @@ def _guarded(run):
     except ProblemError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    except OutputExists as exc:
+        click.echo(f"error: {exc} exists; use --force to overwrite it", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except PdfError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:

@@ -20,7 +20,7 @@ TOP_KEYS = (
     "cell", "title", "question", "layout", "stack", "orientation", "gates", "initial",
     "layers", "bidirectional", "forward", "backward", "x", "tokens", "embedding",
     "embedding_layout", "given", "start", "decimals", "carry", "round_half", "output_layer",
-    "activation", "z_multiplies", "reset",
+    "activation", "z_multiplies", "reset", "ask",
 )
 UNIT_KEYS = ("gates", "initial")
 DIRECTIONS = ("forward", "backward")
@@ -99,6 +99,7 @@ class Problem:
     rounding: Rounding = Rounding()
     output_layer: OutputLayer | None = None
     options: dict[str, str] = field(default_factory=dict)  # cell options (reset: after, ...)
+    ask: tuple[str, ...] = ()  # the quantities the question asks for (short names); all if ()
 
     @property
     def steps(self) -> int:
@@ -372,7 +373,27 @@ class _Reader:
             rounding=rounding,
             output_layer=self.output_layer(data, top, orientation),
             options=options,
+            ask=self.ask(data, cell),
         )
+
+    def ask(self, data: dict, cell: Cell) -> tuple[str, ...]:
+        """``ask: [c, h]``: what the question asks for (the final table lists these)."""
+        raw = data.get("ask")
+        if raw is None:
+            return ()
+        raw = raw if isinstance(raw, list) else [raw]
+        names = [*cell.names(), "y"]
+        out = []
+        for i, key in enumerate(raw):
+            short = "y" if key == "y" else cell.quantity(str(key))
+            if short is None:
+                raise self.fail(("ask", i), f"unknown quantity {key!r}"
+                                f"{_did_you_mean(key, names)}; expected any of: "
+                                f"{_choices(names)}")
+            if short == "y" and "output_layer" not in data:
+                raise self.fail(("ask", i), "y needs an output_layer")
+            out.append(short)
+        return tuple(dict.fromkeys(out))
 
     def options(self, data: dict, cell_name: str) -> dict[str, str]:
         """The cell's options (activation, z_multiplies, reset), each for its cell only."""

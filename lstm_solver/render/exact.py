@@ -18,3 +18,11 @@ def unicode(value: sp.Basic) -> str:
 def _plain(x: sp.Basic) -> str:
     return sp.sstr(x).replace("**", "^").replace("sigma", "σ").replace("exp(", "e^(")
 
+
+
+def latex(value: sp.Basic) -> str:
+    """The same in LaTeX: \\sigma(z) = \\frac{1}{1 + e^{-z}}."""
+    if isinstance(value, sigma):
+        z = value.args[0]
+        return rf"\sigma\left({sp.latex(z)}\right) = \frac{{1}}{{1 + e^{{{sp.latex(-z)}}}}}"
+    return sp.latex(value).replace(r"\operatorname{sigma}", r"\sigma")

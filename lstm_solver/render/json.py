@@ -63,3 +63,13 @@ def render(derivation) -> str:
     if isinstance(derivation, d.Derivation):
         return json.dumps(to_dict(derivation), indent=2)
     return json.dumps(count_to_dict(derivation), indent=2, ensure_ascii=False)
+
+
+def render_many(solutions: list) -> str:
+    """One solution as its object; several as {"format", "problems": [...]}."""
+    if len(solutions) == 1:
+        return render(solutions[0])
+    items = [to_dict(s) if isinstance(s, d.Derivation) else count_to_dict(s) for s in solutions]
+    for item, solution in zip(items, solutions, strict=True):
+        item["file"] = solution.problem.file
+    return json.dumps({"format": FORMAT, "problems": items}, indent=2, ensure_ascii=False)

@@ -31,6 +31,7 @@ class TerminalSolution:
 
     derivation: d.Derivation
     full: bool = False
+    questions: bool = False  # only the question and its data: a student's sheet
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         dv = self.derivation
@@ -40,6 +41,9 @@ class TerminalSolution:
         if problem.question:
             yield Padding(Text(problem.question.strip(), style="italic"), (0, 0, 1, 0))
         yield Text(_summary(dv), style="dim")
+        if self.questions:
+            yield from self._question(options.max_width)
+            return
         for step in dv.steps:
             yield from self._step(step, options.max_width)
         if dv.outputs:
@@ -50,6 +54,26 @@ class TerminalSolution:
                 yield from self._quantities(step, options.max_width)
         yield Text()
         yield _final_table(dv, self.full)
+
+    def _question(self, width: int) -> RenderResult:
+        """What the question gives, as written, and what it asks."""
+        from .document import ask_sentence, given_data
+
+        dv = self.derivation
+        yield Text("\nGiven:", style="bold")
+        for caption, items in given_data(dv.problem):
+            if caption:
+                yield Text(caption)
+            yield from self._data(items, width)
+        yield Text("\n" + ask_sentence(dv), style="bold")
+
+    def _data(self, items, width: int) -> RenderResult:
+        dv = self.derivation
+        for n, t, values, _ in items:
+            cells = [list(r) for r in values] if values.ndim == 2 else (
+                [list(values)] if dv.problem.orientation == "row" else [[v] for v in values])
+            pieces = [blocks.text(f"{name(n, t)} = "), blocks.matrix(cells, self.full, width)]
+            yield Padding(Text(str(blocks.hjoin(*pieces)), no_wrap=True), (0, 0, 0, INDENT))
 
     def _step(self, step: d.Step, width: int) -> RenderResult:
         dv = self.derivation
@@ -195,6 +219,7 @@ class TerminalCount:
     """A parameter count: every matrix with its shape and count, then the sum."""
 
     derivation: CountDerivation
+    questions: bool = False
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         dv = self.derivation
@@ -216,6 +241,9 @@ class TerminalCount:
         if p.bidirectional:
             sizes.append("bidirectional")
         yield Text(" · ".join(sizes), style="dim")
+        if self.questions:
+            yield Text("\nHow many trainable parameters does the network have?", style="bold")
+            return
         yield Text()
         table = Table(title="Trainable parameters", title_style="bold")
         where = any(item.unit for item in dv.items)
@@ -233,12 +261,12 @@ class TerminalCount:
             yield Text(f"→ {note}", style="italic")
 
 
-def render(derivation, console: Console, full: bool = False) -> None:
+def render(derivation, console: Console, full: bool = False, questions: bool = False) -> None:
     """Print the solution; piped output loses the padding rich adds at line ends."""
     if isinstance(derivation, d.Derivation):
-        solution = TerminalSolution(derivation, full)
+        solution = TerminalSolution(derivation, full, questions)
     else:
-        solution = TerminalCount(derivation)
+        solution = TerminalCount(derivation, questions)
     if console.is_terminal:
         console.print(solution)
         return

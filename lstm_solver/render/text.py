@@ -355,9 +355,14 @@ class numbers(Sequence[str]):  # noqa: N801 (used like a function)
         if k < 0:
             k += len(self)
         if k not in self.cache:
-            s = self.rounding.show(self.values[k], self.bare[k])
+            s = cell(self.rounding, self.values[k], self.bare[k])
             self.cache[k] = f"({s})" if self.parens and s.startswith("-") else s
         return self.cache[k]
+
+
+def cell(rounding: Rounding, x, bare: bool = False) -> str:
+    """One number as printed; text (a number as the problem wrote it) is kept as is."""
+    return x if isinstance(x, str) else rounding.show(x, bare)
 
 
 def shown(node: d.Node, rounding: Rounding, parens: bool = False) -> numbers:

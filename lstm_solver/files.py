@@ -1,0 +1,52 @@
+"""Files: which problem files a path names, and writing output without clobbering."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import ProblemError
+
+SUFFIXES = (".yaml", ".yml")
+
+
+def problem_files(paths: list[str]) -> list[Path]:
+    """The files named, a folder standing for the problem files in it (sorted, recursive)."""
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+            if not found:
+                raise ProblemError("a folder with no problem files (*.yaml) in it", file=raw)
+            out += found
+        else:
+            out.append(path)
+    return out
+
+
+class OutputExists(Exception):
+    """The output file exists and overwriting was not asked for."""
+
+
+def write_atomic(path: str | Path, data: str | bytes, force: bool = False) -> None:
+    """Write through a temporary file in the same folder and a rename: a reader never sees
+    half a file, and an existing file is replaced only with ``force``."""
+    path = Path(path)
+    if path.exists() and not force:
+        raise OutputExists(str(path))
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
+        if not force and path.exists():  # appeared meanwhile
+            raise OutputExists(str(path))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

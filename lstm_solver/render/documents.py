@@ -1,0 +1,28 @@
+"""The document targets: LaTeX, Markdown and HTML, each a Document with its pieces."""
+
+from __future__ import annotations
+
+from .document import Document
+from .html import HtmlDocument
+from .latex import LatexDocument
+from .markdown import MarkdownDocument
+
+
+class Latex(LatexDocument, Document):
+    """A complete standalone LaTeX document (article, amsmath)."""
+
+
+class Markdown(MarkdownDocument, Document):
+    """GitHub-flavoured Markdown with $...$ and $$...$$ math."""
+
+
+class Html(HtmlDocument, Document):
+    """One self-contained HTML page, math in MathML, nothing fetched."""
+
+
+TARGETS = {"latex": Latex, "markdown": Markdown, "html": Html}
+
+
+def render(solutions, target: str, full: bool = False, questions: bool = False,
+           title: str = "") -> str:
+    return TARGETS[target](full, questions).render(solutions, title)
