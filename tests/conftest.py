@@ -23,6 +23,18 @@ def _require(module: str):
         pytest.skip(f"{module} is not installed")
 
 
+def require_program(name: str) -> str:
+    """The path of a program the test needs: skipped where absent, but not under CI."""
+    import shutil
+
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{name} is required when CI=true (.ci/run installs it)")
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
 @pytest.fixture(scope="session")
 def torch():
     torch = _require("torch")

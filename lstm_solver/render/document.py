@@ -8,7 +8,7 @@ subclasses Document and writes the pieces.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +41,7 @@ class Document:
     def data(self, items: list[Item], row: bool) -> None: ...
     def quantity(self, dv: d.Derivation, step: d.Step, q: d.Quantity) -> None: ...
     def table(self, header: list[str], rows: list[list[str]]) -> None: ...
+    def results(self, header: list[str | Name], rows: list[list[str | Cell]]) -> None: ...
     def count(self, dv: CountDerivation) -> None: ...
 
     # -- the walk -------------------------------------------------------------------------
@@ -100,8 +101,7 @@ class Document:
                 for q in step.quantities:
                     self.quantity(dv, step, q)
         self.heading("Results", level + 1)
-        header, rows = _results(dv, self.full)
-        self.table(header, rows)
+        self.results(*_results(dv, self.full))
 
     def _count_question(self, dv: CountDerivation) -> None:
         p = dv.problem
@@ -275,7 +275,18 @@ def asked(dv: d.Derivation) -> list[str]:
     return [name(Name(p.symbol(s), "", 0)) for s in shorts]
 
 
-def _results(dv: d.Derivation, full: bool) -> tuple[list[str], list[list[str]]]:
+@dataclass(frozen=True)
+class Cell:
+    """A vector in the results table: its entries as printed, and whether it was given."""
+
+    entries: list[str]
+    given: bool = False
+
+
+def _results(dv: d.Derivation, full: bool) -> tuple[list[str | Name], list[list[str | Cell]]]:
+    """The final table: a row per step, a column per (asked) quantity."""
+    from . import blocks
+
     p = dv.problem
     steps = dv.steps + dv.outputs
     shorts: list[str] = []
@@ -284,15 +295,19 @@ def _results(dv: d.Derivation, full: bool) -> tuple[list[str], list[list[str]]]:
             if q.short not in shorts and (not p.ask or q.short in p.ask):
                 shorts.append(q.short)
     layered = len(p.units) > 1
-    header = (["layer", "direction"] if layered else []) + ["t"] + [
-        f"{p.symbol(s)}_t" for s in shorts]
+    header: list[str | Name] = (["layer", "direction"] if layered else []) + ["t"] + [
+        Name(p.symbol(s), "", 0) for s in shorts]
     rows = []
     for step in steps:
-        cells = [str(step.layer), step.direction] if layered else []
+        cells: list[str | Cell] = [str(step.layer), step.direction] if layered else []
         cells.append(str(step.t))
         for short in shorts:
             q = step.get(short)
-            cells.append("—" if q is None else _inline(
-                q.value, dv.rounding, q.given, full) + (" (given)" if q.given else ""))
+            if q is None:
+                cells.append("—")
+                continue
+            bare = q.given or (q.tree is not None and all(d.as_written(q.tree)))
+            cells.append(Cell(blocks.elide(numbers(q.value, dv.rounding, bare), full, "⋮"),
+                              q.given))
         rows.append(cells)
     return header, rows

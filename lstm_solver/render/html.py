@@ -248,6 +248,19 @@ class HtmlDocument:
                        for r in rows)
         self.out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
+    def results(self, header, rows) -> None:
+        def cell(c) -> str:
+            if isinstance(c, str):
+                return escape(c)
+            return "<br>".join(escape(e) for e in c.entries) + (
+                "<br><small>(given)</small>" if c.given else "")
+
+        heads = [escape(h) if isinstance(h, str) else f"<math>{name(h)}</math>" for h in header]
+        head = "".join(f"<th>{h}</th>" for h in heads)
+        body = "".join("<tr>" + "".join(f"<td>{cell(c)}</td>" for c in r) + "</tr>"
+                       for r in rows)
+        self.out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
     def count(self, dv) -> None:
         where = any(i.unit for i in dv.items)
         header = (["where"] if where else []) + ["matrix", "shape", "count", "what it is"]

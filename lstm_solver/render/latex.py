@@ -333,6 +333,20 @@ class LatexDocument:
         self.out += [" & ".join(escape(c) for c in r) + r" \\" for r in rows]
         self.out += [r"\hline", r"\end{tabular}", r"\end{center}"]
 
+    def results(self, header, rows) -> None:
+        def cell(c) -> str:
+            if isinstance(c, str):
+                return escape(c)
+            column = r" \\ ".join(r"\vdots" if e == "⋮" else e for e in c.entries)
+            given = r" {\footnotesize(given)}" if c.given else ""
+            return rf"$\begin{{bmatrix}}{column}\end{{bmatrix}}${given}"
+
+        heads = [escape(h) if isinstance(h, str) else f"${name(h)}$" for h in header]
+        self.out += [r"\begin{center}\small", r"\begin{tabular}{" + "c" * len(header) + "}",
+                     r"\hline", " & ".join(heads) + r" \\ \hline"]
+        self.out += [" & ".join(cell(c) for c in r) + r" \\[2pt]" for r in rows]
+        self.out += [r"\hline", r"\end{tabular}", r"\end{center}"]
+
     def count(self, dv) -> None:
         where = any(i.unit for i in dv.items)
         header = (["where"] if where else []) + ["matrix", "shape", "count", "what it is"]

@@ -83,6 +83,19 @@ class MarkdownDocument:
         self.out += ["| " + " | ".join(_md(c) for c in r) + " |" for r in rows]
         self.out.append("")
 
+    def results(self, header, rows) -> None:
+        def cell(c) -> str:
+            if isinstance(c, str):
+                return _md(c)
+            return _md("[" + ", ".join("…" if e == "⋮" else e for e in c.entries) + "]") + (
+                " (given)" if c.given else "")
+
+        heads = [_md(h) if isinstance(h, str) else f"${name(h)}$" for h in header]
+        self.out.append("| " + " | ".join(heads) + " |")
+        self.out.append("|" + "|".join("---" for _ in header) + "|")
+        self.out += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows]
+        self.out.append("")
+
     def count(self, dv) -> None:
         where = any(i.unit for i in dv.items)
         header = (["where"] if where else []) + ["matrix", "shape", "count", "what it is"]
