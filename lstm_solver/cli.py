@@ -133,6 +133,83 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
     _guarded(show)
 
 
+@main.command()
+@click.option("-o", "--output", "folder", required=True,
+              type=click.Path(file_okay=False, path_type=str),
+              help="The folder to write the variants (and sheets) to.")
+@click.option("--count", type=click.IntRange(1, 100_000), default=10, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="The same seed gives the same variants.")
+@click.option("--cell", type=click.Choice(["lstm", "gru", "rnn"]), default="lstm",
+              show_default=True)
+@click.option("--hidden", "-H", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Hidden size H.")
+@click.option("--input", "-X", "inputs", type=click.IntRange(1, 64), default=2,
+              show_default=True, help="Input size X.")
+@click.option("--steps", type=click.IntRange(1, 50), default=1, show_default=True)
+@click.option("--layout", type=click.Choice(["split", "concat"]), default="split",
+              show_default=True)
+@click.option("--orientation", type=click.Choice(["column", "row"]), default="column",
+              show_default=True)
+@click.option("--numbers", type=click.Choice(["integers", "decimal"]), default="integers",
+              show_default=True, help="Small whole numbers, or one decimal place.")
+@click.option("--ask", default="", help="The quantities asked, e.g. c,h (default: all).")
+@click.option("--output-size", type=click.IntRange(0, 64), default=0,
+              help="Add a softmax output layer with this many classes.")
+@click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
+              help="A cell option, e.g. reset=after or activation=relu.")
+@click.option("--saturated", is_flag=True,
+              help="Allow pre-activations beyond ±3 (gates of almost exactly 0 or 1).")
+@click.option("--sheets", type=click.Choice(["markdown", "latex", "html", "pdf"]),
+              help="Also write the question sheet and the answer key for the whole set.")
+@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs: int,
+             steps: int, layout: str, orientation: str, numbers: str, ask: str,
+             output_size: int, options: tuple[str, ...], saturated: bool, sheets: str | None,
+             force: bool) -> None:
+    """Write COUNT randomized variants of one question, for a class."""
+    from .generate import GenerateError, Spec
+    from .generate import generate as make
+
+    def run():
+        chosen = dict(o.split("=", 1) for o in options if "=" in o)
+        bad = [o for o in options if "=" not in o]
+        if bad:
+            raise click.BadParameter(f"expected KEY=VALUE, got {bad[0]!r}", param_hint="--option")
+        spec = Spec(cell=cell, hidden=hidden, inputs=inputs, steps=steps, layout=layout,
+                    orientation=orientation, numbers=numbers, saturated=saturated,
+                    ask=tuple(a.strip() for a in ask.split(",") if a.strip()),
+                    output=output_size, options=chosen)
+        out = Path(folder)
+        names = [out / f"variant-{k:03d}.yaml" for k in range(1, count + 1)]
+        if sheets:
+            suffix = SUFFIX[sheets]
+            names += [out / f"questions{suffix}", out / f"key{suffix}"]
+        if not force:
+            existing = [str(p) for p in names if p.exists()]
+            if existing:
+                raise OutputExists(existing[0])
+        try:
+            texts = make(spec, count, seed)
+        except GenerateError as exc:
+            raise ProblemError(str(exc), file="generate") from None
+        from .files import write_atomic
+        from .problem import parse_problem
+        from .solve import solve as solve_problem
+
+        out.mkdir(parents=True, exist_ok=True)
+        for path, text in zip(names, texts):
+            write_atomic(path, text, force)
+        click.echo(f"wrote {count} variants to {out}", err=True)
+        if sheets:
+            solutions = [solve_problem(parse_problem(t, str(p))) for p, t in zip(names, texts)]
+            for questions, path in ((True, names[-2]), (False, names[-1])):
+                write_atomic(path, _render(solutions, sheets, False, questions, ""), force)
+                click.echo(f"wrote {path}", err=True)
+
+    _guarded(run)
+
+
 def _render(solutions, fmt: str, full: bool, questions: bool, title: str) -> str | bytes:
     if fmt == "json":
         from .render.json import render_many
