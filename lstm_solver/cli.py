@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import replace
@@ -208,6 +209,76 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
                 click.echo(f"wrote {path}", err=True)
 
     _guarded(run)
+
+
+@main.command()
+@click.argument("problem_file", metavar="PROBLEM", type=click.Path(path_type=str))
+@click.argument("answer_files", metavar="ANSWERS...", nargs=-1, required=True,
+                type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal",
+              show_default=True)
+@click.option("--tolerance", type=click.FloatRange(0, min_open=False),
+              help="Absolute tolerance (default: one unit in the last decimal written).")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=str),
+              help="Write the marks (a row per student) to this CSV file.")
+@click.option("--force", is_flag=True, help="Overwrite the CSV file if it exists.")
+def check(problem_file: str, answer_files: tuple[str, ...], fmt: str,
+          tolerance: float | None, csv_file: str | None, force: bool) -> None:
+    """Check a student's answers to PROBLEM, step by step; or a class's (several ANSWERS
+    files, or a folder): which step went wrong, and which slip explains it.
+
+    Exit code: 0 when every number is correct or follows from the student's own
+    earlier numbers, 1 when something is wrong, 2 for a bad file.
+    """
+    def run():
+        from .check import Summary, check, csv_text, load_answers
+        from .files import problem_files, write_atomic
+        from .problem import CountProblem, load_problem
+
+        problem = load_problem(problem_file)
+        if isinstance(problem, CountProblem):
+            raise ProblemError("a parameter count has one number to check: compare it "
+                               "with lstm-solve's answer", file=problem_file)
+        if csv_file and os.path.exists(csv_file) and not force:
+            raise OutputExists(csv_file)
+        paths = problem_files(list(answer_files))
+        reports = [check(problem, load_answers(p, problem), tolerance) for p in paths]
+        summary = Summary(reports)
+        if fmt == "json":
+            from .check import to_dict
+
+            if len(reports) == 1:
+                click.echo(json.dumps(to_dict(reports[0]), indent=2, ensure_ascii=False))
+            else:
+                click.echo(json.dumps(summary_dict(summary), indent=2, ensure_ascii=False))
+        else:
+            from rich.console import Console
+
+            from .render.checking import render
+
+            plain = bool(os.environ.get("NO_COLOR"))
+            render(summary, Console(color_system=None if plain else "auto"))
+        if csv_file:
+            write_atomic(csv_file, csv_text(summary), force)
+            click.echo(f"wrote {csv_file}", err=True)
+        return all(r.all_correct for r in reports)
+
+    sys.exit(0 if _guarded(run) else 1)
+
+
+def summary_dict(summary) -> dict:
+    from .check import FORMAT, to_dict
+
+    return {
+        "format": FORMAT,
+        "all_correct": all(r.all_correct for r in summary.reports),
+        "students": [{"student": r.answers.student, "file": r.answers.file, "score": r.score,
+                      "all_correct": r.all_correct, "items": to_dict(r)["items"]}
+                     for r in summary.reports],
+        "per_quantity": [{"t": t, "quantity": q, "share_correct": share}
+                         for (t, q), share in summary.per_quantity().items()],
+        "slips": [{"diagnosis": says, "students": n} for says, n in summary.slips()],
+    }
 
 
 def _render(solutions, fmt: str, full: bool, questions: bool, title: str) -> str | bytes:

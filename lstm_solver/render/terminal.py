@@ -267,10 +267,15 @@ def render(derivation, console: Console, full: bool = False, questions: bool = F
         solution = TerminalSolution(derivation, full, questions)
     else:
         solution = TerminalCount(derivation, questions)
+    print_trimmed(console, solution)
+
+
+def print_trimmed(console: Console, *renderables) -> None:
+    """Print; piped output loses the spaces rich pads lines with."""
     if console.is_terminal:
-        console.print(solution)
+        console.print(*renderables)
         return
     with console.capture() as capture:
-        console.print(solution)
+        console.print(*renderables)
     text = "\n".join(line.rstrip() for line in capture.get().splitlines())
     console.file.write(text + "\n")

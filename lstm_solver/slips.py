@@ -1,0 +1,160 @@
+"""The common slips of a hand calculation, each a variant of the problem or its cell.
+
+A slip turns the problem into the one the student actually solved: the same
+solver then reproduces the student's numbers, or not. Nothing here knows how
+a particular number was checked (see check.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+
+from .cells import Cell
+from .problem import Problem
+
+
+@dataclass(frozen=True)
+class Slip:
+    says: str  # what the student did, for the diagnosis
+    problem: Problem  # the problem the student solved instead
+
+
+Maker = Callable[[Problem, str], Iterator[Slip]]
+
+
+def slips(problem: Problem, short: str) -> Iterator[Slip]:
+    """Every slip that could change quantity ``short``, most common first."""
+    for make in MAKERS:
+        yield from make(problem, short)
+
+
+def _with_cell(problem: Problem, cell: Cell) -> Problem:
+    return replace(problem, variant=cell)
+
+
+def _gate_params(problem: Problem, short: str, **changes) -> Problem:
+    unit = problem.units[0]
+    gates = dict(unit.gates)
+    gates[short] = replace(gates[short], **changes)
+    return replace(problem, units=(replace(unit, gates=gates), *problem.units[1:]))
+
+
+def _activation_swapped(problem: Problem, short: str) -> Iterator[Slip]:
+    cell = problem.cell_def
+    gate = cell.gate(short)
+    swap = {"sigmoid": "tanh", "tanh": "sigmoid"}
+    if gate and gate.activation in swap and short in problem.gates:
+        gates = tuple(replace(g, activation=swap[g.activation]) if g.short == short else g
+                      for g in cell.gates)
+        yield Slip(f"σ and tanh swapped in {_name(problem, short)}",
+                   _with_cell(problem, replace(cell, gates=gates)))
+    for update in cell.updates:
+        if update.short == short and "tanh(" in update.equation:
+            updates = tuple(replace(u, equation=u.equation.replace("tanh(", "sigmoid("))
+                            if u is update else u for u in cell.updates)
+            yield Slip(f"σ used instead of tanh in {_name(problem, short)}",
+                       _with_cell(problem, replace(cell, updates=updates)))
+
+
+def _bias_left_out(problem: Problem, short: str) -> Iterator[Slip]:
+    p = problem.gates.get(short)
+    if p is not None and (p.b is not None or p.b_h is not None):
+        yield Slip(f"the bias left out of {_name(problem, short)}",
+                   _gate_params(problem, short, b=None, b_h=None))
+
+
+def _added_not_stacked(problem: Problem, short: str) -> Iterator[Slip]:
+    cell = problem.cell_def
+    gate = cell.gate(short)
+    if gate and short in problem.gates and problem.hidden_size == problem.input_size:
+        summed = replace(gate, recurrent="add(h_prev, x)", form="add(REC, B, BH)")
+        gates = tuple(summed if g.short == short else g for g in cell.gates)
+        yield Slip(f"h_(t-1) and x_t added instead of stacked in {_name(problem, short)}",
+                   _with_cell(problem, replace(cell, gates=gates)))
+
+
+def _w_and_u_swapped(problem: Problem, short: str) -> Iterator[Slip]:
+    p = problem.gates.get(short)
+    if p is None or problem.hidden_size != problem.input_size:
+        return
+    says = f"W and U swapped in {_name(problem, short)}"
+    if problem.layout == "split":
+        yield Slip(says, _gate_params(problem, short, W=p.U, U=p.W))
+    else:
+        stack = tuple({"h": "x", "x": "h"}.get(s, s) for s in problem.stack)
+        yield Slip(says + " (the columns of h_(t-1) and x_t)", replace(problem, stack=stack))
+
+
+def _transposed(problem: Problem, short: str) -> Iterator[Slip]:
+    p = problem.gates.get(short)
+    if p is None:
+        return
+    for key in ("W", "U"):
+        m = getattr(p, key)
+        if m is not None and m.shape[0] == m.shape[1]:
+            flipped = replace(m, exact=tuple(zip(*m.exact)))
+            yield Slip(f"{key}_{problem.symbol(short).removesuffix('_tilde')} transposed",
+                       _gate_params(problem, short, **{key: flipped}))
+
+
+def _update_changed(problem: Problem, short: str) -> Iterator[Slip]:
+    """Slips in the LSTM's update equations: c_(t-1) for c_t, tanh left out, f and i."""
+    cell = problem.cell_def
+    if cell.name != "lstm":
+        return
+    c = problem.symbol("c")
+    changes = {
+        "h": [("had(o, tanh(c_prev))", f"{c}_(t-1) used where {c}_t belongs in h_t"),
+              ("had(o, c)", f"the tanh left out in h_t = o_t ⊙ tanh({c}_t)")],
+        "c": [("add(had(i, c_prev), had(f, g))", "the forget and input gates swapped")],
+    }
+    for equation, says in changes.get(short, []):
+        updates = tuple(replace(u, equation=equation) if u.short == short else u
+                        for u in cell.updates)
+        yield Slip(says, _with_cell(problem, replace(cell, updates=updates)))
+
+
+def _gate_order(problem: Problem, short: str) -> Iterator[Slip]:
+    """Another gate's parameters, as when a stacked weight matrix is cut in another
+    library's gate order (PyTorch i, f, g, o; TensorFlow i, j, f, o; ...)."""
+    if short not in problem.gates:
+        return
+    cell = problem.cell_def
+    for other, params in problem.gates.items():
+        if other != short:
+            same = {k: getattr(params, k) for k in ("W", "U", "b", "b_h")}
+            yield Slip(f"the {cell.gate(other).name} gate's parameters used for "
+                       f"{_name(problem, short)} (another library's gate order)",
+                       _gate_params(problem, short, **same))
+
+
+def _rounded_early(problem: Problem, short: str) -> Iterator[Slip]:
+    for digits in range(1, problem.rounding.decimals):
+        rounding = replace(problem.rounding, decimals=digits, carry="rounded")
+        yield Slip(f"intermediate values rounded too early (to {digits} digit"
+                   f"{'s' * (digits > 1)})", replace(problem, rounding=rounding))
+
+
+def _other_gru_form(problem: Problem, short: str) -> Iterator[Slip]:
+    if problem.cell != "gru":
+        return
+    flips = {"z_multiplies": {"previous": "candidate", "candidate": "previous"},
+             "reset": {"before": "after", "after": "before"}}
+    says = {"z_multiplies": "the other GRU update form (z_t weighing the {} instead)",
+            "reset": "the reset gate applied {} W instead"}
+    for key, flip in flips.items():
+        value = flip[problem.options[key]]
+        word = {"previous": "h_(t-1)", "candidate": "the candidate"}.get(value, value)
+        yield Slip(says[key].format(word), replace(problem, options={**problem.options,
+                                                                      key: value}))
+
+
+def _name(problem: Problem, short: str) -> str:
+    return f"{problem.symbol(short)}_t"
+
+
+MAKERS: list[Maker] = [
+    _activation_swapped, _bias_left_out, _added_not_stacked, _w_and_u_swapped, _transposed,
+    _update_changed, _gate_order, _rounded_early, _other_gru_form,
+]
