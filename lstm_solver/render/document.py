@@ -8,7 +8,7 @@ subclasses Document and writes the pieces.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +42,17 @@ class Document:
     def quantity(self, dv: d.Derivation, step: d.Step, q: d.Quantity) -> None: ...
     def table(self, header: list[str], rows: list[list[str]]) -> None: ...
     def results(self, header: list[str | Name], rows: list[list[str | Cell]]) -> None: ...
-    def count(self, dv: CountDerivation) -> None: ...
+    def total(self, formula: str, total: int) -> None: ...
+
+    def count(self, dv: CountDerivation) -> None:
+        """A parameter count: a row per matrix, then the sum as the notes write it."""
+        where = any(i.unit for i in dv.items)
+        header = (["where"] if where else []) + ["matrix", "shape", "count", "what it is"]
+        self.table(header, [([i.unit] if where else []) + [
+            i.name, "×".join(map(str, i.shape)), f"{i.count:,}", i.role] for i in dv.items])
+        self.total(dv.formula, dv.total)
+        for note in dv.notes:
+            self.paragraph("→ " + note, "note")
 
     # -- the walk -------------------------------------------------------------------------
 
@@ -107,18 +117,13 @@ class Document:
         p = dv.problem
         for text in paragraphs(p.question):
             self.paragraph(text)
-        self.paragraph(_count_summary(p), "dim")
+        self.paragraph(count_summary(p), "dim")
         if not self.questions:
             self.count(dv)
 
     def note(self, dv: d.Derivation, step: d.Step, q: d.Quantity) -> str:
         """The plain-language line for ``q`` (empty if there is none)."""
-        kind = _kind(dv, step, q)
-        text = notes.describe(kind, q.value, step.previous.get(q.short))
-        if not text:
-            return ""
-        rough = replace(dv.rounding, decimals=min(2, dv.rounding.decimals))
-        return f"{_qname(q, step.t)} ≈ {_inline(q.value, rough, False, False)}: {text}"
+        return notes.line(dv, step, q)
 
 
 # --- small pieces every target uses ------------------------------------------------------
@@ -161,22 +166,8 @@ def _step_heading(p: Problem, step: d.Step) -> str:
     return f"Step t = {step.t}"
 
 
-def _kind(dv: d.Derivation, step: d.Step, q: d.Quantity) -> str:
-    cell = dv.problem.cell_def
-    if step.direction == "both" and q.short == "h":
-        return "joined"
-    if q.short == "x":
-        return "lookup"
-    if q.short == "y":
-        softmax = isinstance(q.tree, d.Activation) and q.tree.function == "softmax"
-        return "softmax" if softmax else "output"
-    gate = cell.gate(q.short)
-    return gate.note if gate else next(u.note for u in cell.updates if u.short == q.short)
-
-
 def title_of(dv: d.Derivation, step: d.Step, q: d.Quantity) -> str:
-    kind = _kind(dv, step, q)
-    return notes.TITLES.get({"softmax": "output"}.get(kind, kind), q.short)
+    return notes.title(dv, step, q)
 
 
 def _summary(p: Problem) -> str:
@@ -198,7 +189,7 @@ def _summary(p: Problem) -> str:
     return " · ".join(parts)
 
 
-def _count_summary(p) -> str:
+def count_summary(p) -> str:
     parts = [p.cell.upper(), f"hidden size {p.hidden_size}", f"input size {p.input_size}"]
     if p.embedding_vocab:
         parts.append(f"embedding {p.embedding_vocab}×{p.input_size} (counted)")

@@ -261,11 +261,5 @@ class HtmlDocument:
                        for r in rows)
         self.out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
-    def count(self, dv) -> None:
-        where = any(i.unit for i in dv.items)
-        header = (["where"] if where else []) + ["matrix", "shape", "count", "what it is"]
-        self.table(header, [([i.unit] if where else []) + [
-            i.name, "×".join(map(str, i.shape)), f"{i.count:,}", i.role] for i in dv.items])
-        self.paragraph(f"Total = {dv.formula} = {dv.total:,}")
-        for note in dv.notes:
-            self.paragraph("→ " + note, "note")
+    def total(self, formula: str, total: int) -> None:
+        self.paragraph(f"Total = {formula} = {total:,}")

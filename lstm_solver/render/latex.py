@@ -256,7 +256,41 @@ def data_line(n: Name, t: int | None, value, bare: bool, rounding: Rounding, ful
     return f"{name(n, t)} &= {printer.doprint(leaf)}"
 
 
-class LatexDocument:
+def total_line(formula: str, total: int) -> str:
+    """``Total &= 20 \times 10 \times 4 + ... = 4{,}400`` (aligned)."""
+    times = formula.replace("×", r" \times ")
+    return rf"\text{{Total}} &= {times} = " + f"{total:,}".replace(",", "{,}")
+
+
+class LatexMath:
+    """What the LaTeX and Markdown targets share: the math of the data and of each
+    quantity; each writes ``math``, ``quantity_heading``, ``worked`` and ``result``."""
+
+    def data(self, items, row: bool) -> None:
+        if items:
+            self.math([data_line(n, t, v, b, self.rounding, self.full, row)
+                       for n, t, v, b in items])
+
+    def quantity(self, dv: d.Derivation, step: d.Step, q: d.Quantity) -> None:
+        from .document import title_of
+        from .text import Expander
+
+        row, t = dv.problem.orientation == "row", step.t
+        self.quantity_heading(title_of(dv, step, q), name(q.name, t))
+        values = ValuePrinter(dv.rounding, self.full, row)
+        self.math([f"{name(q.name)} &= {SymbolPrinter(None, row).doprint(q.tree)}",
+                   equation(name(q.name, t), values.pieces(q.tree))])
+        label = SymbolPrinter(t, row)
+        for node, rows in Expander(notation(t, row), dv.rounding, self.full,
+                                   dv.exact).sections(q.tree):
+            self.worked(label.doprint(node), rows)
+        self.result(name(q.name, t), values.vector(d.Leaf(q.value, None, q.name, False)))
+        note = self.note(dv, step, q)
+        if note:
+            self.paragraph("→ " + note, "note")
+
+
+class LatexDocument(LatexMath):
     """Mixed into Document: the LaTeX pieces (``align*``, ``bmatrix``, sections)."""
 
     SECTIONS = {1: "section", 2: "subsection", 3: "subsubsection", 4: "paragraph"}
@@ -302,31 +336,6 @@ class LatexDocument:
     def math(self, lines: list[str]) -> None:
         self.out += [r"\begin{align*}", " \\\\\n".join(lines), r"\end{align*}"]
 
-    def data(self, items, row: bool) -> None:
-        if items:
-            self.math([data_line(n, t, v, b, self.rounding, self.full, row)
-                       for n, t, v, b in items])
-
-    def quantity(self, dv: d.Derivation, step: d.Step, q: d.Quantity) -> None:
-        from .document import title_of
-        from .text import Expander
-
-        row, t = dv.problem.orientation == "row", step.t
-        self.out.append(rf"\paragraph*{{{escape(title_of(dv, step, q))} ${name(q.name, t)}$}}")
-        values = ValuePrinter(dv.rounding, self.full, row)
-        self.math([f"{name(q.name)} &= {SymbolPrinter(None, row).doprint(q.tree)}",
-                   equation(name(q.name, t), values.pieces(q.tree))])
-        label = SymbolPrinter(t, row)
-        for node, rows in Expander(notation(t, row), dv.rounding, self.full,
-                                   dv.exact).sections(q.tree):
-            self.math([rf"{label.doprint(node)}:\quad & {rows[0]}"] + [f"& {r}"
-                                                                       for r in rows[1:]])
-        result = values.vector(d.Leaf(q.value, None, q.name, False))
-        self.math([rf"{name(q.name, t)} &= {result}"])
-        note = self.note(dv, step, q)
-        if note:
-            self.paragraph("→ " + note, "note")
-
     def table(self, header: list[str], rows: list[list[str]]) -> None:
         self.out += [r"\begin{center}\small", r"\begin{tabular}{" + "l" * len(header) + "}",
                      r"\hline", " & ".join(escape(h) for h in header) + r" \\ \hline"]
@@ -347,12 +356,14 @@ class LatexDocument:
         self.out += [" & ".join(cell(c) for c in r) + r" \\[2pt]" for r in rows]
         self.out += [r"\hline", r"\end{tabular}", r"\end{center}"]
 
-    def count(self, dv) -> None:
-        where = any(i.unit for i in dv.items)
-        header = (["where"] if where else []) + ["matrix", "shape", "count", "what it is"]
-        self.table(header, [([i.unit] if where else []) + [
-            i.name, "×".join(map(str, i.shape)), f"{i.count:,}", i.role] for i in dv.items])
-        formula = dv.formula.replace("×", r" \times ")
-        self.math([rf"\text{{Total}} &= {formula} = {dv.total:,}".replace(",", "{,}")])
-        for note in dv.notes:
-            self.paragraph("→ " + note, "note")
+    def total(self, formula: str, total: int) -> None:
+        self.math([total_line(formula, total)])
+
+    def quantity_heading(self, title: str, math_name: str) -> None:
+        self.out.append(rf"\paragraph*{{{escape(title)} ${math_name}$}}")
+
+    def worked(self, label: str, rows: list[str]) -> None:
+        self.math([rf"{label}:\quad & {rows[0]}"] + [f"& {r}" for r in rows[1:]])
+
+    def result(self, lhs: str, value: str) -> None:
+        self.math([rf"{lhs} &= {value}"])

@@ -3,8 +3,7 @@ which GitHub and Jupyter render."""
 
 from __future__ import annotations
 
-from .. import derivation as d
-from .latex import SymbolPrinter, ValuePrinter, data_line, equation, name, notation
+from .latex import LatexMath, name, total_line
 
 
 def _md(text: str) -> str:
@@ -14,7 +13,7 @@ def _md(text: str) -> str:
     return text
 
 
-class MarkdownDocument:
+class MarkdownDocument(LatexMath):
     """Mixed into Document: the Markdown pieces."""
 
     def begin(self, title: str, toc: bool) -> None:
@@ -51,31 +50,15 @@ class MarkdownDocument:
         self.out += ["$$", r"\begin{aligned}", " \\\\\n".join(lines), r"\end{aligned}", "$$",
                      ""]
 
-    def data(self, items, row: bool) -> None:
-        if items:
-            self.math([data_line(n, t, v, b, self.rounding, self.full, row)
-                       for n, t, v, b in items])
+    def quantity_heading(self, title: str, math_name: str) -> None:
+        self.out += [f"{'#' * (5 if self.multi else 4)} {_md(title)} ${math_name}$", ""]
 
-    def quantity(self, dv: d.Derivation, step: d.Step, q: d.Quantity) -> None:
-        from .document import title_of
-        from .text import Expander
+    def worked(self, label: str, rows: list[str]) -> None:
+        self.out += [f"${label}$:", ""]
+        self.math([f"& {r}" for r in rows])
 
-        row, t = dv.problem.orientation == "row", step.t
-        level = 5 if self.multi else 4
-        self.out += [f"{'#' * level} {_md(title_of(dv, step, q))} ${name(q.name, t)}$", ""]
-        values = ValuePrinter(dv.rounding, self.full, row)
-        self.math([f"{name(q.name)} &= {SymbolPrinter(None, row).doprint(q.tree)}",
-                   equation(name(q.name, t), values.pieces(q.tree))])
-        label = SymbolPrinter(t, row)
-        for node, rows in Expander(notation(t, row), dv.rounding, self.full,
-                                   dv.exact).sections(q.tree):
-            self.out += [f"${label.doprint(node)}$:", ""]
-            self.math([f"& {r}" for r in rows])
-        result = values.vector(d.Leaf(q.value, None, q.name, False))
-        self.out += [f"$${name(q.name, t)} = {result}$$", ""]
-        note = self.note(dv, step, q)
-        if note:
-            self.paragraph("→ " + note, "note")
+    def result(self, lhs: str, value: str) -> None:
+        self.out += [f"$${lhs} = {value}$$", ""]
 
     def table(self, header: list[str], rows: list[list[str]]) -> None:
         self.out.append("| " + " | ".join(_md(h) for h in header) + " |")
@@ -96,16 +79,8 @@ class MarkdownDocument:
         self.out += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows]
         self.out.append("")
 
-    def count(self, dv) -> None:
-        where = any(i.unit for i in dv.items)
-        header = (["where"] if where else []) + ["matrix", "shape", "count", "what it is"]
-        self.table(header, [([i.unit] if where else []) + [
-            i.name, "×".join(map(str, i.shape)), f"{i.count:,}", i.role] for i in dv.items])
-        formula = dv.formula.replace("×", r" \times ")
-        self.out += [rf"$$\text{{Total}} = {formula} = {dv.total:,}$$".replace(",", "{,}"), ""]
-        for note in dv.notes:
-            self.paragraph("→ " + note, "note")
-
+    def total(self, formula: str, total: int) -> None:
+        self.out += ["$$" + total_line(formula, total).replace("&=", "=") + "$$", ""]
 
 def _anchor(text: str) -> str:
     """GitHub's heading anchor: lower case, spaces to hyphens, punctuation dropped."""

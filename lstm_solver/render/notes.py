@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+
+from .. import derivation as d
 
 TITLES = {
     "keep": "Forget gate",
@@ -79,3 +83,34 @@ def describe(kind: str, values: np.ndarray, previous: np.ndarray | None = None) 
     if kind == "output":
         return "the network's output at this step"
     return ""
+
+
+def kind(dv: d.Derivation, step: d.Step, q: d.Quantity) -> str:
+    """Which line describes ``q``: the gate's or update's note, or lookup, output, ..."""
+    cell = dv.problem.cell_def
+    if step.direction == "both" and q.short == "h":
+        return "joined"
+    if q.short == "x":
+        return "lookup"
+    if q.short == "y":
+        softmax = isinstance(q.tree, d.Activation) and q.tree.function == "softmax"
+        return "softmax" if softmax else "output"
+    gate = cell.gate(q.short)
+    return gate.note if gate else next(u.note for u in cell.updates if u.short == q.short)
+
+
+def title(dv: d.Derivation, step: d.Step, q: d.Quantity) -> str:
+    """"Forget gate", "Cell state", ..."""
+    k = kind(dv, step, q)
+    return TITLES.get({"softmax": "output"}.get(k, k), q.short)
+
+
+def line(dv: d.Derivation, step: d.Step, q: d.Quantity) -> str:
+    """"f₂ ≈ [0.33, 0.90]: keeps 33 % of memory cell 1 ...", or "" if there is none."""
+    from .text import inline, name, numbers
+
+    text = describe(kind(dv, step, q), q.value, step.previous.get(q.short))
+    if not text:
+        return ""
+    rough = replace(dv.rounding, decimals=min(2, dv.rounding.decimals))
+    return f"{name(q.name, step.t)} ≈ {inline(numbers(q.value, rough))}: {text}"

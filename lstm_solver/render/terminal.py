@@ -7,7 +7,7 @@ element, the result, and a line in plain language. A table ends it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.padding import Padding
@@ -18,7 +18,6 @@ from rich.text import Text
 from .. import derivation as d
 from ..counting import CountDerivation
 from ..equations import Name
-from ..numbers import Rounding
 from . import blocks, notes
 from .text import Expander, TextPrinter, ValuePrinter, inline, name, numbers, text_notation
 
@@ -113,10 +112,9 @@ class TerminalSolution:
     def _quantity(self, q: d.Quantity, step: d.Step, width: int, row: bool) -> RenderResult:
         dv = self.derivation
         t = step.t
-        kind = _kind(dv, q, step)
         lhs = name(q.name, t)
         yield Text()
-        yield Text(f"{notes.TITLES.get(kind, q.short)} {lhs}", style="bold")
+        yield Text(f"{notes.title(dv, step, q)} {lhs}", style="bold")
         body: list = [Text(f"{name(q.name)} = {TextPrinter(None, row).doprint(q.tree)}",
                            style="magenta")]
         room = width - INDENT - len(lhs) - 3
@@ -131,10 +129,9 @@ class TerminalSolution:
             body.append(Padding(Text("\n".join(lines)), (0, 0, 0, 2), expand=False))
         result = inline(numbers(q.value, dv.rounding, d.as_written(q.tree)), self.full)
         body.append(Text(f"{lhs} = {result}", style="bold green"))
-        note = _note(dv, q, step)
+        note = notes.line(dv, step, q)
         if note:
-            rough = inline(numbers(q.value, _two_digits(dv)))
-            body.append(Text(f"→ {lhs} ≈ {rough}: {note}", style="italic"))
+            body.append(Text(f"→ {note}", style="italic"))
         for item in body:
             yield Padding(item, (0, 0, 0, INDENT), expand=False)
 
@@ -152,31 +149,6 @@ def _summary(dv: d.Derivation) -> str:
     r = p.rounding
     carry = "rounded values carried" if r.carry == "rounded" else "exact values carried"
     return " · ".join(parts) + f"\n{r.decimals} decimals · halves rounded {r.round_half} · {carry}"
-
-
-def _kind(dv: d.Derivation, q: d.Quantity, step: d.Step) -> str:
-    cell = dv.problem.cell_def
-    if step.direction == "both" and q.short == "h":
-        return "joined"
-    if q.short == "x":
-        return "lookup"
-    if q.short == "y":
-        return "output"
-    gate = cell.gate(q.short)
-    if gate:
-        return gate.note
-    return next(u.note for u in cell.updates if u.short == q.short)
-
-
-def _note(dv: d.Derivation, q: d.Quantity, step: d.Step) -> str:
-    kind = _kind(dv, q, step)
-    if kind == "output" and isinstance(q.tree, d.Activation) and q.tree.function == "softmax":
-        kind = "softmax"
-    return notes.describe(kind, q.value, step.previous.get(q.short))
-
-
-def _two_digits(dv: d.Derivation) -> Rounding:
-    return replace(dv.rounding, decimals=min(2, dv.rounding.decimals))
 
 
 def _symbol(dv: d.Derivation, short: str, t: int | None) -> str:
@@ -228,19 +200,9 @@ class TerminalCount:
             yield Rule(Text(p.title, style="bold"))
         if p.question:
             yield Padding(Text(p.question.strip(), style="italic"), (0, 0, 1, 0))
-        sizes = [f"{p.cell.upper()}", f"hidden size {p.hidden_size}",
-                 f"input size {p.input_size}"]
-        if p.embedding_vocab:
-            sizes.append(f"embedding {p.embedding_vocab}×{p.input_size} (counted)")
-        if p.output_size:
-            sizes.append(f"output size {p.output_size}")
-        sizes.append({"true": "one bias per gate", "false": "no bias",
-                      "double": "two biases per gate (PyTorch)"}[p.bias])
-        if p.layers > 1:
-            sizes.append(f"{p.layers} layers")
-        if p.bidirectional:
-            sizes.append("bidirectional")
-        yield Text(" · ".join(sizes), style="dim")
+        from .document import count_summary
+
+        yield Text(count_summary(p), style="dim")
         if self.questions:
             yield Text("\nHow many trainable parameters does the network have?", style="bold")
             return
