@@ -160,3 +160,10 @@ def test_ask_limits_the_results_table(tmp_path):
     md = run(path, "--format", "markdown").stdout
     assert "| t | $c_{t}$ | $h_{t}$ |" in md
     assert "Compute cₜ, hₜ for t = 2." in run(path, "--questions").stdout
+
+
+def test_exact_values_in_latex_compile(tmp_path):
+    source = run(PROBLEMS / "seed000_split_notation.yaml", "--format", "latex", "--exact").stdout
+    assert r"\left(= - \frac{3}{50}\right)" in source
+    assert r"\sigma\left(- \frac{9}{25}\right) = \frac{1}{1 + e^{\frac{9}{25}}}" in source
+    pdflatex(tmp_path, source)
