@@ -271,7 +271,8 @@ class _Reader:
         else:
             inputs = self.integer(data, "input_size", None, 1, 10**9)
         bias = data.get("bias", True)
-        bias = {True: "true", False: "false", "double": "double"}.get(bias)
+        bias = {True: "true", False: "false", "double": "double"}.get(
+            bias if isinstance(bias, (bool, str)) else None)
         if bias is None:
             raise self.fail(("bias",), f"expected true, false or double (PyTorch's two bias "
                             f"vectors per gate), found {data.get('bias')!r}")
@@ -297,9 +298,9 @@ class _Reader:
 
     def text(self, data: dict, key: str) -> str | None:
         value = data.get(key)
-        if value is not None and not isinstance(value, str):
-            return str(value)
-        return value
+        if isinstance(value, (list, dict)):
+            raise self.fail((key,), f"expected text, found a {type(value).__name__}")
+        return None if value is None else str(value)
 
     def matrix(self, value: Any, path: tuple) -> Value:
         try:
@@ -332,7 +333,7 @@ class _Reader:
         if "cell" not in data:
             raise self.fail((), f"missing required key 'cell' (one of: {_choices(CELLS)})")
         cell_name = data["cell"]
-        if cell_name not in CELLS:
+        if not isinstance(cell_name, str) or cell_name not in CELLS:
             raise self.fail(("cell",), f"unknown cell {cell_name!r}"
                             f"{_did_you_mean(cell_name, CELLS)}; expected one of: "
                             f"{_choices(CELLS)}")

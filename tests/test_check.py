@@ -239,3 +239,15 @@ def test_class_summary_and_csv(tmp_path):
     assert data["slips"][0]["students"] == 2
     again = CliRunner().invoke(main, ["check", str(problem), str(folder), "--csv", str(out)])
     assert again.exit_code == 2 and "--force" in again.stderr
+
+
+@pytest.mark.parametrize("key", ["g", "c", "h", "steps", "student", "zz"])
+def test_odd_answers_give_messages(key):
+    q2 = parse_problem(Q2.read_text(), str(Q2))
+    for odd in [None, 5, "abc", [], [[]], {}, {"a": 1}, [1, "x"], True, 1.5, [[1, 2], [3]]]:
+        values = {"g": [1, 1], "c": [1.1, 2.1], "h": [0.2, 0.9], key: odd}
+        text = "".join(f"{k}: {json.dumps(v)}\n" for k, v in values.items())
+        try:
+            check(q2, parse_answers(text, q2, "a.yaml"))
+        except ProblemError as exc:
+            assert str(exc).startswith("a.yaml")

@@ -103,3 +103,21 @@ def test_bad_count_questions(tmp_path, text, fragment):
     path.write_text(text)
     result = CliRunner().invoke(main, [str(path)])
     assert result.exit_code == 2 and fragment in result.stderr, result.stderr
+
+
+ODD = [None, 5, "abc", [], [[]], {}, {"a": 1}, [1, "x"], True, -1, 1.5, "1 2\n3", 0, 10**12]
+
+
+@pytest.mark.parametrize("key", ["cell", "hidden_size", "input_size", "output_size", "bias",
+                                 "layers", "bidirectional", "embedding", "reset"])
+def test_odd_values_give_messages(key):
+    from lstm_solver.errors import ProblemError
+
+    base = {"task": "count_parameters", "cell": "gru", "hidden_size": 3, "output_size": 4,
+            "bias": "double", "layers": 2, "bidirectional": True,
+            "embedding": {"vocab": 5, "dim": 2}, "reset": "after"}
+    for odd in ODD:
+        try:
+            count(parse_problem(problem_text({**base, key: odd}), "q.yaml"))
+        except ProblemError as exc:
+            assert str(exc).startswith("q.yaml")

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from lstm_solver.cli import main
+from lstm_solver.errors import ProblemError
 from lstm_solver.problem import parse_problem
 from lstm_solver.render.json import to_dict
 from lstm_solver.solve import solve
@@ -206,3 +207,38 @@ def test_huge_values_render_without_traceback(tmp_path):
     result = CliRunner().invoke(main, [str(path)])
     assert result.exit_code == 0, result.stderr
     assert "σ(∞) = 1.0000" in result.stdout
+
+
+BASE = {"cell": "lstm", "layout": "split",
+        "gates": {"input": {"W": [[1, 2], [3, 4]], "U": [[1], [2]], "b": [0, 1]}},
+        "initial": {"h": [0.1, 0.2], "c": [0, 1]}, "x": [1], "given": {"f": [1, 1]},
+        "output_layer": {"V": [[1, 2]], "c": [0], "activation": "softmax"}, "decimals": 3,
+        "ask": ["h"], "title": "T"}
+WEIRD = [None, 5, "abc", [], [[]], {}, {"a": 1}, [1, "x"], True, -1, 1.5, [[1, 2], [3]],
+         "1 2\n3"]
+
+
+def _paths(d, path=()):
+    for k, v in d.items():
+        yield path + (k,)
+        if isinstance(v, dict):
+            yield from _paths(v, path + (k,))
+
+
+@pytest.mark.parametrize("path", list(_paths(BASE)), ids=".".join)
+def test_any_odd_value_anywhere_gives_a_message_not_a_traceback(path):
+    """Every key of a full problem, set to each of a dozen odd values."""
+    import copy
+
+    import yaml
+
+    for odd in WEIRD:
+        data = copy.deepcopy(BASE)
+        cur = data
+        for key in path[:-1]:
+            cur = cur[key]
+        cur[path[-1]] = odd
+        try:
+            to_dict(solve(parse_problem(yaml.safe_dump(data), "odd.yaml")))
+        except ProblemError as exc:
+            assert str(exc).startswith("odd.yaml")
