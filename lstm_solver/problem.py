@@ -209,6 +209,7 @@ class _Reader:
 
     def __init__(self, doc: Document):
         self.doc = doc
+        self.inputs_from = ""  # what sets the size of x_t ("gates.input.U has 3 columns")
 
     # -- small helpers ----------------------------------------------------------
 
@@ -455,7 +456,6 @@ class _Reader:
                 if key in data:
                     raise self.fail((key,), f"'{key}' needs bidirectional: true", at_key=True)
             blocks.append((1, "forward", data, ()))
-        single = len(blocks) == 1
         units: list[Unit] = []
         for layer, direction, block, path in blocks:
             if path:
@@ -465,7 +465,7 @@ class _Reader:
                                     "its parameters)")
             gates = self.gates(block.get("gates"), path + ("gates",), cell, layout, stack,
                                symbols)
-            hidden, size = self.sizes(gates, layout, orientation, stack)
+            hidden, size, size_from = self.sizes(gates, layout, orientation, stack)
             if hidden is None:
                 hidden = self.hidden_without_gates(data)
             if layer > 1:
@@ -482,16 +482,14 @@ class _Reader:
                     size != units[0].input_size):
                 p = next(iter(gates.values()))
                 raise self.fail(p.path + ("U" if layout == "split" else "W",),
-                                f"gives x_t {size} entries but {self.first_inputs_from} gives "
+                                f"gives x_t {size} entries but {self.inputs_from} gives "
                                 f"it {units[0].input_size}")
             if not units:
-                self.first_inputs_from = self.inputs_from
+                self.inputs_from = size_from  # what sets x_t's size, for later messages
             initial = self.initial(block.get("initial"), path + ("initial",), cell, hidden,
                                    symbols)
             units.append(Unit(layer, direction, gates, initial, hidden, size,
                               dotted(path) or ""))
-        if not single:
-            self.inputs_from = self.first_inputs_from
         return tuple(units)
 
     def stack(self, data: dict, layout: str) -> tuple:
@@ -553,8 +551,9 @@ class _Reader:
                 symbols[gate.short] = key
         return {g.short: found[g.short] for g in cell.gates if g.short in found}
 
-    def sizes(self, gates, layout, orientation, stack) -> tuple[int | None, int | None]:
-        """H and X from the gates' shapes, each checked against the first seen."""
+    def sizes(self, gates, layout, orientation, stack) -> tuple[int | None, int | None, str]:
+        """H and X from the gates' shapes, each checked against the first seen, and what
+        set X (for messages)."""
         row = orientation == "row"
         hidden = inputs = None
         hidden_from = inputs_from = ""
@@ -607,8 +606,7 @@ class _Reader:
                 if vec is not None:
                     self.length(vec, hidden, path + (bias,),
                                 f"the hidden size (from {hidden_from})")
-        self.inputs_from = inputs_from
-        return hidden, inputs
+        return hidden, inputs, inputs_from
 
     def hidden_without_gates(self, data) -> int:
         """With no gate parameters, H is the length of an initial state or a given value."""
