@@ -5,7 +5,8 @@ notation that :mod:`lstm_solver.equations` turns into sympy: ``had(a, b)`` is
 a⊙b, ``add(...)`` a sum, ``sub(1, z)`` is 1 − z, activations are called by
 name (``tanh(c)``), and ``h_prev`` is h_{t-1}. A gate's pre-activation is
 W·h_{t-1} + U·x_t + b (+ b_h) in the problem's layout, unless the gate says
-otherwise: ``recurrent`` replaces h_{t-1} (GRU, reset before: r⊙h_{t-1}), and
+otherwise: ``recurrent`` replaces h_{t-1} (GRU, reset before: r⊙h_{t-1}),
+``input`` replaces x_t, and
 ``form`` gives the whole pre-activation in terms of REC (the W·h_{t-1}
 product), INP (the U·x_t product), B and BH (the biases).
 This module imports nothing heavy, so that validating a file stays fast.
@@ -27,6 +28,7 @@ class Gate:
     activation: str
     note: str  # which plain-language line describes it (see render/notes.py)
     recurrent: str | None = None
+    input: str | None = None
     form: str | None = None
 
 

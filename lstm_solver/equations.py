@@ -208,16 +208,17 @@ def build(problem: Problem, unit: Unit | None = None, lookup: bool = True,
             continue
         sub_name = p.symbol.removesuffix("_tilde")
         h_in = notation(gate.recurrent) if gate.recurrent else q["h_prev"]
+        x_in = notation(gate.input) if gate.input else q["x"]
         B, BH = bias(Name("b", sub_name), p.b), bias(Name("b", "h" + sub_name), p.b_h)
         if problem.layout == "split":
             REC = times(weight(Name("W", sub_name), p.W, H, H), h_in)
-            INP = times(weight(Name("U", sub_name), p.U, H, X), q["x"])
+            INP = times(weight(Name("U", sub_name), p.U, H, X), x_in)
             CAT = None
         elif gate.form:  # the form needs W·h and U·x apart: split W by the stack's columns
-            REC, INP, B = _concat_parts(problem, p, H, X, h_in, q["x"], weight, bias, times)
+            REC, INP, B = _concat_parts(problem, p, H, X, h_in, x_in, weight, bias, times)
             CAT = None
         else:
-            parts = {"h": h_in, "x": q["x"], 1: one}
+            parts = {"h": h_in, "x": x_in, 1: one}
             blocks = [parts[s] for s in problem.stack]
             stacked = BlockMatrix([blocks] if row else [[b] for b in blocks])
             CAT = times(weight(Name("W", sub_name), p.W, H, stacked.shape[1 if row else 0]),

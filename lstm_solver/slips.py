@@ -68,10 +68,12 @@ def _added_not_stacked(problem: Problem, short: str) -> Iterator[Slip]:
     cell = problem.cell_def
     gate = cell.gate(short)
     if gate and short in problem.gates and problem.hidden_size == problem.input_size:
-        summed = replace(gate, recurrent="add(h_prev, x)", form="add(REC, B, BH)")
-        gates = tuple(summed if g.short == short else g for g in cell.gates)
-        yield Slip(f"h_(t-1) and x_t added instead of stacked in {_name(problem, short)}",
-                   _with_cell(problem, replace(cell, gates=gates)))
+        # h_(t-1) + x_t multiplied by the weights of h_(t-1), or by those of x_t
+        for summed in (replace(gate, recurrent="add(h_prev, x)", form="add(REC, B, BH)"),
+                       replace(gate, input="add(h_prev, x)", form="add(INP, B, BH)")):
+            gates = tuple(summed if g.short == short else g for g in cell.gates)
+            yield Slip(f"h_(t-1) and x_t added instead of stacked in {_name(problem, short)}",
+                       _with_cell(problem, replace(cell, gates=gates)))
 
 
 def _w_and_u_swapped(problem: Problem, short: str) -> Iterator[Slip]:
@@ -130,10 +132,12 @@ def _gate_order(problem: Problem, short: str) -> Iterator[Slip]:
 
 
 def _rounded_early(problem: Problem, short: str) -> Iterator[Slip]:
+    """Every intermediate value rounded, or only the named ones (gates, c, h)."""
     for digits in range(1, problem.rounding.decimals):
-        rounding = replace(problem.rounding, decimals=digits, carry="rounded")
-        yield Slip(f"intermediate values rounded too early (to {digits} digit"
-                   f"{'s' * (digits > 1)})", replace(problem, rounding=rounding))
+        for carry in ("quantities", "rounded"):
+            rounding = replace(problem.rounding, decimals=digits, carry=carry)
+            yield Slip(f"intermediate values rounded too early (to {digits} digit"
+                       f"{'s' * (digits > 1)})", replace(problem, rounding=rounding))
 
 
 def _other_gru_form(problem: Problem, short: str) -> Iterator[Slip]:

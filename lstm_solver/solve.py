@@ -200,7 +200,10 @@ class _Walker:
 
     def __init__(self, problem: Problem, exact: bool):
         self.rounding = problem.rounding
-        self.carry_rounded = problem.rounding.carry == "rounded"
+        # "rounded": every intermediate value is rounded; "quantities" (a slip check.py
+        # tries): only the named quantities (gates, c, h) and the inputs
+        self.carry_rounded = problem.rounding.carry in ("rounded", "quantities")
+        self.round_nodes = problem.rounding.carry == "rounded"
         self.row = problem.orientation == "row"
         self.exact = exact
         self.values: dict[MatrixSymbol, tuple[np.ndarray, tuple | None, bool]] = {}
@@ -296,7 +299,7 @@ class _Walker:
         return self._node(d.Product, value, exact, matrix=matrix, vector=vector, row=row)
 
     def _node(self, cls, value, exact, **fields) -> d.Node:
-        if self.carry_rounded:
+        if self.round_nodes:
             value = self.rounding.round(value)
             if self.exact:
                 exact = tuple(sp.Rational(str(self.rounding.decimal(v))) for v in value)

@@ -55,6 +55,9 @@ def lstm_by_hand(slip: str = "", digits: int | None = None) -> dict[str, np.ndar
         if slip == "added" and k == "i":
             out[k] = r(act(r(W @ (h + x)) + b))
             continue
+        if slip == "added_u" and k == "f":
+            out[k] = r(act(r(U @ (h + x)) + b))
+            continue
         if slip == "wu" and k == "f":
             W, U = U, W
         if slip == "transpose" and k == "g":
@@ -86,6 +89,7 @@ SLIPS = [
     ("swap", "f", "σ and tanh swapped in f_t"),
     ("nobias", "i", "the bias left out of i_t"),
     ("added", "i", "h_(t-1) and x_t added instead of stacked in i_t"),
+    ("added_u", "f", "h_(t-1) and x_t added instead of stacked in f_t"),
     ("wu", "f", "W and U swapped in f_t"),
     ("transpose", "g", "W_g transposed"),
     ("order", "o", "the candidate gate's parameters used for o_t"),
@@ -112,10 +116,26 @@ def test_each_slip_is_recognised(slip, quantity, says):
             assert diagnosis is not None and diagnosis.startswith(says), diagnosis
 
 
-def test_rounding_too_early_is_recognised():
+@pytest.mark.parametrize("quantity", ["c", "h"])
+def test_rounding_too_early_is_recognised(quantity):
+    """Every intermediate rounded to 2 digits, as lstm_by_hand does..."""
     slipped = lstm_by_hand(digits=2)
-    got = verdicts(answers({"h": slipped["h"]}))
+    got = verdicts(answers({quantity: slipped[quantity]}))
     assert any(d and "rounded too early (to 2 digits)" in d for _, d in got.values()), got
+
+
+def test_rounding_only_the_gates_too_early_is_recognised():
+    """...or only the gates, c and h, each rounded to 2 digits as it is written down."""
+    h, c, x = (np.array(v) for v in (H0, C0, X))
+    gates = {}
+    for k, (W, U, b) in P.items():
+        act = np.tanh if k == "g" else sig
+        gates[k] = np.round(act(np.array(W) @ h + np.array(U) @ x + b), 2)
+    c_new = np.round(gates["f"] * c + gates["i"] * gates["g"], 2)
+    h_new = gates["o"] * np.tanh(c_new)
+    got = verdicts(answers({"h": h_new}))
+    wrong = [d for v, d in got.values() if v == "wrong"]
+    assert wrong and all(d and "rounded too early (to 2 digits)" in d for d in wrong), got
 
 
 def test_other_gru_update_form_is_recognised():
