@@ -79,9 +79,13 @@ def _unsaturated(derivation) -> bool:
 
 def _draw(spec: Spec, rng: np.random.Generator) -> dict:
     H, X = spec.hidden, spec.inputs
+    # keep pre-activations small for any size: fewer (or smaller) weights as H + X grows
+    nonzero = min(0.8, 2 / (H + X))
+    scale = min(1.0, (4 / (H + X)) ** 0.5)
     if spec.numbers == "integers":
         def weights(*shape):
-            return rng.integers(-1, 2, size=shape)
+            signs = rng.choice([-1, 1], size=shape)
+            return signs * (rng.random(size=shape) < nonzero)
 
         def inputs(*shape):
             return rng.integers(-2, 3, size=shape)
@@ -90,7 +94,7 @@ def _draw(spec: Spec, rng: np.random.Generator) -> dict:
             return rng.integers(-1, 2, size=shape) / 2
     else:
         def weights(*shape):
-            return np.round(rng.uniform(-1, 1, size=shape), 1)
+            return np.round(rng.uniform(-scale, scale, size=shape), 1)
 
         def inputs(*shape):
             return np.round(rng.uniform(-2, 2, size=shape), 1)

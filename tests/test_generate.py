@@ -53,11 +53,17 @@ def test_number_styles():
     assert any(float(v) != int(v) for v in values)
 
 
-def test_saturated_allowed_only_when_asked():
-    spec = Spec(hidden=12, inputs=12)
+def test_saturated_allowed_only_when_asked(monkeypatch):
+    monkeypatch.setattr("lstm_solver.generate.MAX_PRE_ACTIVATION", 0.01)  # unreachable
     with pytest.raises(Exception, match="no unsaturated variant"):
-        generate(spec, 1, seed=0, tries=30)
-    assert len(generate(Spec(hidden=12, inputs=12, saturated=True), 2, seed=0)) == 2
+        generate(Spec(), 1, seed=0, tries=30)
+    assert len(generate(Spec(saturated=True), 2, seed=0, tries=30)) == 2
+
+
+def test_larger_sizes_stay_unsaturated():
+    for numbers in ("integers", "decimal"):
+        texts = generate(Spec(hidden=6, inputs=6, steps=2, numbers=numbers), 3, seed=1)
+        assert len(texts) == 3
 
 
 def test_cli_writes_files_and_sheets(tmp_path):
