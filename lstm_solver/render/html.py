@@ -222,7 +222,8 @@ class HtmlDocument:
 
     def quantity(self, dv: d.Derivation, step: d.Step, q: d.Quantity) -> None:
         from .document import title_of
-        from .text import Expander, TextPrinter
+        from .expand import Expander
+        from .text import TextPrinter
 
         row, t = dv.problem.orientation == "row", step.t
         level = 5 if self.multi else 4

@@ -10,7 +10,8 @@ from .. import derivation as d
 from ..equations import Name
 from ..numbers import Rounding
 from . import blocks
-from .text import Notation, Printer, cell, shown
+from .expand import Notation
+from .text import Printer, cell, shown
 
 BASES = {"c_tilde": r"\tilde{c}", "h_tilde": r"\tilde{h}", "h→": r"\overrightarrow{h}",
          "h←": r"\overleftarrow{h}", "1": r"\mathbf{1}"}
@@ -273,7 +274,7 @@ class LatexMath:
 
     def quantity(self, dv: d.Derivation, step: d.Step, q: d.Quantity) -> None:
         from .document import title_of
-        from .text import Expander
+        from .expand import Expander
 
         row, t = dv.problem.orientation == "row", step.t
         self.quantity_heading(title_of(dv, step, q), name(q.name, t))

@@ -19,7 +19,8 @@ from .. import derivation as d
 from ..counting import CountDerivation
 from ..equations import Name
 from . import blocks, notes
-from .text import Expander, TextPrinter, ValuePrinter, inline, name, numbers, text_notation
+from .expand import Expander
+from .text import TextPrinter, ValuePrinter, inline, name, numbers, text_notation
 
 INDENT = 2
 
