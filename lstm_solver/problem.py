@@ -412,7 +412,45 @@ class _Reader:
         return chosen
 
     def units(self, data, cell, layout, orientation, stack, symbols) -> tuple[Unit, ...]:
-        """The layers and directions: top-level gates, or forward/backward, or layers."""
+        """Each layer in each direction, its sizes checked against the layer below."""
+        units: list[Unit] = []
+        for layer, direction, block, path in self.blocks(data):
+            if path:
+                self.mapping(block, path, UNIT_KEYS, "gates and initial")
+                if not block.get("gates"):
+                    raise self.fail(path, "missing 'gates' (every layer and direction needs "
+                                    "its parameters)")
+            gates = self.gates(block.get("gates"), path + ("gates",), cell, layout, stack,
+                               symbols)
+            hidden, size, size_from = self.sizes(gates, layout, orientation, stack)
+            if hidden is None:
+                hidden = self.hidden_without_gates(data)
+            if layer > 1:
+                below = [u for u in units if u.layer == layer - 1]
+                want = sum(u.hidden_size for u in below)
+                what = " + ".join(f"{u.hidden_size} ({u.direction})" for u in below)
+                if size != want:
+                    p = next(iter(gates.values()))
+                    raise self.fail(p.path + ("U" if layout == "split" else "W",),
+                                    f"gives x_t {size} entries, but layer {layer} reads h_t of "
+                                    f"layer {layer - 1}, which has {want}"
+                                    + (f" = {what}" if len(below) > 1 else ""))
+            elif units and size is not None and units[0].input_size is not None and (
+                    size != units[0].input_size):
+                p = next(iter(gates.values()))
+                raise self.fail(p.path + ("U" if layout == "split" else "W",),
+                                f"gives x_t {size} entries but {self.inputs_from} gives "
+                                f"it {units[0].input_size}")
+            if not units:
+                self.inputs_from = size_from  # what sets x_t's size, for later messages
+            initial = self.initial(block.get("initial"), path + ("initial",), cell, hidden,
+                                   symbols)
+            units.append(Unit(layer, direction, gates, initial, hidden, size,
+                              dotted(path) or ""))
+        return tuple(units)
+
+    def blocks(self, data) -> list[tuple[int, str, dict, tuple]]:
+        """(layer, direction, block, path): top-level gates, forward/backward, or layers."""
         bidi = data.get("bidirectional", False)
         if not isinstance(bidi, bool):
             raise self.fail(("bidirectional",), f"expected true or false, found {bidi!r}")
@@ -456,41 +494,7 @@ class _Reader:
                 if key in data:
                     raise self.fail((key,), f"'{key}' needs bidirectional: true", at_key=True)
             blocks.append((1, "forward", data, ()))
-        units: list[Unit] = []
-        for layer, direction, block, path in blocks:
-            if path:
-                self.mapping(block, path, UNIT_KEYS, "gates and initial")
-                if not block.get("gates"):
-                    raise self.fail(path, "missing 'gates' (every layer and direction needs "
-                                    "its parameters)")
-            gates = self.gates(block.get("gates"), path + ("gates",), cell, layout, stack,
-                               symbols)
-            hidden, size, size_from = self.sizes(gates, layout, orientation, stack)
-            if hidden is None:
-                hidden = self.hidden_without_gates(data)
-            if layer > 1:
-                below = [u for u in units if u.layer == layer - 1]
-                want = sum(u.hidden_size for u in below)
-                what = " + ".join(f"{u.hidden_size} ({u.direction})" for u in below)
-                if size != want:
-                    p = next(iter(gates.values()))
-                    raise self.fail(p.path + ("U" if layout == "split" else "W",),
-                                    f"gives x_t {size} entries, but layer {layer} reads h_t of "
-                                    f"layer {layer - 1}, which has {want}"
-                                    + (f" = {what}" if len(below) > 1 else ""))
-            elif units and size is not None and units[0].input_size is not None and (
-                    size != units[0].input_size):
-                p = next(iter(gates.values()))
-                raise self.fail(p.path + ("U" if layout == "split" else "W",),
-                                f"gives x_t {size} entries but {self.inputs_from} gives "
-                                f"it {units[0].input_size}")
-            if not units:
-                self.inputs_from = size_from  # what sets x_t's size, for later messages
-            initial = self.initial(block.get("initial"), path + ("initial",), cell, hidden,
-                                   symbols)
-            units.append(Unit(layer, direction, gates, initial, hidden, size,
-                              dotted(path) or ""))
-        return tuple(units)
+        return blocks
 
     def stack(self, data: dict, layout: str) -> tuple:
         if "stack" not in data:
