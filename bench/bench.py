@@ -85,7 +85,7 @@ def solve_and_render(runs: int) -> None:
     from lstm_solver.problem import parse_problem
     from lstm_solver.render.json import render as render_json
     from lstm_solver.render.terminal import render
-    from lstm_solver.solve import solve
+    from lstm_solver.solver import solve
 
     print("\nsolve and render (in process, elided, best of "
           f"{runs}; X = H; parse + solve + terminal render)")
@@ -123,7 +123,7 @@ def _variants(n: int) -> list[str]:
 def _render_chunk(args: tuple[list[str], str]) -> int:
     from lstm_solver.problem import parse_problem
     from lstm_solver.render.documents import render
-    from lstm_solver.solve import solve
+    from lstm_solver.solver import solve
 
     texts, target = args
     solutions = [solve(parse_problem(t)) for t in texts]

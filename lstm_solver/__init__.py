@@ -10,7 +10,7 @@ _LAZY = {
     "load_problem": "lstm_solver.problem",
     "parse_problem": "lstm_solver.problem",
     "Problem": "lstm_solver.problem",
-    "solve": "lstm_solver.solve",
+    "solve": "lstm_solver.solver",
     "Derivation": "lstm_solver.derivation",
     "ProblemError": "lstm_solver.errors",
 }

@@ -23,7 +23,7 @@ from .errors import ProblemError
 from .numbers import NumberError, Value, parse_vector
 from .problem import Problem
 from .slips import slips
-from .solve import solve
+from .solver import solve
 from .yamlsource import Document, dotted, read_text
 
 FORMAT = "lstm-solve-check/1"

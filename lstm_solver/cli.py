@@ -16,7 +16,7 @@ import click
 from . import __version__
 from .errors import ProblemError
 from .files import OutputExists
-from .render.pdf import PdfError
+from .render.documents.pdf import PdfError
 
 EXIT_BAD_INPUT = 2
 
@@ -90,7 +90,7 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
             from .counting import count
 
             return count(problem)
-        from .solve import solve as solve_problem
+        from .solver import solve as solve_problem
 
         if overrides:
             problem = replace(problem, rounding=replace(problem.rounding, **overrides))
@@ -196,7 +196,7 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
             raise ProblemError(str(exc), file="generate") from None
         from .files import write_atomic
         from .problem import parse_problem
-        from .solve import solve as solve_problem
+        from .solver import solve as solve_problem
 
         out.mkdir(parents=True, exist_ok=True)
         for path, text in zip(names, texts):
@@ -303,7 +303,7 @@ def _render(solutions, fmt: str, full: bool, questions: bool, title: str) -> str
     document = render(solutions, "latex" if fmt == "pdf" else fmt, full, questions, title)
     if fmt != "pdf":
         return document
-    from .render.pdf import compile_latex
+    from .render.documents.pdf import compile_latex
 
     return compile_latex(document)
 

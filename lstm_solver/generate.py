@@ -41,7 +41,7 @@ class Spec:
 
 def generate(spec: Spec, count: int, seed: int = 0, tries: int = TRIES) -> list[str]:
     """``count`` distinct problem files (YAML text) for ``spec``."""
-    from .solve import solve
+    from .solver import solve
 
     rng = np.random.default_rng(seed)
     seen: set[str] = set()

@@ -12,7 +12,7 @@ from lstm_solver.cli import main
 from lstm_solver.errors import ProblemError
 from lstm_solver.problem import parse_problem
 from lstm_solver.render.json import to_dict
-from lstm_solver.solve import solve
+from lstm_solver.solver import solve
 
 GOOD_GATE = "gates:\n  input:\n    W: [[1, 2], [3, 4]]\n    U: [[1, 0], [0, 1]]\n"
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from lstm_solver.cli import main
 from lstm_solver.generate import MAX_PRE_ACTIVATION, Spec, generate
 from lstm_solver.problem import parse_problem
-from lstm_solver.solve import solve
+from lstm_solver.solver import solve
 
 SPECS = [
     Spec(),

@@ -14,7 +14,7 @@ from conftest import PROBLEMS, problem_text
 
 from lstm_solver.problem import load_problem, parse_problem
 from lstm_solver.render.json import to_dict
-from lstm_solver.solve import solve
+from lstm_solver.solver import solve
 
 
 def sigmoid(z):

@@ -14,7 +14,7 @@ from conftest import PROBLEMS
 
 from lstm_solver.problem import load_problem
 from lstm_solver.render.json import to_dict
-from lstm_solver.solve import solve
+from lstm_solver.solver import solve
 
 
 def solved(name: str) -> dict:

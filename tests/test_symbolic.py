@@ -7,7 +7,7 @@ from cases import LAYOUTS, random_case
 from conftest import SOLVED, problem_text
 
 from lstm_solver.problem import load_problem, parse_problem
-from lstm_solver.solve import solve
+from lstm_solver.solver import solve
 from lstm_solver.symbolic import evaluate
 
 

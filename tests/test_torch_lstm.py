@@ -13,7 +13,7 @@ from conftest import problem_text
 
 from lstm_solver.problem import parse_problem
 from lstm_solver.render.json import to_dict
-from lstm_solver.solve import solve
+from lstm_solver.solver import solve
 
 CASES = [(seed, *layout) for seed in range(6) for layout in LAYOUTS]
 

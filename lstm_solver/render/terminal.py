@@ -57,7 +57,7 @@ class TerminalSolution:
 
     def _question(self, width: int) -> RenderResult:
         """What the question gives, as written, and what it asks."""
-        from .document import ask_sentence, given_data
+        from .documents.document import ask_sentence, given_data
 
         dv = self.derivation
         yield Text("\nGiven:", style="bold")
@@ -201,7 +201,7 @@ class TerminalCount:
             yield Rule(Text(p.title, style="bold"))
         if p.question:
             yield Padding(Text(p.question.strip(), style="italic"), (0, 0, 1, 0))
-        from .document import count_summary
+        from .documents.document import count_summary
 
         yield Text(count_summary(p), style="dim")
         if self.questions:

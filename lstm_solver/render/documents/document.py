@@ -13,13 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import derivation as d
-from ..counting import CountDerivation
-from ..equations import Name
-from ..numbers import Value
-from ..problem import Problem
-from . import notes
-from .text import numbers
+from ... import derivation as d
+from ...counting import CountDerivation
+from ...equations import Name
+from ...numbers import Value
+from ...problem import Problem
+from .. import notes
+from ..text import numbers
 
 Solution = d.Derivation | CountDerivation
 
@@ -149,13 +149,13 @@ def _sub(t: int) -> str:
 
 
 def _qname(q: d.Quantity, t: int) -> str:
-    from .text import name
+    from ..text import name
 
     return name(q.name, t)
 
 
 def _inline(values, rounding, bare, full) -> str:
-    from .text import inline
+    from ..text import inline
 
     return inline(numbers(values, rounding, bare), full)
 
@@ -258,7 +258,7 @@ def ask_sentence(dv: d.Derivation) -> str:
 
 
 def asked(dv: d.Derivation) -> list[str]:
-    from .text import name
+    from ..text import name
 
     p = dv.problem
     shorts = p.ask or [s for s in p.cell_def.quantities if (0, s) not in p.given] + (
@@ -276,7 +276,7 @@ class Cell:
 
 def _results(dv: d.Derivation, full: bool) -> tuple[list[str | Name], list[list[str | Cell]]]:
     """The final table: a row per step, a column per (asked) quantity."""
-    from . import blocks
+    from .. import blocks
 
     p = dv.problem
     steps = dv.steps + dv.outputs

@@ -21,8 +21,3 @@ class Html(HtmlDocument, Document):
 
 
 TARGETS = {"latex": Latex, "markdown": Markdown, "html": Html}
-
-
-def render(solutions, target: str, full: bool = False, questions: bool = False,
-           title: str = "") -> str:
-    return TARGETS[target](full, questions).render(solutions, title)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from functools import partial
 from html import escape
 
-from .. import derivation as d
-from ..equations import Name
-from ..numbers import Rounding
-from . import blocks
-from .text import Printer, cell, shown, text_notation
+from ... import derivation as d
+from ...equations import Name
+from ...numbers import Rounding
+from .. import blocks
+from ..text import Printer, cell, shown, text_notation
 
 FUNCTIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "softmax": "softmax"}
 ACCENTS = {"c_tilde": ("c", "~"), "h_tilde": ("h", "~"), "h→": ("h", "→"), "h←": ("h", "←")}
@@ -221,9 +221,9 @@ class HtmlDocument:
                                for n, t, v, b in items]))
 
     def quantity(self, dv: d.Derivation, step: d.Step, q: d.Quantity) -> None:
+        from ..expand import Expander
+        from ..text import TextPrinter
         from .document import title_of
-        from .expand import Expander
-        from .text import TextPrinter
 
         row, t = dv.problem.orientation == "row", step.t
         level = 5 if self.multi else 4

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from functools import partial
 
-from .. import derivation as d
-from ..equations import Name
-from ..numbers import Rounding
-from . import blocks
-from .expand import Notation
-from .text import Printer, cell, shown
+from ... import derivation as d
+from ...equations import Name
+from ...numbers import Rounding
+from .. import blocks
+from ..expand import Notation
+from ..text import Printer, cell, shown
 
 BASES = {"c_tilde": r"\tilde{c}", "h_tilde": r"\tilde{h}", "h→": r"\overrightarrow{h}",
          "h←": r"\overleftarrow{h}", "1": r"\mathbf{1}"}
@@ -222,7 +222,7 @@ def _balance(row: str) -> str:
 
 
 def notation(t: int, row: bool = False) -> Notation:
-    from .exact import latex as exact_latex
+    from ..exact import latex as exact_latex
 
     def text(s: str) -> str:
         return r"\text{" + escape(s) + "}" if s else ""
@@ -273,8 +273,8 @@ class LatexMath:
                        for n, t, v, b in items])
 
     def quantity(self, dv: d.Derivation, step: d.Step, q: d.Quantity) -> None:
+        from ..expand import Expander
         from .document import title_of
-        from .expand import Expander
 
         row, t = dv.problem.orientation == "row", step.t
         self.quantity_heading(title_of(dv, step, q), name(q.name, t))
