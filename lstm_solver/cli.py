@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import replace
@@ -15,7 +14,7 @@ import click
 
 from . import __version__
 from .errors import ProblemError
-from .files import OutputExists
+from .files import OutputError, OutputExists
 from .render.documents.pdf import PdfError
 
 EXIT_BAD_INPUT = 2
@@ -48,16 +47,22 @@ def main() -> None:
 
 
 FORMATS = ["terminal", "json", "latex", "markdown", "html", "pdf"]
-SUFFIX = {"json": ".json", "latex": ".tex", "markdown": ".md", "html": ".html", "pdf": ".pdf"}
+# The one table of output files: an extension -> the format -o FILE writes without --format.
+# A format added later adds its extensions here (.xml: moodle, .zip: qti, .py: pytorch).
+EXTENSIONS = {".json": "json", ".tex": "latex", ".md": "markdown", ".markdown": "markdown",
+              ".html": "html", ".htm": "html", ".pdf": "pdf", ".txt": "terminal"}
+SUFFIX = {fmt: ext for ext, fmt in reversed(EXTENSIONS.items())}  # a format's first extension
+PLAIN_TEXT = {".txt"}  # any text format may go there with --format (not a PDF)
 PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to a file
 
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="terminal",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="Output format [default: terminal, or what the -o file's extension says].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
-              help="Write to this file (atomically) instead of standard output.")
+              help="Write to this file (atomically) instead of standard output; its "
+                   "extension (.pdf .tex .md .html .json .txt) gives the format.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @click.option("--questions", "sheet", flag_value="questions",
               help="Only the questions and their data: a student's sheet.")
@@ -106,9 +111,14 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
         return [solve_one(p) for p in paths]
 
     def show():
+        nonlocal fmt
+        fmt = output_format(fmt, output)
         if output and os.path.exists(output) and not force:
             raise OutputExists(output)
         solutions = run()
+        if fmt != "json" and sheet != "questions":
+            for solution in solutions:
+                _shown(solution)
         questions = sheet == "questions"
         if fmt == "terminal" and not output:
             from rich.console import Console
@@ -194,11 +204,11 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
             texts = make(spec, count, seed)
         except GenerateError as exc:
             raise ProblemError(str(exc), file="generate") from None
-        from .files import write_atomic
+        from .files import make_folder, write_atomic
         from .problem import parse_problem
         from .solver import solve as solve_problem
 
-        out.mkdir(parents=True, exist_ok=True)
+        make_folder(out)
         for path, text in zip(names, texts):
             write_atomic(path, text, force)
         click.echo(f"wrote {count} variants to {out}", err=True)
@@ -246,11 +256,12 @@ def check(problem_file: str, answer_files: tuple[str, ...], fmt: str,
         summary = Summary(reports)
         if fmt == "json":
             from .check import to_dict
+            from .render.json import dumps  # valid JSON: never a bare NaN or Infinity
 
             if len(reports) == 1:
-                click.echo(json.dumps(to_dict(reports[0]), indent=2, ensure_ascii=False))
+                click.echo(dumps(to_dict(reports[0]), indent=2, ensure_ascii=False))
             else:
-                click.echo(json.dumps(summary_dict(summary), indent=2, ensure_ascii=False))
+                click.echo(dumps(summary_dict(summary), indent=2, ensure_ascii=False))
         else:
             from rich.console import Console
 
@@ -264,6 +275,45 @@ def check(problem_file: str, answer_files: tuple[str, ...], fmt: str,
         return all(r.all_correct for r in reports)
 
     sys.exit(0 if _guarded(run) else 1)
+
+
+def output_format(fmt: str | None, output: str | None) -> str:
+    """The format to write: --format, else what the output file's extension says (the
+    EXTENSIONS table), else terminal. An extension that contradicts --format, or that
+    no format writes, is refused: a PDF of terminal text helps nobody."""
+    if not output:
+        return fmt or "terminal"
+    ext = Path(output).suffix.lower()
+    implied = EXTENSIONS.get(ext)
+    if fmt is None:
+        if implied is None:
+            known = " ".join(sorted(EXTENSIONS))
+            what = f"the extension {ext!r}" if ext else "a file name without an extension"
+            raise click.UsageError(f"cannot tell the format of {output!r} from {what}: use "
+                                   f"one of {known}, or give --format")
+        return implied
+    if implied is not None and implied != fmt and not (ext in PLAIN_TEXT and fmt != "pdf"):
+        raise click.UsageError(f"--format {fmt} contradicts the extension of {output!r} "
+                               f"({ext} is {implied}): change one of them")
+    return fmt
+
+
+def _shown(solution) -> None:
+    """A worked solution is printed only up to MAX_SHOWN_STEPS (its length in print);
+    the values of longer sequences are in --format json."""
+    from .derivation import Derivation
+    from .limits import MAX_SHOWN_STEPS
+
+    if not isinstance(solution, Derivation):
+        return
+    p = solution.problem
+    shown = p.steps * len(p.units)
+    if shown > MAX_SHOWN_STEPS:
+        where = "" if len(p.units) == 1 else f" × {len(p.units)} layers and directions"
+        raise ProblemError(f"{p.steps:,} steps{where} make a worked solution too long to "
+                           f"print (at most {MAX_SHOWN_STEPS} steps × layers × directions); "
+                           "--format json gives every value",
+                           file=p.file, key="tokens" if p.tokens else "x")
 
 
 def summary_dict(summary) -> dict:
@@ -324,11 +374,14 @@ def _guarded(run):
     except OutputExists as exc:
         click.echo(f"error: {exc} exists; use --force to overwrite it", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    except OutputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     except PdfError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except (KeyboardInterrupt, SystemExit):
-        raise
+    except (KeyboardInterrupt, SystemExit, click.ClickException):
+        raise  # click prints its own usage errors (exit 2)
     except Exception as exc:
         if os.environ.get("LSTM_SOLVE_DEBUG"):
             raise

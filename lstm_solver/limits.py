@@ -25,6 +25,7 @@ MAX_ENTRIES = 1_000_000  # entries of one matrix
 
 # the work a solution takes
 MAX_STEPS = 1000  # time steps × layers × directions
+MAX_SHOWN_STEPS = 50  # the same, in a worked solution printed (not --format json, not sheets)
 MAX_WORK = 50_000_000  # multiply-adds: steps × layers × directions × Σ gates rows × columns
 MAX_LAYERS = 1000  # layers of a parameter count (task: count_parameters)
 EXACT_MAX_WORK = 200_000  # multiply-adds beyond which --exact keeps no exact values

@@ -58,6 +58,34 @@ class Value:
         return np.array(to_float(self.exact), dtype=float)
 
 
+class OneHot(Value):
+    """The one-hot vector of word ``index`` among ``size``: its entries are made only when
+    something asks for them (a sequence of 1,000 tokens over 4,096 words would otherwise
+    hold four million numbers)."""
+
+    def __init__(self, index: int, size: int, key: str = ""):
+        for name, value in (("index", index), ("size", size), ("key", key)):
+            object.__setattr__(self, name, value)
+
+    @cached_property
+    def exact(self) -> Exact:  # type: ignore[override]
+        return (0,) * self.index + (1,) + (0,) * (self.size - self.index - 1)
+
+    @property
+    def is_matrix(self) -> bool:
+        return False
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.size,)
+
+    @cached_property
+    def array(self) -> np.ndarray:
+        out = np.zeros(self.size)
+        out[self.index] = 1.0
+        return out
+
+
 def to_float(exact: Any) -> Any:
     if isinstance(exact, tuple):
         return [to_float(e) for e in exact]

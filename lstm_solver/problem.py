@@ -13,7 +13,16 @@ from typing import Any
 
 from .cells import CELLS, Cell
 from .errors import ProblemError
-from .numbers import NumberError, Rounding, Value, parse_matrix, parse_table, parse_vector
+from .limits import MAX_LAYERS, MAX_STEPS, MAX_WORK
+from .numbers import (
+    NumberError,
+    OneHot,
+    Rounding,
+    Value,
+    parse_matrix,
+    parse_table,
+    parse_vector,
+)
 from .yamlsource import Document, dotted, read_text
 
 TOP_KEYS = (
@@ -289,7 +298,7 @@ class _Reader:
             output_size=output,
             embedding_vocab=vocab,
             bias=bias,
-            layers=self.integer(data, "layers", 1, 1, 1000),
+            layers=self.integer(data, "layers", 1, 1, MAX_LAYERS),
             bidirectional=bidi,
             options=options,
             file=self.doc.file,
@@ -358,6 +367,7 @@ class _Reader:
             units = tuple(replace(u, input_size=size) if u.layer == 1 else u for u in units)
         given = self.given(data, cell, units, len(xs), symbols)
         top = sum(u.hidden_size for u in units if u.layer == units[-1].layer)
+        self.bounded(units, len(xs), "tokens" if tokens else "x", embedding)
         return Problem(
             cell=cell_name,
             units=units,
@@ -378,6 +388,19 @@ class _Reader:
             options=options,
             ask=self.ask(data, cell),
         )
+
+    def bounded(self, units, steps: int, key: str, embedding) -> None:
+        """The work a solution takes stays within the limits (README: Limits)."""
+        where = "" if len(units) == 1 else f" × {len(units)} layers and directions"
+        if steps * len(units) > MAX_STEPS:
+            raise self.fail((key,), f"{steps:,} steps{where} is more than this tool computes "
+                            f"(at most {MAX_STEPS:,} steps × layers × directions)")
+        work = steps * sum(len(u.gates) * u.hidden_size * (u.hidden_size + (u.input_size or 0))
+                           for u in units)
+        if work > MAX_WORK:
+            raise self.fail((key,), f"{steps:,} steps{where} of these sizes take {work:,} "
+                            f"multiply-adds, more than this tool computes (at most "
+                            f"{MAX_WORK:,}: steps × Σ gates × H × (H + X))")
 
     def ask(self, data: dict, cell: Cell) -> tuple[str, ...]:
         """``ask: [c, h]``: what the question asks for (the final table lists these)."""
@@ -676,14 +699,16 @@ class _Reader:
                 raise self.fail(("tokens",), "give either 'x' or 'tokens', not both")
             raw = data["tokens"]
             raw = raw if isinstance(raw, list) else [raw]
+            if not raw:
+                raise self.fail(("tokens",), "expected at least one word index (one per step), "
+                                "found an empty list")
             ids = []
             for i, t in enumerate(raw):
                 if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t < embedding.vocab:
                     raise self.fail(("tokens", i), f"expected a word index from 0 to "
                                     f"{embedding.vocab - 1} (0-based), found {t!r}")
                 ids.append(t)
-            one_hot = [Value(tuple(int(j == t) for j in range(embedding.vocab)),
-                             f"tokens[{i}]") for i, t in enumerate(ids)]
+            one_hot = [OneHot(t, embedding.vocab, f"tokens[{i}]") for i, t in enumerate(ids)]
             return one_hot, tuple(ids)
         if "x" not in data:
             raise self.fail((), "missing required key 'x' (the input x_t, or a list of inputs, "

@@ -24,7 +24,8 @@ _SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\
             "\\": r"\textbackslash{}", "×": r"$\times$", "→": r"$\rightarrow$",
             "←": r"$\leftarrow$", "−": "-", "σ": r"$\sigma$", "⊙": r"$\odot$",
             "≈": r"$\approx$", "·": r"$\cdot$", "Σ": r"$\Sigma$", "…": r"\dots{}",
-            "⋯": r"$\cdots$", "⋮": r"$\vdots$", "ᵀ": r"$^\top$", "“": "``", "”": "''"}
+            "⋯": r"$\cdots$", "⋮": r"$\vdots$", "ᵀ": r"$^\top$", "“": "``", "”": "''",
+            "∞": r"$\infty$"}
 _SUB_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉₊₋ₜ", "0123456789+-t")
 
 
@@ -316,6 +317,8 @@ class LatexDocument(LatexMath):
 
     def end(self) -> None:
         self.out.append(r"\end{document}")
+        # a value beyond float64 is shown as ∞; in text escape() wrote $\infty$ already
+        self.out = [line.replace("∞", r"\infty ") for line in self.out]
 
     def problem_heading(self, k: int, title: str) -> None:
         self.heading(title, 1)  # LaTeX numbers its sections itself
