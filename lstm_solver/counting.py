@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from .cells import CELLS
 from .problem import CountProblem
 
+GROUP_FROM = 3  # layers: deeper networks count layers 2 to L as one group
+
 
 @dataclass(frozen=True)
 class Item:
@@ -20,10 +22,11 @@ class Item:
     shape: tuple[int, ...]
     unit: str = ""  # "layer 2, backward", or "" for a one-layer, one-direction network
     role: str = ""  # what it multiplies, for the reader
+    times: int = 1  # identical matrices counted together (layers 2 to L of a deep network)
 
     @property
     def count(self) -> int:
-        n = 1
+        n = self.times
         for d in self.shape:
             n *= d
         return n
@@ -52,23 +55,30 @@ def count(problem: CountProblem) -> CountDerivation:
                           role="embedding, one row per word"))
         terms.append(f"{problem.embedding_vocab}×{problem.input_size}")
     biases = {"true": ("b",), "false": (), "double": ("b", "b_h")}[problem.bias]
-    for layer in range(1, problem.layers + 1):
+    times_gates = f"×{n_gates}" if n_gates > 1 else ""
+    # layers 2 to L are alike: beyond GROUP_FROM layers they are counted together, so that
+    # a 1,000-layer network is a table of a few rows, not of 24,000
+    grouped = problem.layers > GROUP_FROM
+    for layer in range(1, (2 if grouped else problem.layers) + 1):
         X = problem.input_size if layer == 1 else H * len(directions)
-        for direction in directions:
+        together = grouped and layer == 2
+        times = (problem.layers - 1) * len(directions) if together else 1
+        for direction in directions if not together else ("",):
             unit = ", ".join(p for p in (
-                f"layer {layer}" if problem.layers > 1 else "",
-                direction if problem.bidirectional else "") if p)
+                f"layer {layer}" if problem.layers > 1 and not together else "",
+                f"layers 2–{problem.layers}, each ({times:,}×)" if together else "",
+                direction if problem.bidirectional and not together else "") if p)
             for gate in cell.gates:
-                items.append(Item(f"W_{gate.short}", (H, H), unit, f"{gate.name}: h_(t-1)"))
-                items.append(Item(f"U_{gate.short}", (H, X), unit, f"{gate.name}: x_t"))
+                items.append(Item(f"W_{gate.short}", (H, H), unit, f"{gate.name}: h_(t-1)",
+                                  times))
+                items.append(Item(f"U_{gate.short}", (H, X), unit, f"{gate.name}: x_t", times))
                 for b in biases:
                     items.append(Item(f"{b}_{gate.short}" if b == "b" else f"b_h{gate.short}",
-                                      (H,), unit, f"{gate.name}: bias"))
-            times_gates = f"×{n_gates}" if n_gates > 1 else ""
-            terms.append(f"{H}×{X}{times_gates}")
-            terms.append(f"{H}×{H}{times_gates}")
+                                      (H,), unit, f"{gate.name}: bias", times))
+            unit_terms = [f"{H}×{X}{times_gates}", f"{H}×{H}{times_gates}"]
             if biases:
-                terms.append(f"{H}{times_gates}" + ("×2" if len(biases) == 2 else ""))
+                unit_terms.append(f"{H}{times_gates}" + ("×2" if len(biases) == 2 else ""))
+            terms += [f"({' + '.join(unit_terms)})×{times}"] if together else unit_terms
     if problem.output_size:
         n_in = H * len(directions)
         items.append(Item("V", (problem.output_size, n_in), role="output layer"))

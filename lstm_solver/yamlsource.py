@@ -368,8 +368,8 @@ class _Composer:
 
     def fail(self, mark, message: str, path: Path = ()) -> ProblemError:
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
-        return ProblemError(message, file=self.doc.file, key=dotted(path), line=line,
-                            column=column)
+        key = dotted(path[:6]) + "…" if len(path) > 8 else dotted(path)  # deep: the start
+        return ProblemError(message, file=self.doc.file, key=key, line=line, column=column)
 
     def run(self) -> Any:
         parser = _LOADER(self.text)
@@ -380,6 +380,9 @@ class _Composer:
                 raise _NoBulk from None  # the message comes from the text as written
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or "invalid YAML"
+            if "nesting depth" in problem:  # libyaml's own limit (1,000), beyond ours
+                raise self.fail(mark, f"lists and mappings are nested more than {MAX_DEPTH} "
+                                "deep; a problem file needs only a few levels") from None
             if exc.context:
                 problem = f"{exc.context}, {problem}"
             raise self.fail(mark, f"YAML syntax error: {problem}") from None

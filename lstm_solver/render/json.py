@@ -49,7 +49,8 @@ def count_to_dict(derivation) -> dict[str, Any]:
             "parameters": {
                 "total": derivation.total,
                 "breakdown": [{"name": f"{i.unit}: {i.name}" if i.unit else i.name,
-                               "shape": list(i.shape), "count": i.count}
+                               "shape": list(i.shape), "count": i.count,
+                               **({"times": i.times} if i.times > 1 else {})}
                               for i in derivation.items],
                 "formula": f"{derivation.formula} = {derivation.total}",
                 "notes": derivation.notes,
