@@ -91,6 +91,8 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
 
     def solve_one(path):
         problem = load_problem(path)  # a bad file stops here, before sympy is imported
+        if fmt != "json" and sheet != "questions":
+            _shown(problem)
         if isinstance(problem, CountProblem):
             from .counting import count
 
@@ -99,7 +101,7 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
 
         if overrides:
             problem = replace(problem, rounding=replace(problem.rounding, **overrides))
-        return solve_problem(problem, exact=exact)
+        return solve_problem(problem, exact=exact and _exact_allowed(problem))
 
     def run():
         paths = problem_files(list(files))
@@ -116,9 +118,6 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
         if output and os.path.exists(output) and not force:
             raise OutputExists(output)
         solutions = run()
-        if fmt != "json" and sheet != "questions":
-            for solution in solutions:
-                _shown(solution)
         questions = sheet == "questions"
         if fmt == "terminal" and not output:
             from rich.console import Console
@@ -298,15 +297,25 @@ def output_format(fmt: str | None, output: str | None) -> str:
     return fmt
 
 
-def _shown(solution) -> None:
+def _exact_allowed(problem) -> bool:
+    """--exact for problems small enough (exact sums of long rows take seconds each)."""
+    from .limits import EXACT_MAX_WORK, work
+
+    size = work(problem.units, problem.steps)
+    if size <= EXACT_MAX_WORK:
+        return True
+    click.echo(f"note: {problem.file}: no exact values: the problem takes {size:,} "
+               f"multiply-adds, and --exact keeps them up to {EXACT_MAX_WORK:,}", err=True)
+    return False
+
+
+def _shown(p) -> None:
     """A worked solution is printed only up to MAX_SHOWN_STEPS (its length in print);
     the values of longer sequences are in --format json."""
-    from .derivation import Derivation
     from .limits import MAX_SHOWN_STEPS
 
-    if not isinstance(solution, Derivation):
+    if not hasattr(p, "units"):  # a parameter count
         return
-    p = solution.problem
     shown = p.steps * len(p.units)
     if shown > MAX_SHOWN_STEPS:
         where = "" if len(p.units) == 1 else f" × {len(p.units)} layers and directions"

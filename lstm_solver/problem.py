@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import limits
 from .cells import CELLS, Cell
 from .errors import ProblemError
 from .limits import MAX_LAYERS, MAX_STEPS, MAX_WORK
@@ -389,14 +390,17 @@ class _Reader:
             ask=self.ask(data, cell),
         )
 
-    def bounded(self, units, steps: int, key: str, embedding) -> None:
-        """The work a solution takes stays within the limits (README: Limits)."""
-        where = "" if len(units) == 1 else f" × {len(units)} layers and directions"
-        if steps * len(units) > MAX_STEPS:
+    def at_most_steps(self, steps: int, key: str, units: int = 1) -> None:
+        if steps * units > MAX_STEPS:
+            where = "" if units == 1 else f" × {units} layers and directions"
             raise self.fail((key,), f"{steps:,} steps{where} is more than this tool computes "
                             f"(at most {MAX_STEPS:,} steps × layers × directions)")
-        work = steps * sum(len(u.gates) * u.hidden_size * (u.hidden_size + (u.input_size or 0))
-                           for u in units)
+
+    def bounded(self, units, steps: int, key: str, embedding) -> None:
+        """The work a solution takes stays within the limits (README: Limits)."""
+        self.at_most_steps(steps, key, len(units))
+        where = "" if len(units) == 1 else f" × {len(units)} layers and directions"
+        work = limits.work(units, steps)
         if work > MAX_WORK:
             raise self.fail((key,), f"{steps:,} steps{where} of these sizes take {work:,} "
                             f"multiply-adds, more than this tool computes (at most "
@@ -702,6 +706,7 @@ class _Reader:
             if not raw:
                 raise self.fail(("tokens",), "expected at least one word index (one per step), "
                                 "found an empty list")
+            self.at_most_steps(len(raw), "tokens")
             ids = []
             for i, t in enumerate(raw):
                 if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t < embedding.vocab:
@@ -728,6 +733,7 @@ class _Reader:
             steps = [rows]  # a numpy-style column: one vector
         else:
             steps = rows
+        self.at_most_steps(len(steps), "x")  # before a vector is made for each
         out = []
         for i, step in enumerate(steps):
             p = path + (i,) if len(steps) > 1 else path
