@@ -8,6 +8,7 @@ lists, a numpy-style column (``[[0], [2]]``) or a pasted block of text.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -337,7 +338,21 @@ class Rounding:
             return str(int(x))
         if abs(x) >= 1e9:
             return f"{x:.{self.decimals}e}"
-        text = str(self.decimal(x))
-        if text.startswith("-") and self.decimal(x) == 0:
-            text = text[1:]
-        return text
+        return _fixed(x, self.decimals, self.round_half)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a solution shows the same weights step after step
+def _fixed(x: float, decimals: int, round_half: str) -> str:
+    """``x`` to ``decimals`` digits, rounded from its shortest decimal form; never "-0.00"."""
+    text = repr(x)
+    if "e" not in text and "E" not in text:
+        whole, _, fraction = text.partition(".")
+        if len(fraction) <= decimals:  # nothing to round: 0.073 -> 0.0730
+            if decimals == 0:
+                return whole if whole != "-0" else "0"
+            out = f"{whole}.{fraction.ljust(decimals, '0')}"
+            return out[1:] if out.startswith("-") and not out.strip("-0.") else out
+    mode = ROUND_HALF_UP if round_half == "up" else ROUND_HALF_EVEN
+    value = Decimal(text).quantize(Decimal(1).scaleb(-decimals), rounding=mode, context=_WIDE)
+    out = format(value, "f")  # str() would write 1E-7 for small values
+    return out[1:] if out.startswith("-") and value == 0 else out
