@@ -153,8 +153,9 @@ def non_finite(step: d.Step, q: d.Quantity) -> str:
     if q.finite:  # the solver saw every value on the way
         return ""
     found: dict[str, d.Node] = {}
-    _walk_non_finite(q.tree, found)
-    if not found:
+    overflows: list[d.Node] = []
+    _walk_non_finite(q.tree, found, overflows)
+    if not found and not overflows:
         return ""
     from .text import TextPrinter, name
 
@@ -167,11 +168,11 @@ def non_finite(step: d.Step, q: d.Quantity) -> str:
         return f"{kind} {which} of {label}"
 
     parts = []
-    if "overflow" in found:
-        node = found["overflow"]
-        bad = np.isinf(node.value)
-        verb = "are" if bad.sum() > 1 else "is"
-        parts.append(f"{where(node, bad)} {verb} beyond float64's largest number "
+    if overflows:
+        shown = [where(node, np.isinf(node.value)) for node in overflows[:3]]
+        many = len(overflows) > 1 or np.isinf(overflows[0].value).sum() > 1
+        parts.append(f"{' and '.join(shown)}{' and more' if len(overflows) > 3 else ''} "
+                     f"{'are' if many else 'is'} beyond float64's largest number "
                      f"(about {_LARGEST}) and carried as ∞")
     if "nan" in found:
         node = found["nan"]
@@ -188,11 +189,12 @@ def non_finite(step: d.Step, q: d.Quantity) -> str:
     return f"OVERFLOW at t = {step.t}: " + "; ".join(parts)
 
 
-def _walk_non_finite(node: d.Node, found: dict[str, d.Node]) -> None:
-    """Post-order: the first node of each kind (overflow, nan, earlier) into ``found``."""
+def _walk_non_finite(node: d.Node, found: dict[str, d.Node], overflows: list[d.Node]) -> None:
+    """Post-order: every node where an overflow arises into ``overflows``, the first where
+    NaN arises and the first handed in already not finite into ``found``."""
     operands = _operands(node)
     for child in operands:
-        _walk_non_finite(child, found)
+        _walk_non_finite(child, found, overflows)
     value = node.value
     if np.isfinite(value).all():
         return
@@ -200,7 +202,10 @@ def _walk_non_finite(node: d.Node, found: dict[str, d.Node]) -> None:
         found.setdefault("earlier", node)  # handed in, not computed here
         return
     if all(np.isfinite(o.value).all() for o in operands):
-        found.setdefault("overflow" if np.isinf(value).any() else "nan", node)
+        if np.isinf(value).any():
+            overflows.append(node)
+        else:
+            found.setdefault("nan", node)
     if np.isnan(value).any() and not any(np.isnan(o.value).any() for o in operands):
         found.setdefault("nan", node)
 
