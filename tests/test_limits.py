@@ -429,3 +429,20 @@ def test_generate_into_nested_new_folders(tmp_path):
     out = tmp_path / "a" / "b" / "c"
     result = CliRunner().invoke(main, ["generate", "-o", str(out), "--count", "2"])
     assert result.exit_code == 0 and len(list(out.glob("variant-*.yaml"))) == 2
+
+
+def test_a_huge_value_quoted_in_a_message_is_shortened(tmp_path):
+    message = refused(tmp_path, "cell: [" + ", ".join(["0"] * 100_000) + "]\nx: [1]\n",
+                      "q.yaml:1:7", "unknown cell")
+    assert len(message) < 1000 and " … " in message
+
+
+def test_a_bad_file_does_not_import_sympy(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("cell: lstm\nx: [1e400]\n")
+    code = ("import sys; from lstm_solver.cli import main\n"
+            "try:\n    main([sys.argv[1]])\nexcept SystemExit as e:\n"
+            "    assert e.code == 2 and 'sympy' not in sys.modules, sys.modules.keys()")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                          text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
