@@ -53,6 +53,7 @@ EXTENSIONS = {".json": "json", ".tex": "latex", ".md": "markdown", ".markdown": 
               ".html": "html", ".htm": "html", ".pdf": "pdf", ".txt": "terminal"}
 SUFFIX = {fmt: ext for ext, fmt in reversed(EXTENSIONS.items())}  # a format's first extension
 PLAIN_TEXT = {".txt"}  # any text format may go there with --format (not a PDF)
+VALUES_ONLY = {"json"}  # formats without a worked solution (not bound by MAX_SHOWN_STEPS)
 PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to a file
 
 
@@ -91,7 +92,7 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
 
     def solve_one(path):
         problem = load_problem(path)  # a bad file stops here, before sympy is imported
-        if fmt != "json" and sheet != "questions":
+        if fmt not in VALUES_ONLY and sheet != "questions":
             _shown(problem)
         if isinstance(problem, CountProblem):
             from .counting import count
