@@ -36,7 +36,12 @@ def main() -> int:
     parser.add_argument("--slow", type=float, default=5.0, help="report cases slower than this")
     parser.add_argument("--pdf-share", type=float, default=0.02)
     parser.add_argument("--save", type=Path, default=Path("/tmp/lstm-fuzz-failures"))
+    parser.add_argument("--against", type=Path, metavar="DIR",
+                        help="fuzz the lstm_solver package in DIR instead (an older checkout, "
+                             "e.g. `git archive <commit> lstm_solver | tar -x -C DIR`)")
     args = parser.parse_args()
+    if args.against:
+        sys.path.insert(0, str(args.against.resolve()))
 
     start = time.perf_counter()
     outcomes: list[fuzzing.Outcome] = []
