@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .cells import CELLS
 from .problem import CountProblem
+from .solution import CountSolution
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,8 @@ class Item:
         return n
 
 
-@dataclass(frozen=True)
-class CountDerivation:
+@dataclass(frozen=True, repr=False)
+class CountDerivation(CountSolution):
     problem: CountProblem
     items: list[Item]
     formula: str  # as the notes write it: 20×10×4 + 20×20×4 + 100×20
