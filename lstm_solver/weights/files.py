@@ -10,6 +10,7 @@ that 0.1 typed on the command line is 0.1 in the problem.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -105,15 +106,16 @@ def _read_pt(path: Path) -> dict[str, np.ndarray]:
 
     torch = need("torch", "reading a .pt file")
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's remarks on a file's pickle protocol
+            warnings.simplefilter("ignore")
+            obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(exc))
         what = f" ({found.group(1)})" if found else ""
         raise ProblemError(f"holds Python objects{what}, not only weights; torch.load with "
                            "weights_only=True does not run them. Save the weights with "
                            "torch.save(model.state_dict(), path)", file=str(path)) from None
-    except (RuntimeError, EOFError, ValueError, AttributeError, TypeError, OSError, KeyError,
-            IndexError) as exc:
+    except Exception as exc:  # whatever a damaged file makes torch's reader raise
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise ProblemError(f"cannot be read as PyTorch weights ({first[:200]})",
                            file=str(path)) from None
@@ -168,7 +170,7 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
-    except (ValueError, OSError, EOFError) as exc:
+    except Exception as exc:  # a damaged zip, a pickle refused, ...
         raise ProblemError(f"cannot be read as numpy arrays ({str(exc)[:200]})",
                            file=str(path)) from None
     for name, array in arrays.items():
@@ -219,11 +221,12 @@ def _keras_h5(path: Path, file: str, cell: str | None, activation: str | None,
     h5py = need("h5py", "reading a Keras .weights.h5 file")
     try:
         f = h5py.File(path, "r")
-    except OSError as exc:
+    except Exception as exc:  # not HDF5, or damaged
         raise ProblemError(f"cannot be read as HDF5 ({str(exc)[:200]})", file=file) from None
     with f:
         recurrent: dict[str, dict[str, dict[str, np.ndarray]]] = {}
         dense: dict[str, list[np.ndarray]] = {}
+        aliases: dict[str, str] = {}  # the layer's own name -> its group's name
 
         def visit(name: str, obj) -> None:
             parts = name.split("/")
@@ -239,27 +242,44 @@ def _keras_h5(path: Path, file: str, cell: str | None, activation: str | None,
                     layer, direction = owner, "forward"
                 recurrent.setdefault(layer, {})[direction] = dict(zip(
                     ("kernel", "recurrent_kernel", "bias"), arrays))
-            elif len(arrays) in (1, 2) and len(parts) >= 2:
-                dense[parts[-2]] = arrays
+            elif len(parts) >= 2:
+                own = obj.attrs.get("name")
+                if isinstance(own, bytes):
+                    own = own.decode("utf-8", "replace")
+                if isinstance(own, str) and own != parts[-2]:
+                    aliases.setdefault(own, parts[-2])
+                if arrays and len(arrays) <= 2 and parts[-2] not in ("forward_layer",
+                                                                     "backward_layer"):
+                    dense[parts[-2]] = arrays
 
         f.visititems(visit)
+    for name in list(dense):
+        if name in recurrent:
+            del dense[name]
+    layers = tuple(aliases.get(name, name) for name in layers)
+    output_layer = aliases.get(output_layer, output_layer) if output_layer else None
     if not recurrent:
         raise ProblemError("holds no recurrent layer (layers/NAME/cell/vars): is it a Keras 3 "
                            ".weights.h5 of an LSTM, GRU or SimpleRNN?", file=file)
     names = list(layers) or list(recurrent)
+    known = {group: own for own, group in aliases.items()}
+
+    def shown(group: str) -> str:
+        return repr(group) + (f" ({known[group]!r})" if group in known else "")
+
     for name in names:
         if name not in recurrent:
             raise ProblemError(f"no recurrent layer {name!r}; found "
-                               f"{', '.join(repr(n) for n in recurrent)}", file=file,
+                               f"{', '.join(shown(n) for n in recurrent)}", file=file,
                                key="--layer")
     if len(names) > 1 and not layers:
-        raise ProblemError(f"holds several recurrent layers ({', '.join(map(repr, names))}): "
+        raise ProblemError(f"holds several recurrent layers ({', '.join(map(shown, names))}): "
                            "name them bottom first (--layer NAME, repeated)", file=file)
     net = _keras_units([(n, recurrent[n]) for n in names], file, cell, activation, reset)
     if output_layer is not None:
         if output_layer not in dense or dense[output_layer][0].ndim != 2:
             raise ProblemError(f"no Dense layer {output_layer!r}; found "
-                               f"{', '.join(repr(n) for n in dense) or 'none'}", file=file,
+                               f"{', '.join(shown(n) for n in dense) or 'none'}", file=file,
                                key="--output-layer")
         kernel, *bias = dense[output_layer]
         net.output_layer = {"V": kernel, **({"c": bias[0]} if bias else {})}

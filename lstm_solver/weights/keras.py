@@ -59,6 +59,9 @@ def from_layer(layer: Any, x: Any, h0: Any = None, c0: Any = None, **keys: Any):
             cell, options, gates = _unit(one)
             cells.append((cell, options, one.name))
             units.append(UnitWeights(k, direction, gates))
+    if len({_name(item) == "Bidirectional" for item in recurrent}) > 1:
+        raise ProblemError("mixes Bidirectional and one-directional layers: a problem's "
+                           "layers are all one or the other", file=FILE, key=layer.name)
     cell, options, _ = cells[0]
     for other, other_options, name in cells[1:]:
         if (other, other_options) != (cell, options):
