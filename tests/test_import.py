@@ -187,7 +187,7 @@ def test_hostile_arrays(tmp_path):
         "whole number of blocks": npz(weight_ih_l0=np.ones((5, 2)), weight_hh_l0=np.ones((5, 2))),
         "expected 4 (LSTM), 3 (GRU) or 1 (RNN)": npz(weight_ih_l0=np.ones((4, 2)),
                                                      weight_hh_l0=np.ones((4, 2))),
-        "has bias_ih_l0 but not the other bias": npz(
+        "bias_ih_l0: has no bias_hh_l0 to go with it": npz(
             weight_ih_l0=np.ones((2, 2)), weight_hh_l0=np.ones((2, 2)), bias_ih_l0=np.ones(2)),
         "expected a matrix": npz(weight_ih_l0=np.ones(2), weight_hh_l0=np.ones((2, 2))),
         "reads 5 inputs, but the layer below hands on 2": npz(

@@ -170,8 +170,10 @@ def _unit(tensors: dict[str, tuple[str, np.ndarray]], file: str, cell: str | Non
     params = {"W": split_blocks(W_hh, order, 0), "U": split_blocks(W_ih, order, 0)}
     biases = [k for k in ("bias_ih", "bias_hh") if k in tensors]
     if len(biases) == 1:
-        raise ProblemError(f"has {biases[0]} but not the other bias", file=file,
-                           key=tensors[biases[0]][0])
+        name = tensors[biases[0]][0]
+        other = "bias_hh" if biases[0] == "bias_ih" else "bias_ih"
+        raise ProblemError(f"has no {name.replace(biases[0], other)} to go with it (PyTorch "
+                           "keeps both biases or neither)", file=file, key=name)
     for kind, key in (("bias_ih", "b"), ("bias_hh", "b_h")):
         if kind in tensors:
             name, bias = tensors[kind]
