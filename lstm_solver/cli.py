@@ -48,8 +48,9 @@ def main() -> None:
     """
 
 
-FORMATS = ["terminal", "json", "latex", "markdown", "html", "pdf"]
-SUFFIX = {"json": ".json", "latex": ".tex", "markdown": ".md", "html": ".html", "pdf": ".pdf"}
+FORMATS = ["terminal", "json", "latex", "markdown", "html", "pdf", "pytorch"]
+SUFFIX = {"json": ".json", "latex": ".tex", "markdown": ".md", "html": ".html", "pdf": ".pdf",
+          "pytorch": ".py"}
 PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to a file
 
 
@@ -353,6 +354,10 @@ def _render(solutions, fmt: str, full: bool, questions: bool, title: str) -> str
         from .render.json import render_many
 
         return render_many(solutions) + "\n"
+    if fmt == "pytorch":  # a script that checks the key with PyTorch
+        from .render.programs.pytorch import render as program
+
+        return program(solutions)
     if fmt == "terminal":  # to a file: plain text, 80 columns
         import io
 
