@@ -334,6 +334,35 @@ def import_weights(weights: str, x: str, cell: str | None, h0: str | None, c0: s
     _guarded(run)
 
 
+@main.command()
+@click.option("--path", "show_path", is_flag=True, help="Print where the schema file is.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
+              help="Write the schema to this file (default: standard output).")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def schema(show_path: bool, output: str | None, force: bool) -> None:
+    """The JSON Schema of the problem file, for editors (completion and checking).
+
+    \b
+    lstm-solve schema -o problem.schema.json
+    then, at the top of a problem file:
+    # yaml-language-server: $schema=./problem.schema.json
+    """
+    from .schema import PATH, text
+
+    def run():
+        if show_path:
+            click.echo(str(PATH))
+        elif output:
+            from .files import write_atomic
+
+            write_atomic(output, text(), force)
+            click.echo(f"wrote {output}", err=True)
+        else:
+            click.echo(text(), nl=False)
+
+    _guarded(run)
+
+
 def summary_dict(summary) -> dict:
     from .check import FORMAT, to_dict
 

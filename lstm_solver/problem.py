@@ -199,6 +199,7 @@ class CountProblem:
 COUNT_KEYS = ("task", "cell", "title", "question", "hidden_size", "input_size", "embedding",
               "output_size", "bias", "layers", "bidirectional", "activation", "z_multiplies",
               "reset")
+COUNT_EMBEDDING_KEYS = ("vocab", "dim")
 
 
 def load_problem(path: str | Path) -> Problem | CountProblem:
@@ -302,7 +303,8 @@ class _Reader:
         vocab = None
         if "embedding" in data:
             emb = data["embedding"]
-            self.mapping(emb, ("embedding",), ("vocab", "dim"), "embedding sizes (vocab, dim)")
+            self.mapping(emb, ("embedding",), COUNT_EMBEDDING_KEYS,
+                         "embedding sizes (vocab, dim)")
             vocab = self.integer(emb, "vocab", None, 1, 10**9, ("embedding",))
             dim = self.integer(emb, "dim", None, 1, 10**9, ("embedding",))
             if "input_size" in data and data["input_size"] != dim:
