@@ -23,7 +23,6 @@ import lstm_solver
 from lstm_solver import (
     CountDerivation,
     Derivation,
-    Problem,
     ProblemError,
     Solution,
     load_problem,
