@@ -16,6 +16,13 @@ import numpy as np
 
 MIMETYPES = ("text/plain", "text/markdown", "text/latex", "text/html")
 HTML_CLASS = "lstm-solve"
+# in a notebook's output area: the page's margins and heading sizes, smaller
+NOTEBOOK_CSS = """
+body { margin: 0.5rem 0; }
+h1 { font-size: 1.5em; }
+h2 { font-size: 1.3em; }
+h3 { font-size: 1.15em; }
+"""
 
 
 class Solution:
@@ -238,7 +245,7 @@ def html_fragment(page: str) -> str:
     styles = "".join(re.findall(r"<style>(.*?)</style>", page, re.S))
     body = re.search(r"<body>(.*)</body>", page, re.S)
     inner = body.group(1).strip() if body else page
-    style = f"<style>{scope_css(styles, '.' + HTML_CLASS)}</style>" if styles.strip() else ""
+    style = f"<style>{scope_css(styles + NOTEBOOK_CSS, '.' + HTML_CLASS)}</style>"
     return f'<div class="{HTML_CLASS}">{style}\n{inner}\n</div>\n'
 
 

@@ -54,10 +54,19 @@ def vector(values) -> str:
 
 
 def matrix(key: str, value: Value, indent: str) -> list[str]:
-    """``W: [[ 0.1, 0.2],`` then a row a line, the columns aligned."""
+    """``W: [[ 0.1, 0.25],`` then a row a line, each column aligned on its decimal point."""
     rows = [[number(x) for x in row] for row in value.exact]
-    widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
-    cells = [", ".join(c.rjust(w) for c, w in zip(row, widths)) for row in rows]
+    parts = [[c.partition(".") for c in row] for row in rows]  # (integer, ".", fraction)
+    whole = [max(len(row[j][0]) for row in parts) for j in range(len(rows[0]))]
+    tail = [max(len(row[j][1] + row[j][2]) for row in parts) for j in range(len(rows[0]))]
+    cells = []
+    for row in parts:
+        out = ""
+        for j, (integer, dot, fraction) in enumerate(row):
+            out += integer.rjust(whole[j]) + dot + fraction
+            if j < len(row) - 1:
+                out += "," + " " * (tail[j] - len(dot + fraction)) + " "
+        cells.append(out)
     head = f"{indent}{key}: ["
     pad = " " * len(head)
     out = []

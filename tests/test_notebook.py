@@ -62,6 +62,8 @@ def test_the_notebook_runs(torch, monkeypatch):
     torch.manual_seed(0)
     lstm = torch.nn.LSTM(input_size=3, hidden_size=2, dtype=torch.float64)
     with torch.no_grad():
+        for weight in lstm.parameters():
+            weight.copy_(weight.round(decimals=1))
         output, _ = lstm(t([[1.0, 0.0, -1.0], [0.5, 2.0, 0.0]], dtype=torch.float64))
     shown = ast.literal_eval(_result(_cell(nb, "torch-h"))["text/plain"])
     np.testing.assert_allclose(shown, output.numpy(), rtol=0, atol=1e-13)
