@@ -16,6 +16,7 @@ import click
 from . import __version__
 from .errors import ProblemError
 from .files import OutputExists
+from .naming import CONVENTIONS, NAMES
 from .render.documents.pdf import PdfError
 
 EXIT_BAD_INPUT = 2
@@ -152,11 +153,11 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
               show_default=True)
 @click.option("--orientation", type=click.Choice(["column", "row"]), default="column",
               show_default=True)
-@click.option("--convention", type=click.Choice(["W_h", "W_x"]), default="W_h",
+@click.option("--convention", type=click.Choice(CONVENTIONS), default="W_h",
               show_default=True,
               help="Split layout: W multiplies h_{t-1} (W_h, the course notes) or x_t (W_x, "
                    "Wikipedia); written as the file's convention: key.")
-@click.option("--names", "naming", type=click.Choice(["W/U", "W_x/W_h", "Wx/Wh", "W_ih/W_hh"]),
+@click.option("--names", "naming", type=click.Choice(NAMES),
               default="W/U", show_default=True,
               help="Split layout: the parameters' names (W_ih/W_hh: PyTorch's, with b_ih).")
 @click.option("--numbers", type=click.Choice(["integers", "decimal"]), default="integers",

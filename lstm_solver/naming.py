@@ -162,7 +162,7 @@ def multiplies_sentence(problem, h: str = "hₜ₋₁", x: str = "xₜ") -> str 
     text = (f"W multiplies {first} and U multiplies {second}{every} "
             f"(convention: {naming.convention}" + (", the default" if naming is COURSE else "")
             + ").")
-    if any(u.hidden_size == u.input_size for u in units):
+    if all(u.hidden_size == u.input_size for u in units):  # else the shapes settle it
         other = "W_x" if naming.convention == "W_h" else "W_h"
         text += (f" H = X, so the shapes cannot tell W from U: if your W multiplies {second}, "
                  f"write convention: {other}.")
@@ -173,7 +173,8 @@ def _concat_sentence(problem, units, h: str, x: str) -> str:
     sizes = {(u.hidden_size, u.input_size) for u in units}
     lines = "row" if problem.orientation == "row" else "column"
     parts = {"h": h, "x": x, 1: "1"}
-    text = "W multiplies the stacked vector [" + "; ".join(parts[s] for s in problem.stack) + "]"
+    sep = ", " if problem.orientation == "row" else "; "
+    text = "W multiplies the stacked vector [" + sep.join(parts[s] for s in problem.stack) + "]"
     if len(sizes) == 1:
         H, X = sizes.pop()
         start, pieces = 1, []

@@ -201,6 +201,20 @@ def test_different_sizes_still_say_it_without_the_warning(tmp_path):
     assert "H = X" not in result.stdout
 
 
+def test_one_layer_with_different_sizes_settles_the_whole_file(tmp_path):
+    """One naming per file: layer 1's shapes (H ≠ X) confirm the convention for layer 2."""
+    square = {"h": {"W": [[1, 0], [0, 1]], "U": [[1, 2], [3, 4]]}}
+    data = {"cell": "rnn", "x": [1, 0, 1], "layers": [
+        {"gates": {"h": {"W": [[1, 0], [0, 1]], "U": [[1, 2, 3], [4, 5, 6]]}}},
+        {"gates": square}]}
+    out = " ".join(run(tmp_path, data).stdout.split())
+    assert "W multiplies hₜ₋₁ and U multiplies xₜ (convention: W_h, the default)." in out
+    assert "H = X" not in out
+    data = {"cell": "rnn", "x": [1, 0], "layers": [{"gates": square}, {"gates": square}]}
+    assert "H = X, so the shapes cannot tell W from U" in " ".join(
+        run(tmp_path, data).stdout.split())
+
+
 def test_explicit_names_say_it_in_their_own_words(tmp_path):
     data = {"cell": "lstm", "gates": {"input": {"W_ih": GATE["U"], "W_hh": GATE["W"]}},
             "x": [1, 0.5]}
@@ -215,6 +229,15 @@ def test_concat_says_which_columns_multiply_which():
                                       env={"COLUMNS": "80"}).stdout.split())
     assert ("W multiplies the stacked vector [hₜ₋₁; xₜ]: its columns 1–2 multiply hₜ₋₁ and "
             "columns 3–4 multiply xₜ.") in out
+
+
+def test_concat_in_rows_says_which_rows_multiply_which(tmp_path):
+    data = {"cell": "rnn", "layout": "concat", "orientation": "row", "stack": ["x", "h", 1],
+            "gates": {"h": {"W": [[1, 2], [3, 4], [5, 6], [7, 8], [9, 0], [1, 1]]}},
+            "x": [1, 2, 3]}
+    out = " ".join(run(tmp_path, data).stdout.split())
+    assert ("W multiplies the stacked vector [xₜ, hₜ₋₁, 1]: its rows 1–3 multiply xₜ, rows 4–5 "
+            "multiply hₜ₋₁ and row 6 is the bias.") in out
 
 
 def test_a_file_from_wikipedia_with_different_sizes_names_the_key(tmp_path):
