@@ -99,6 +99,8 @@ def _problem(p: Problem) -> list[str]:
         out.append("stack: [" + ", ".join(str(s) for s in p.stack) + "]")
     if p.orientation != "column":
         out.append(f"orientation: {p.orientation}")
+    if p.naming.convention == "W_x":  # bare W and U, W on x_t (naming.py)
+        out.append("convention: W_x")
     if p.layers > 1:
         out.append("layers:")
         for layer in range(1, p.layers + 1):
@@ -149,14 +151,11 @@ def _unit(p: Problem, unit: Unit, indent: str) -> list[str]:
         for params in unit.gates.values():
             out.append(f"{indent}{INDENT}{params.path[-1]}:")
             inner = indent + INDENT * 2
-            for key in ("W", "U"):
-                value = getattr(params, key)
-                if value is not None:
-                    out += matrix(key, value, inner)
-            for key in ("b", "b_h"):
-                value = getattr(params, key)
-                if value is not None:
-                    out.append(f"{inner}{key}: {vector(value.exact)}")
+            for param in params.written():  # the file's own keys, in its source's order
+                if param.slot in ("W", "U"):
+                    out += matrix(param.key, param.value, inner)
+                else:
+                    out.append(f"{inner}{param.key}: {vector(param.value.exact)}")
     written = {s: v for s, v in unit.initial.items()
                if any(x != 0 for x in v.exact) or s in p.symbols}
     if written:
@@ -215,4 +214,6 @@ def _count(p: CountProblem) -> list[str]:
         out.append(f"layers: {p.layers}")
     if p.bidirectional:
         out.append("bidirectional: true")
+    if p.convention != "W_h":
+        out.append(f"convention: {p.convention}")
     return out

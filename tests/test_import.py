@@ -40,7 +40,8 @@ def test_pt_state_dict(torch, tmp_path):
     problem, text = imported(tmp_path, str(tmp_path / "lstm.pt"), "--x", str(x),
                              "--h0", str(h0), "--title", "Two layers")
     assert text.startswith("# Imported by lstm-solve from lstm.pt.")
-    assert "      W: [[" in text and "x: [[  1,  0,    2],\n" in text  # a row a line
+    assert "      W_ih: [[" in text and "      b_hh: [" in text  # PyTorch's names
+    assert "x: [[1,    0, 2],\n    [0.5, -1, 0.25],\n" in text  # a row a line, aligned
     assert problem.title == "Two layers" and problem.layers == 2
     with torch.no_grad():
         out, _ = lstm(torch.tensor(x, dtype=torch.float64),

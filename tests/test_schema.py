@@ -19,6 +19,7 @@ from lstm_solver import ProblemError, load_problem, parse_problem
 from lstm_solver import problem as reader
 from lstm_solver.cells import CELLS
 from lstm_solver.generate import Spec, generate
+from lstm_solver.naming import split_keys
 from lstm_solver.schema import PATH, load
 
 TAG = "x-lstm-solve-keys"
@@ -78,6 +79,10 @@ REFUSED = {
     "layers and gates": {**BASE, "layers": [{"gates": BASE["gates"]}]},
     "an unknown initial state": {**BASE, "initial": {"z": [0]}},
     "a number as text": {**BASE, "x": ["one"]},
+    "two namings in one gate": {**BASE, "gates": {"input": {"W_x": [[1]], "W_hh": [[1]]}}},
+    "a convention in concat": {**BASE, "layout": "concat", "convention": "W_x",
+                               "gates": {"input": {"W": [[1, 1]]}}},
+    "a convention typo": {**BASE, "convention": "W_y"},
     "an unknown output activation": {**BASE, "output_layer": {"V": [[1]], "activation": "relu"}},
     "a count with an unknown key": {"task": "count_parameters", "cell": "rnn", "hidden_size": 2,
                                     "input_size": 2, "units": 2},
@@ -113,10 +118,16 @@ def tagged(node, where: str = "#", out: dict | None = None) -> dict[str, list[tu
     return out
 
 
+NOT_KEY_SETS = {"SPLIT_KEYS"}  # the slots W, U, b, b_h; a file's keys are naming.split_keys()
+
+
 def reader_key_sets() -> dict[str, tuple]:
-    """problem.py's key sets (every *_KEYS constant, DIRECTIONS) and the cells' names."""
+    """problem.py's key sets (every *_KEYS constant, DIRECTIONS), the gates' parameter
+    keys of every naming, and the cells' names."""
     sets = {name: value for name, value in vars(reader).items()
-            if (name.endswith("_KEYS") or name == "DIRECTIONS") and isinstance(value, tuple)}
+            if (name.endswith("_KEYS") or name == "DIRECTIONS") and isinstance(value, tuple)
+            and name not in NOT_KEY_SETS}
+    sets["naming.split_keys()"] = tuple(split_keys())
     for name, kind in CELLS.items():
         cell = kind()
         sets[f"gates of cell: {name}"] = tuple(n for g in cell.gates
@@ -169,7 +180,7 @@ def _choices(data: dict, *path) -> set[str]:
 
 
 @pytest.mark.parametrize("key", ["cell", "layout", "orientation", "carry", "round_half",
-                                 "embedding_layout", "output_layer.activation"])
+                                 "embedding_layout", "output_layer.activation", "convention"])
 def test_the_schema_offers_the_readers_choices(key):
     schema = load()["$defs"]
     data = {**BASE, "embedding": [[1], [2]], "tokens": [0], "output_layer": {"V": [[1]]}}

@@ -28,8 +28,8 @@ CELL_OF_BLOCKS = {4: "lstm", 3: "gru", 1: "rnn"}
 
 @dataclass
 class UnitWeights:
-    """One layer in one direction: its gates' parameters as arrays, as the problem file
-    names them (W multiplies h_{t-1}, U multiplies x_t)."""
+    """One layer in one direction: its gates' parameters as arrays, keyed as the problem
+    file names them (PyTorch's W_ih, W_hh, b_ih, b_hh or d2l's W_x, W_h, b, b_h)."""
 
     layer: int  # 1-based
     direction: str  # "forward" | "backward"
@@ -56,10 +56,20 @@ class Network:
     def directions(self) -> int:
         return 2 if any(u.direction == "backward" for u in self.units) else 1
 
+    def _weights(self, unit: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """(the matrix on x_t, the one on h_{t-1}) of a unit's first gate."""
+        gate = next(iter(self.units[unit].gates.values()))
+        if "W_ih" in gate:  # PyTorch's names, (out, in)
+            return gate["W_ih"].T, gate["W_hh"].T
+        return gate["W_x"], gate["W_h"]  # d2l's names, (in, out)
+
     @property
     def hidden_size(self) -> int:
-        W = next(iter(self.units[0].gates.values()))["W"]
-        return W.shape[0]
+        return self._weights()[1].shape[1]
+
+    @property
+    def input_size(self) -> int:
+        return self._weights()[0].shape[0]
 
 
 def cell_of(blocks: int, hidden: int, where: str, file: str, cell: str | None) -> str:

@@ -352,11 +352,11 @@ def comment(problem, path: str | Path) -> str:
     lines = [f"Imported by lstm-solve from {Path(path).name}."]
     if problem.orientation == "column":
         order = {"lstm": "i, f, g, o", "gru": "r, z, n", "rnn": "h"}[problem.cell]
-        lines += [f"PyTorch's gate blocks ({order}), each gate: W = its rows of weight_hh,",
-                  "U = of weight_ih, b = of bias_ih, b_h = of bias_hh."]
+        lines += [f"PyTorch's gate blocks ({order}); each gate's W_ih, b_ih, W_hh, b_hh are",
+                  "its rows of weight_ih, bias_ih, weight_hh, bias_hh."]
     else:
         order = {"lstm": "i, f, c, o", "gru": "z, r, h", "rnn": "h"}[problem.cell]
-        lines += [f"Keras's gate blocks ({order}), row vectors (x·U), each gate: U = its",
-                  "columns of kernel, W = of recurrent_kernel, b = of bias (b_h: of its "
-                  "second row)."]
+        lines += [f"Keras's gate blocks ({order}), row vectors (x·W_x + h·W_h + b); each",
+                  "gate's W_x, W_h, b are its columns of kernel, recurrent_kernel, bias",
+                  "(b_h: of the bias's second row, a GRU with reset_after)."]
     return "\n".join(lines)

@@ -3,13 +3,14 @@
 
 Keras computes with row vectors, x_t·kernel + h_{t-1}·recurrent_kernel + bias, each
 matrix shaped (in, out) with the gates' blocks side by side as columns: LSTM i, f, c, o;
-GRU z, r, h; so a problem from Keras has ``orientation: row`` and, per gate, U = its
-columns of ``kernel``, W = of ``recurrent_kernel``, b = of ``bias``. A GRU computes
-h_t = z ⊙ h_{t-1} + (1 − z) ⊙ ĥ (``z_multiplies: previous``); with ``reset_after=True``
-(the default) its bias is (2, 3·units), the input bias (b) and the recurrent one (b_h,
-inside r ⊙ (h·W + b_h)): ``reset: after``; with ``reset_after=False`` one bias and
-``reset: before``. The layer's own objects are read (``get_config``, ``get_weights``),
-so Keras's backend does not matter and keras itself is not imported here.
+GRU z, r, h; so a problem from Keras has ``orientation: row`` and, per gate, in d2l's
+names, W_x = its columns of ``kernel``, W_h = of ``recurrent_kernel``, b = of ``bias``.
+A GRU computes h_t = z ⊙ h_{t-1} + (1 − z) ⊙ ĥ (``z_multiplies: previous``); with
+``reset_after=True`` (the default) its bias is (2, 3·units), the input bias (b) and the
+recurrent one (b_h, inside r ⊙ (h·W_h + b_h)): ``reset: after``; with
+``reset_after=False`` one bias and ``reset: before``. The layer's own objects are read
+(``get_config``, ``get_weights``), so Keras's backend does not matter and keras itself is
+not imported here.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def from_layer(layer: Any, x: Any, h0: Any = None, c0: Any = None, **keys: Any):
         names.append(f"Dense({dense.get_config()['units']}, {net.output_layer['activation']})")
     net.title = "Keras " + " → ".join(names) + (" (x read from the last step: go_backwards)"
                                                if reverse else "")
-    inputs = next(iter(units[0].gates.values()))["U"].shape[0]
+    inputs = net.input_size
     xs = sequence(x, inputs, FILE, batch_first=True)
     H = net.hidden_size
     initial = {"h": states(h0, len(units), H, "h0", FILE)}
@@ -202,7 +203,8 @@ def gates(kernel: np.ndarray, recurrent: np.ndarray, bias: np.ndarray | None,
     if kernel.shape[1] != recurrent.shape[1]:
         raise ProblemError(f"has {kernel.shape[1]} columns but {r_name} has "
                            f"{recurrent.shape[1]}", file=file, key=k_name)
-    params = {"W": split_blocks(recurrent, order, 1), "U": split_blocks(kernel, order, 1)}
+    # d2l's names (naming.py's W_x/W_h): x·W_x + h·W_h + b, as Keras computes
+    params = {"W_x": split_blocks(kernel, order, 1), "W_h": split_blocks(recurrent, order, 1)}
     if bias is not None:
         width = recurrent.shape[1]
         if bias.shape == (2, width) and cell == "gru":

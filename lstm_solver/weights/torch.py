@@ -5,11 +5,11 @@ PyTorch computes, per layer and direction (the formulas of its documentation),
 W_ih x_t + b_ih + W_hh h_{t-1} + b_hh with the gates' blocks stacked as rows: LSTM
 i, f, g, o; GRU r, z, n, where n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))
 and h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}; RNN tanh or ReLU. In the problem file's
-split layout (column orientation) a gate is therefore W = its rows of ``weight_hh``,
-U = its rows of ``weight_ih``, b = of ``bias_ih`` and b_h = of ``bias_hh`` (both biases
-are kept, as PyTorch adds both); a GRU is ``reset: after`` with ``z_multiplies:
-previous``. The numbers are the module's own (a float32 weight written as its shortest
-decimal, 0.1 rather than 0.10000000149011612).
+split layout (column orientation) a gate is therefore, in PyTorch's own names,
+W_ih = its rows of ``weight_ih``, b_ih = of ``bias_ih``, W_hh = of ``weight_hh`` and
+b_hh = of ``bias_hh`` (both biases are kept, as PyTorch adds both); a GRU is
+``reset: after`` with ``z_multiplies: previous``. The numbers are the module's own
+(a float32 weight written as its shortest decimal, 0.1 rather than 0.10000000149011612).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def from_module(module: Any, x: Any, h0: Any = None, c0: Any = None, **keys: Any
     if activation not in (None, "tanh") and "nonlinearity" not in describe:
         describe += f", nonlinearity='{activation}'"
     net.title = f"PyTorch nn.{kind}({describe})"
-    inputs = next(iter(net.units[0].gates.values()))["U"].shape[1]
+    inputs = net.input_size
     xs = sequence(x, inputs, FILE, batch_first=getattr(module, "batch_first", False))
     initial = _initial(net, h0, c0)
     return parse_problem(mapping(net, xs, initial, keys), f"<nn.{kind}>")
@@ -133,7 +133,7 @@ def network(state: Mapping[str, np.ndarray], file: str, cell: str | None = None,
                                    key=tensors["weight_hr"][0])
             found_cell, gates = _unit(tensors, file, found_cell, width)
             out.append(UnitWeights(k + 1, "backward" if reverse else "forward", gates))
-        H = next(iter(out[-1].gates.values()))["W"].shape[0]
+        H = next(iter(out[-1].gates.values()))["W_hh"].shape[1]
         width = H * (2 if bidirectional else 1)
     cell = found_cell
     options: dict[str, str] = {}
@@ -167,14 +167,15 @@ def _unit(tensors: dict[str, tuple[str, np.ndarray]], file: str, cell: str | Non
     if width is not None and W_ih.shape[1] != width:
         raise ProblemError(f"reads {W_ih.shape[1]} inputs, but the layer below hands on "
                            f"{width}", file=file, key=ih_name)
-    params = {"W": split_blocks(W_hh, order, 0), "U": split_blocks(W_ih, order, 0)}
+    # PyTorch's own names (naming.py's W_ih/W_hh), in the order its documentation writes
+    params = {"W_ih": split_blocks(W_ih, order, 0), "W_hh": split_blocks(W_hh, order, 0)}
     biases = [k for k in ("bias_ih", "bias_hh") if k in tensors]
     if len(biases) == 1:
         name = tensors[biases[0]][0]
         other = "bias_hh" if biases[0] == "bias_ih" else "bias_ih"
         raise ProblemError(f"has no {name.replace(biases[0], other)} to go with it (PyTorch "
                            "keeps both biases or neither)", file=file, key=name)
-    for kind, key in (("bias_ih", "b"), ("bias_hh", "b_h")):
+    for kind, key in (("bias_ih", "b_ih"), ("bias_hh", "b_hh")):
         if kind in tensors:
             name, bias = tensors[kind]
             if bias.shape != (W_hh.shape[0],):
