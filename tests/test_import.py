@@ -220,6 +220,21 @@ def test_hostile_inputs(torch, tmp_path, x, expected):
     assert expected in result.output and "Traceback" not in result.output, result.output
 
 
+@pytest.mark.parametrize("option,value,expected", [
+    ("--h0", "[1, 2, 3]", "initial.h: has 3 entries but the hidden size of the gates has 2"),
+    ("--h0", "{h: 1}", "initial.h: expected a list of numbers, found a mapping"),
+    ("--c0", "[1, 2]", "--c0 is an LSTM's cell state; an RNN has only h0"),
+    ("--prefix", "nothing", "prefix: no recurrent weights under 'nothing'"),
+    ("--output-layer", "fc", "--output-layer: no output layer 'fc'"),
+    ("--cell", "lstm", "it is an RNN, not an LSTM"),
+])
+def test_hostile_options(torch, tmp_path, option, value, expected):
+    torch.save(torch.nn.RNN(2, 2).state_dict(), tmp_path / "rnn.pt")
+    result = run("import", str(tmp_path / "rnn.pt"), "--x", "[1, 2]", option, value)
+    assert result.exit_code == 2, result.output
+    assert expected in result.output and "Traceback" not in result.output, result.output
+
+
 def test_output_is_never_overwritten(torch, tmp_path):
     torch.save(torch.nn.RNN(2, 2).state_dict(), tmp_path / "rnn.pt")
     out = tmp_path / "mine.yaml"

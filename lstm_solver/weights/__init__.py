@@ -80,12 +80,12 @@ def cell_of(blocks: int, hidden: int, where: str, file: str, cell: str | None) -
                            "(GRU) or 1 (RNN)", file=file, key=where)
     if cell is not None and cell != found:
         raise ProblemError(f"holds {blocks} gate blocks of the hidden size {hidden}, so it "
-                           f"is {_a(found)}, not {_a(cell)} (--cell {cell})",
+                           f"is {a_cell(found)}, not {a_cell(cell)} (--cell {cell})",
                            file=file, key=where)
     return found
 
 
-def _a(cell: str) -> str:
+def a_cell(cell: str) -> str:
     return ("an " if cell in ("lstm", "rnn") else "a ") + cell.upper()
 
 

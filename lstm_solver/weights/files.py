@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ProblemError
-from . import Network, UnitWeights, mapping
+from . import Network, UnitWeights, a_cell, mapping
 from . import keras as keras_weights
 from . import torch as torch_weights
 
@@ -75,7 +75,7 @@ def import_problem(path: str | Path, x: Any, *, cell: str | None = None, h0: Any
     if net.cell == "lstm":
         initial["c"] = _per_unit(c0, units, "--c0", file)
     elif c0 is not None:
-        raise ProblemError(f"--c0 is an LSTM's cell state; a {net.cell.upper()} has only h0",
+        raise ProblemError(f"--c0 is an LSTM's cell state; {a_cell(net.cell)} has only h0",
                            file=file)
     net.title = net.title or f"Weights from {path.name}"
     return parse_problem(mapping(net, x, initial, keys), file)

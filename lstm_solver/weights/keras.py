@@ -20,7 +20,17 @@ from typing import Any
 import numpy as np
 
 from ..errors import ProblemError
-from . import KERAS_ORDER, Network, UnitWeights, cell_of, mapping, sequence, split_blocks, states
+from . import (
+    KERAS_ORDER,
+    Network,
+    UnitWeights,
+    a_cell,
+    cell_of,
+    mapping,
+    sequence,
+    split_blocks,
+    states,
+)
 
 CELLS = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
 SKIPPED = ("InputLayer", "Dropout")  # nothing at inference
@@ -82,7 +92,7 @@ def from_layer(layer: Any, x: Any, h0: Any = None, c0: Any = None, **keys: Any):
     if cell == "lstm":
         initial["c"] = states(c0, len(units), H, "c0", FILE)
     elif c0 is not None:
-        raise ProblemError(f"c0 is an LSTM's cell state; a {cell.upper()} has only h0",
+        raise ProblemError(f"c0 is an LSTM's cell state; {a_cell(cell)} has only h0",
                            file=FILE, key="c0")
     return parse_problem(mapping(net, xs, initial, keys), f"<keras {names[0]}>")
 

@@ -21,7 +21,17 @@ from typing import Any
 import numpy as np
 
 from ..errors import ProblemError
-from . import TORCH_ORDER, Network, UnitWeights, cell_of, mapping, sequence, split_blocks, states
+from . import (
+    TORCH_ORDER,
+    Network,
+    UnitWeights,
+    a_cell,
+    cell_of,
+    mapping,
+    sequence,
+    split_blocks,
+    states,
+)
 
 MODULES = {"LSTM": "lstm", "LSTMCell": "lstm", "GRU": "gru", "GRUCell": "gru", "RNN": "rnn",
            "RNNCell": "rnn"}
@@ -64,7 +74,7 @@ def _initial(net: Network, h0: Any, c0: Any) -> dict[str, list]:
     if net.cell == "lstm":
         initial["c"] = states(c0, units, H, "c0", FILE)
     elif c0 is not None:
-        raise ProblemError(f"c0 is an LSTM's cell state; a {net.cell.upper()} has only h0",
+        raise ProblemError(f"c0 is an LSTM's cell state; {a_cell(net.cell)} has only h0",
                            file=FILE, key="c0")
     return initial
 
