@@ -35,6 +35,7 @@ WIDTH = 96  # characters of a worked line before it wraps (the <pre> scrolls bey
 INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MATRIX = ("border-collapse: collapse; display: inline-table; vertical-align: middle; "
           "border-left: 2px solid #333; border-right: 2px solid #333;")
+BOX = "display: inline-block; vertical-align: middle; margin: 0.3em 1.5em 0.3em 0;"
 GRID = "border-collapse: collapse; margin: 0.5em 0;"
 GRID_CELL = "border: 1px solid #bbb; padding: 0.2em 0.6em; text-align: right;"
 PRE = "overflow-x: auto; margin: 0.2em 0 0.6em 1.5em;"
@@ -125,6 +126,10 @@ class PlatformHtml(Document):
         where = "" if len(dv.problem.units) == 1 else (
             "Both directions, " if direction == "both" else f"Layer {layer}, {direction}, ")
         self.heading(f"{where}step t = {t}".capitalize(), 2)
+        if layer > 1 and step.x is not None:
+            x, h = text_name(Name("x", "", 0), t), text_name(Name("h", "", 0), t)
+            self.paragraph(f"{x} = {h} of layer {layer - 1} = "
+                           f"{inline(numbers(step.x, dv.rounding), self.full)}")
         q = step.get(short)
         self.quantity(dv, step, q)
         values = [f"{text_name(v.name, t)} = "
@@ -168,15 +173,15 @@ class PlatformHtml(Document):
         self.out.append(f"<p{css}>{esc(text).replace(chr(10), '<br>')}</p>")
 
     def data(self, items, row: bool) -> None:
+        """Each ``name = matrix`` in a box of its own; the boxes flow side by side."""
         if self.opening or not items:
             return
-        cells = []
+        boxes = []
         for n, t, values, _ in items:
             grid = [list(r) for r in values] if values.ndim == 2 else (
                 [list(values)] if row else [[v] for v in values])
-            cells.append(f'<tr><td align="right">{html_name(n, t)} =</td>'
-                         f"<td>{matrix(grid)}</td></tr>")
-        self.out.append(f'<table style="{GRID}"><tbody>{"".join(cells)}</tbody></table>')
+            boxes.append(f'<div style="{BOX}">{html_name(n, t)} = {matrix(grid)}</div>')
+        self.out.append("<div>" + "\n".join(boxes) + "</div>")
 
     def quantity(self, dv: d.Derivation, step: d.Step, q: d.Quantity) -> None:
         row, t = dv.problem.orientation == "row", step.t
