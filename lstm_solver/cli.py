@@ -44,6 +44,7 @@ def main() -> None:
     lstm-solve problems/ --format latex -o key.tex    one document, a section each
     lstm-solve problems/ --questions --format markdown -o sheet.md
     lstm-solve generate --cell gru --count 30 --seed 1 -o variants/
+    lstm-solve generate --count 30 -o week3/ --sheets moodle    (or qti: Canvas)
     """
 
 
