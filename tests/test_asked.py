@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -99,11 +100,26 @@ def test_layers_and_directions_are_in_the_labels():
 def test_marks_split_evenly_over_entries():
     problem = load_problem(PROBLEMS / "seed001_q2_given_gates.yaml")
     numbers = asked_numbers(solve(problem))
-    assert all(n.marks == 1 for n in numbers)  # without marks: one per number
-    object.__setattr__(problem, "marks", {"c": 3, "h": 1})  # the key issue 8 adds
+    assert all(n.marks == Fraction(1, 2) for n in numbers)  # 1 per quantity per step
+    object.__setattr__(problem, "marks", {"c": 3, "h": {2: 5}})  # the key issue 8 adds
     marks = {n.label: n.marks for n in asked_numbers(solve(problem))}
     assert marks["c₂[1]"] == marks["c₂[2]"] == Fraction(3, 2)
-    assert marks["h₂[1]"] == Fraction(1, 2) and marks["g₂[1]"] == 1
+    assert marks["h₂[1]"] == Fraction(5, 2) and marks["g₂[1]"] == Fraction(1, 2)
+    output = asked_numbers(solve(load_problem(PROBLEMS / "sequence_scalar_output.yaml")))
+    assert {n.short: n.marks for n in output}["y"] == 1  # y has one entry here
+
+
+def test_each_number_holds_the_value_carried_exactly_and_rounded():
+    text = (PROBLEMS / "seed001_q2_given_gates.yaml").read_text().replace(
+        "decimals: 4", "decimals: 2")
+    exact = parse_problem(text)
+    rounded = replace(exact, rounding=replace(exact.rounding, carry="rounded"))
+    by_exact, by_rounded = asked_numbers(solve(exact)), asked_numbers(solve(rounded))
+    h_exact, h_rounded = solve(exact).steps[0].get("h"), solve(rounded).steps[0].get("h")
+    assert by_exact[-1].values == (h_exact.value[1], h_rounded.value[1]) == (
+        pytest.approx(0.97248, abs=1e-5), 0.97)
+    assert by_rounded[-1].values == (0.97, h_exact.value[1])
+    assert all(n.also is None or n.also != n.value for n in by_exact)
 
 
 def test_a_parameter_count_asks_one_whole_number():

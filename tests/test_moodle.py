@@ -7,6 +7,7 @@ import os
 import re
 from dataclasses import replace
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import moodle_cloze as cloze
@@ -43,27 +44,36 @@ def clozes(xml: str) -> list[etree._Element]:
 
 
 def check_blanks(q: etree._Element, sol) -> list[cloze.Blank]:
-    """The blanks Moodle finds hold the solver's values, the precision rule's tolerance,
-    and grade a correctly rounded answer right and one 2 units off wrong."""
+    """The blanks Moodle finds hold the solver's values (carried exactly, and rounded
+    where that differs) with the precision rule's tolerance, and Moodle grades as the
+    rule does: a correctly rounded answer right, one 2 units off wrong."""
     numbers = asked_numbers(sol)
     blanks, rest = cloze.extract(q.findtext("questiontext/text"))
     assert cloze.validate(blanks) == []
     assert len(blanks) == len(numbers)
     assert re.findall(r"\{#(\d+)\}", rest) == [str(k) for k in range(1, len(blanks) + 1)]
     assert "{" not in re.sub(r"\{#\d+\}", "", rest)
-    for b, n in zip(blanks, numbers):
-        (alt,) = b.alternatives
-        assert b.numerical and alt.fraction == 1
-        assert float(alt.answer) == n.value  # the solver's value, to the last bit
-        assert Decimal(alt.tolerance) == n.tolerance
+    weights = [Fraction(b.weight) for b in blanks]
+    total = sum(n.marks for n in numbers)
+    for b, n, w in zip(blanks, numbers, weights):
+        assert b.numerical and [a.fraction for a in b.alternatives] == [1] * len(n.values)
+        # the solver's values, to the last bit
+        assert tuple(float(a.answer) for a in b.alternatives) == n.values
+        assert all(Decimal(a.tolerance) == n.tolerance for a in b.alternatives)
         if n.decimals is not None:
-            assert Decimal(alt.tolerance) == Decimal(10) ** -n.decimals
-        written = Decimal(sol.problem.rounding.show(n.value)) if n.decimals is not None \
-            else Decimal(int(n.value))
-        assert cloze.grade(b, float(written)) == 1, (n.label, written)
+            assert n.tolerance == Decimal(10) ** -n.decimals
+        # weights in the ratios of the marks
+        assert w / sum(weights) == n.marks / total
         unit = Decimal(10) ** -(n.decimals or 0)
-        for off in (2 * unit, -2 * unit):
-            assert cloze.grade(b, float(written + off)) == 0, (n.label, written + off)
+        for v in n.values:
+            written = Decimal(sol.problem.rounding.show(v)) if n.decimals is not None \
+                else Decimal(int(v))
+            assert cloze.grade(b, float(written)) == 1, (n.label, written)
+            for off in (2 * unit, -2 * unit):
+                near = any(abs(Decimal(repr(u)) - (written + off)) <= unit for u in n.values)
+                assert cloze.grade(b, float(written + off)) == near, (n.label, written + off)
+        low, high = Decimal(repr(min(n.values))), Decimal(repr(max(n.values)))
+        assert cloze.grade(b, float(low - 2 * unit)) == cloze.grade(b, float(high + 2 * unit)) == 0
     return blanks
 
 
@@ -73,8 +83,7 @@ def test_every_example_is_read_right_by_moodles_grammar():
     questions = clozes(xml)
     assert len(questions) == len(solutions)
     for q, sol in zip(questions, solutions):
-        blanks = check_blanks(q, sol)
-        assert all(b.weight == "1" for b in blanks)  # 1 per number without marks:
+        check_blanks(q, sol)
         feedback = q.findtext("generalfeedback/text")
         assert feedback.strip() and "{" not in feedback.replace("&#123;", "")
 
@@ -87,6 +96,7 @@ def test_carry_rounded_blanks_hold_the_carried_values():
     blanks = check_blanks(q, sol)
     assert float(blanks[-1].alternatives[0].answer) == sol.steps[0].get("h").value[1]
     assert float(blanks[-1].alternatives[0].answer) == 0.97  # h₂[2] carried rounded
+    assert abs(float(blanks[-1].alternatives[1].answer) - 0.97248) < 1e-5  # and exactly
 
 
 def test_hostile_title_and_question_leave_the_blanks_intact():
@@ -119,8 +129,8 @@ def test_weights_follow_marks():
     object.__setattr__(problem, "marks", {"c": 3, "h": 1})  # issue 8's key: per quantity
     (q,) = clozes(render([solve(problem)]))
     blanks, _ = cloze.extract(q.findtext("questiontext/text"))
-    # g 1 + 1, c 3/2 + 3/2, h 1/2 + 1/2: whole weights in the same ratios
-    assert [b.weight for b in blanks] == ["2", "2", "3", "3", "1", "1"]
+    # g 1/2 + 1/2, c 3/2 + 3/2, h 1/2 + 1/2: whole weights in the same ratios
+    assert [b.weight for b in blanks] == ["1", "1", "3", "3", "1", "1"]
 
 
 def test_category_holds_the_set_as_moodle_reads_it():

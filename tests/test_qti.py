@@ -79,14 +79,15 @@ def field(item, label: str) -> str:
 def check_item(item, n) -> None:
     """A numerical question holding the solver's value and the tolerance as its margin."""
     assert field(item, "question_type") == "numerical_question"
-    assert Decimal(field(item, "points_possible")) == Decimal(n.marks.numerator) / \
-        n.marks.denominator
-    cond = item.find("q:resprocessing/q:respcondition/q:conditionvar/q:or", QTI)
-    exact = Decimal(cond.findtext("q:varequal", namespaces=QTI))
-    low = Decimal(cond.findtext("q:and/q:vargte", namespaces=QTI))
-    high = Decimal(cond.findtext("q:and/q:varlte", namespaces=QTI))
-    assert float(exact) == n.value
-    assert exact - low == high - exact == n.tolerance
+    assert float(field(item, "points_possible")) == float(n.marks)
+    conditions = item.findall("q:resprocessing/q:respcondition/q:conditionvar/q:or", QTI)
+    assert len(conditions) == len(n.values)
+    for cond, value in zip(conditions, n.values):
+        exact = Decimal(cond.findtext("q:varequal", namespaces=QTI))
+        low = Decimal(cond.findtext("q:and/q:vargte", namespaces=QTI))
+        high = Decimal(cond.findtext("q:and/q:varlte", namespaces=QTI))
+        assert float(exact) == value
+        assert exact - low == high - exact == n.tolerance
     text = item.findtext("q:presentation/q:material/q:mattext", namespaces=QTI)
     page = lhtml.fragment_fromstring(text, create_parent="div")
     assert n.label + " = ?" in page.text_content()
@@ -115,7 +116,7 @@ def test_a_set_is_a_question_group_per_asked_number():
         selection = group.find("q:selection_ordering/q:selection", QTI)
         assert selection.findtext("q:selection_number", namespaces=QTI) == "1"
         assert selection.findtext("q:selection_extension/q:points_per_item",
-                                  namespaces=QTI) == "1"
+                                  namespaces=QTI) == "0.5"  # 1 per quantity, 2 entries
         members = group.findall("q:item", QTI)
         assert len(members) == 2
         for item in members:
@@ -124,11 +125,11 @@ def test_a_set_is_a_question_group_per_asked_number():
 
 def test_marks_are_points():
     problem = load_problem(SMALL)
-    object.__setattr__(problem, "marks", {"c": 3, "h": 1})  # issue 8's key: per quantity
+    object.__setattr__(problem, "marks", {"c": 3, "h": 4})  # issue 8's key: per quantity
     _, _, assessment = package(render([solve(problem)], "Set"))
     points = [g.findtext(".//q:points_per_item", namespaces=QTI)
               for g in assessment.findall("q:section/q:section", QTI)]
-    assert points == ["1", "1", "1.5", "1.5", "0.5", "0.5"]
+    assert points == ["0.5", "0.5", "1.5", "1.5", "2", "2"]
 
 
 def test_the_same_input_gives_the_same_bytes_and_other_input_other_ids():
@@ -227,18 +228,23 @@ def convert(tool: Path, data: bytes, tmp_path: Path) -> Path:
     return out
 
 
-def canvas_answer(item) -> dict:
-    """What Canvas's qti_exporter (numeric_interaction.rb, get_canvas_answers) reads from a
-    converted numerical question: in each responseIf, an <or> with the exact value
-    (stringMatch) and, in an <and>, the margin as varlte − exact."""
-    (response_if,) = item.findall(".//q:responseCondition/q:responseIf", QTI2)[:1]
-    either = response_if.find("q:or", QTI2)
-    exact = either.findtext("q:stringMatch/q:baseValue", namespaces=QTI2)
-    ops = {op.get("class"): op.findtext("q:baseValue", namespaces=QTI2)
-           for op in either.findall("q:and/q:customOperator", QTI2)}
-    assert "vargt" not in ops  # Canvas would try to read a "precision" answer from vargt
-    return {"exact": Decimal(exact), "margin": Decimal(ops["varlte"]) - Decimal(exact),
-            "low": Decimal(ops["vargte"])}
+def canvas_answers(item) -> list[dict]:
+    """What Canvas's qti_exporter (numeric_interaction.rb, get_canvas_answers, at commit
+    891bca30a891d527298b90df71c19956472a2a34) reads from a converted numerical question:
+    from each responseIf and responseElseIf, an <or> with the exact value (stringMatch)
+    and, in an <and>, the margin as varlte − exact, in BigDecimal arithmetic."""
+    answers = []
+    for branch in item.iter(f"{{{QTI2['q']}}}responseIf", f"{{{QTI2['q']}}}responseElseIf"):
+        either = branch.find("q:or", QTI2)
+        if either is None:
+            continue  # the converter's own SCORE > 100 clamp
+        exact = either.findtext("q:stringMatch/q:baseValue", namespaces=QTI2)
+        ops = {op.get("class"): op.findtext("q:baseValue", namespaces=QTI2)
+               for op in either.findall("q:and/q:customOperator", QTI2)}
+        assert "vargt" not in ops  # Canvas would read a "precision" answer from vargt
+        answers.append({"exact": Decimal(exact), "margin": Decimal(ops["varlte"]) -
+                        Decimal(exact), "low": Decimal(ops["vargte"])})
+    return answers
 
 
 def test_canvas_converter_reads_every_number(tmp_path):
@@ -262,10 +268,10 @@ def test_canvas_converter_reads_every_number(tmp_path):
                 for f in item.findall("q:instructureMetadata/q:instructureField", QTI2)}
         assert meta["question_type"] == "numerical_question"
         n = numbers[path.stem]
-        answer = canvas_answer(item)
-        assert float(answer["exact"]) == n.value
-        assert answer["margin"] == n.tolerance == answer["exact"] - answer["low"]
-        assert Decimal(meta["points_possible"]) == Decimal(n.marks.numerator)
+        answers = canvas_answers(item)
+        assert tuple(float(a["exact"]) for a in answers) == n.values
+        assert all(a["margin"] == n.tolerance == a["exact"] - a["low"] for a in answers)
+        assert float(meta["points_possible"]) == float(n.marks)
         body = item.find("q:itemBody/q:div", QTI2).text  # the HTML Canvas shows, as text
         assert not lhtml.fragment_fromstring(body, create_parent="div").xpath("//script")
     (test,) = (out / "assessmentTests").glob("*.xml")

@@ -76,11 +76,13 @@ def answers(numbers: list[AskedNumber]) -> str:
 
 
 def blank(n: AskedNumber, weight: int) -> str:
-    """``{weight:NUMERICAL:=value:tolerance}``: the value as Python writes a float
-    (digits, a point, perhaps an exponent: Moodle's NUMBER_REGEX), the tolerance exactly."""
-    if not math.isfinite(n.value):
+    """``{weight:NUMERICAL:=value:tolerance~=also:tolerance}``: each value (carried
+    exactly, and rounded where that differs) as Python writes a float (digits, a point,
+    perhaps an exponent: Moodle's NUMBER_REGEX), worth 100 %; the tolerance exactly."""
+    if not all(math.isfinite(v) for v in n.values):
         raise ValueError(f"{n.label} is not finite")
-    return f"{{{weight}:NUMERICAL:={n.value!r}:{format(n.tolerance, 'f')}}}"
+    tolerance = format(n.tolerance, "f")
+    return f"{{{weight}:NUMERICAL:" + "~".join(f"={v!r}:{tolerance}" for v in n.values) + "}"
 
 
 def text(value: str) -> str:
@@ -99,5 +101,6 @@ def _weights(marks: list[Fraction]) -> list[int]:
 def _precision(n: AskedNumber) -> str:
     if n.decimals is None:
         return "Write the exact whole number."
-    return (f"Write each number to {n.decimals} decimal{'s' * (n.decimals != 1)} "
-            f"(an answer within {format(n.tolerance, 'f')} of the exact value is correct).")
+    return (f"Write each number to {n.decimals} decimal{'s' * (n.decimals != 1)}: an answer "
+            f"within {format(n.tolerance, 'f')} of the value is correct, whether the values "
+            "before it were carried exactly or rounded.")

@@ -3,7 +3,8 @@ quiz export (and R/exams' exams2canvas) lays it out.
 
 Every asked number is a numerical question of its own: the stem (the question and
 its data, platforms/html.py) and the number to give, graded as Canvas grades an
-"exact answer with margin": the solver's value, and the tolerance of DESIGN §6 as
+"exact answer with margin": the solver's value (carried exactly, and another
+answer carried rounded where that differs), and the tolerance of DESIGN §6 as
 the margin (``varequal`` or ``vargte``/``varlte``; Canvas reads the margin as
 upper − exact, in decimal arithmetic, so both are written as exact decimals).
 Each question's general feedback works out its quantity at its step (a parameter
@@ -99,25 +100,26 @@ def item(ident: str, solution, n: AskedNumber, stem: str, feedback: str) -> ET.E
     outcomes = ET.SubElement(processing, "outcomes")
     ET.SubElement(outcomes, "decvar", maxvalue="100", minvalue="0", varname="SCORE",
                   vartype="Decimal")
-    exact, low, high = margin(n)
-    condition = ET.SubElement(processing, "respcondition", {"continue": "No"})
-    either = ET.SubElement(ET.SubElement(condition, "conditionvar"), "or")
-    ET.SubElement(either, "varequal", respident="response1").text = exact
-    both = ET.SubElement(either, "and")
-    ET.SubElement(both, "vargte", respident="response1").text = low
-    ET.SubElement(both, "varlte", respident="response1").text = high
-    ET.SubElement(condition, "setvar", action="Set", varname="SCORE").text = "100"
+    for value in n.values:  # carried exactly, and rounded where that differs
+        exact, low, high = margin(value, n.tolerance)
+        condition = ET.SubElement(processing, "respcondition", {"continue": "No"})
+        either = ET.SubElement(ET.SubElement(condition, "conditionvar"), "or")
+        ET.SubElement(either, "varequal", respident="response1").text = exact
+        both = ET.SubElement(either, "and")
+        ET.SubElement(both, "vargte", respident="response1").text = low
+        ET.SubElement(both, "varlte", respident="response1").text = high
+        ET.SubElement(condition, "setvar", action="Set", varname="SCORE").text = "100"
 
     fb = ET.SubElement(it, "itemfeedback", ident="general_fb")
     _mattext(ET.SubElement(fb, "flow_mat"), feedback)
     return it
 
 
-def margin(n: AskedNumber) -> tuple[str, str, str]:
-    """The exact value and the interval [value − tolerance, value + tolerance], written
-    as exact decimals (the value is the float's shortest repr)."""
-    exact = Decimal(repr(n.value))
-    return tuple(format(x, "f") for x in (exact, exact - n.tolerance, exact + n.tolerance))
+def margin(value: float, tolerance: Decimal) -> tuple[str, str, str]:
+    """The value and the interval [value − tolerance, value + tolerance], written as
+    exact decimals (the value is the float's shortest repr)."""
+    exact = Decimal(repr(value))
+    return tuple(format(x, "f") for x in (exact, exact - tolerance, exact + tolerance))
 
 
 def ask(n: AskedNumber) -> str:
@@ -125,7 +127,8 @@ def ask(n: AskedNumber) -> str:
         what = "the exact whole number"
     else:
         what = (f"to {n.decimals} decimal{'s' * (n.decimals != 1)}; an answer within "
-                f"{format(n.tolerance, 'f')} of the exact value is correct")
+                f"{format(n.tolerance, 'f')} of the value is correct, whether the values "
+                "before it were carried exactly or rounded")
     return f"<p><strong>{esc(n.label)} = ?</strong> ({esc(what)})</p>\n"
 
 
@@ -166,9 +169,8 @@ def _mattext(parent: ET.Element, html_text: str) -> None:
 
 
 def _points(marks: Fraction) -> str:
-    if marks.denominator == 1:
-        return str(marks.numerator)
-    return f"{float(marks):.6f}".rstrip("0")
+    """Canvas keeps points as a float: the nearest one (three thirds add up to 1.0)."""
+    return str(marks.numerator) if marks.denominator == 1 else repr(float(marks))
 
 
 def _plain(text: str) -> str:
