@@ -125,3 +125,13 @@ def test_each_number_holds_the_value_carried_exactly_and_rounded():
 def test_a_parameter_count_asks_one_whole_number():
     (n,) = asked_numbers(count(load_problem(PROBLEMS / "count_seed000_lstm.yaml")))
     assert n.value == 4400 and n.tolerance == 0 and n.decimals is None
+
+
+def test_marks_from_the_problem_file():
+    text = (PROBLEMS / "seed001_q2_given_gates.yaml").read_text() + "marks: {c: 3, h: 1}\n"
+    try:
+        problem = parse_problem(text)
+    except ProblemError:
+        pytest.skip("this version reads no marks: key yet (issue 8 adds it)")
+    marks = {n.label: n.marks for n in asked_numbers(solve(problem))}
+    assert marks["c₂[1]"] == Fraction(3, 2) and marks["h₂[2]"] == Fraction(1, 2)
