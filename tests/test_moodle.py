@@ -112,6 +112,11 @@ def test_hostile_title_and_question_leave_the_blanks_intact():
     assert not page.xpath("//script") and "alert(1)" in page.text_content()
     assert HOSTILE.replace("\x01", "\ufffd") in page.text_content()
     assert q.findtext("name/text").startswith("}{1:NUMERICAL:=5:1}~#:<&{#1}")
+    # a lone surrogate (no YAML file can hold one, but the library takes any str)
+    odd = solve(replace(load_problem(SMALL), title="\ud800{1:NM:=1}", question="\udfff"))
+    (q,) = clozes(render([odd], "\ud800"))
+    assert q.findtext("name/text") == "\ufffd{1:NM:=1}"
+    check_blanks(q, odd)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

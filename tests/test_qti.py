@@ -250,7 +250,8 @@ def canvas_answers(item) -> list[dict]:
 def test_canvas_converter_reads_every_number(tmp_path):
     tool = qti_tool()
     variants = [solve(load_problem(p)) for p in (SMALL, PROBLEMS / "gru_published_click4ai.yaml")]
-    hostile = replace(load_problem(SMALL), title=HOSTILE, question=HOSTILE)
+    hostile = replace(load_problem(SMALL), title=HOSTILE + "\ud800" + "x" * 400,
+                      question=HOSTILE)
     solutions = [*variants, solve(hostile), count(load_problem(PROBLEMS /
                                                                 "count_seed001_rnn.yaml"))]
     data = render(solutions, "Week 3 <set> & {1:NM:=5}")
@@ -268,6 +269,7 @@ def test_canvas_converter_reads_every_number(tmp_path):
                 for f in item.findall("q:instructureMetadata/q:instructureField", QTI2)}
         assert meta["question_type"] == "numerical_question"
         n = numbers[path.stem]
+        assert item.get("title").endswith(": " + n.label)  # a long title is cut, not the label
         answers = canvas_answers(item)
         assert tuple(float(a["exact"]) for a in answers) == n.values
         assert all(a["margin"] == n.tolerance == a["exact"] - a["low"] for a in answers)

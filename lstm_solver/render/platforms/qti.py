@@ -82,7 +82,8 @@ def render(solutions, set_name: str | None = None, title_text: str = "",
 
 def item(ident: str, solution, n: AskedNumber, stem: str, feedback: str) -> ET.Element:
     """One numerical question (Canvas's numerical_question)."""
-    it = ET.Element("item", ident=ident, title=_plain(f"{title(solution)}: {n.label}"))
+    it = ET.Element("item", ident=ident,
+                    title=_plain(title(solution))[:TITLE_LENGTH - 60] + ": " + n.label)
     meta = ET.SubElement(ET.SubElement(it, "itemmetadata"), "qtimetadata")
     for label, entry in (("question_type", "numerical_question"),
                          ("points_possible", _points(n.marks))):
