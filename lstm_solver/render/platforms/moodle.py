@@ -16,10 +16,11 @@ import math
 from fractions import Fraction
 
 from ...asked import AskedNumber, asked_numbers
-from .html import GRID, PlatformHtml, clean, esc, title
+from .html import PlatformHtml, clean, esc, title
 
 PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try (interactive mode)
 NAME_LENGTH = 255  # Moodle cuts question names longer than this
+ENTRY = "display: inline-block; margin: 0.2em 1.5em 0.2em 0; white-space: nowrap;"
 
 
 def render(solutions, set_name: str | None = None, full: bool = False) -> str:
@@ -67,12 +68,18 @@ def question(solution, printer: PlatformHtml) -> str:
 
 
 def answers(numbers: list[AskedNumber]) -> str:
-    """The blanks, a row each under a line saying what precision is asked."""
+    """The blanks under a line saying what precision is asked: a line per quantity and
+    step, its entries side by side (``c₂[1] = □   c₂[2] = □``)."""
     weights = _weights([n.marks for n in numbers])
-    rows = "".join(f'<tr><td align="right">{esc(n.label)} =</td><td>{blank(n, w)}</td></tr>\n'
-                   for n, w in zip(numbers, weights))
-    return f'<p>{esc(_precision(numbers[0]))}</p>\n<table style="{GRID}"><tbody>\n{rows}' \
-           "</tbody></table>\n"
+    lines: list[list[str]] = []
+    where = None
+    for n, w in zip(numbers, weights):
+        if (n.t, n.layer, n.direction, n.short) != where:
+            where = (n.t, n.layer, n.direction, n.short)
+            lines.append([])
+        lines[-1].append(f'<span style="{ENTRY}">{esc(n.label)} = {blank(n, w)}</span>')
+    body = "".join("<div>" + " ".join(line) + "</div>\n" for line in lines)
+    return f"<p>{esc(_precision(numbers[0]))}</p>\n<div>\n{body}</div>\n"
 
 
 def blank(n: AskedNumber, weight: int) -> str:
