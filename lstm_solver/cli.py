@@ -115,6 +115,9 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
     if fmt in PLATFORMS and sheet == "questions":
         raise click.UsageError(f"--format {fmt} writes a quiz: its questions and their answers "
                                "together (leave out --questions)")
+    if set_name is not None and fmt not in PLATFORMS:
+        raise click.UsageError("--set names a set of variants in a quiz: use it with "
+                               "--format moodle or qti")
 
     def show():
         if output and os.path.exists(output) and not force:

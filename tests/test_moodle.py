@@ -183,6 +183,8 @@ def test_cli_stdout_set_and_questions_flag():
     assert "<![CDATA[$course$/top/Week 3]]>" in result.output
     bad = runner.invoke(main, [str(SMALL), "--format", "moodle", "--questions"])
     assert bad.exit_code == 2 and "quiz" in bad.output
+    bad = runner.invoke(main, [str(SMALL), "--format", "latex", "--set", "Week 3"])
+    assert bad.exit_code == 2 and "--format moodle or qti" in bad.output
 
 
 def test_cli_names_the_quantity_that_cannot_be_computed(tmp_path):
