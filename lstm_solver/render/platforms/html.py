@@ -2,9 +2,9 @@
 solution, for Moodle and Canvas alike.
 
 Both platforms clean what they import differently, so this HTML uses only what
-both keep: no MathML, no <style> element and no classes (Canvas drops them:
-canvas-lms gems/canvas_sanitize), only p, pre, h3–h6, table, sub, sup, strong, em
-and inline styles from Canvas's allowed properties. Matrices are HTML tables,
+both keep: no MathML and no <style> element (Canvas drops both: canvas-lms
+gems/canvas_sanitize), so no classes either; only div, span, p, pre, h3–h6, table,
+sub, strong, em and inline styles from Canvas's allowed properties. Matrices are HTML tables,
 names carry <sub> subscripts, and the worked lines are <pre> text, as the
 terminal shows them. No filter (MathJax, TeX) is needed to read any of it.
 
@@ -102,7 +102,7 @@ class PlatformHtml(Document):
         self.opening = False  # the worked solution's opening paragraphs, skipped
 
     def stem(self, solution) -> str:
-        self.questions = True
+        self.questions, self.opening = True, False
         body = self.render([solution])
         if isinstance(solution, d.Derivation):
             body += self.equations(solution)
@@ -110,8 +110,8 @@ class PlatformHtml(Document):
 
     def feedback(self, solution) -> str:
         self.questions, self.out = False, []
-        if isinstance(solution, d.Derivation):
-            self.opening = True
+        self.opening = isinstance(solution, d.Derivation)
+        if self.opening:
             self.solution(solution, level=1)
         else:
             self.count(solution)

@@ -41,7 +41,7 @@ def render(solutions, set_name: str | None = None, title_text: str = "",
     printer = PlatformHtml(full)
     problems = [(solution, asked_numbers(solution)) for solution in solutions]
     quiz_title = _plain(set_name or title_text or (title(solutions[0]) if len(solutions) == 1
-                                                    else "lstm-solve quiz"))
+                                                    else "")) or "lstm-solve quiz"
     digest = hashlib.sha1(quiz_title.encode())
     for _, numbers in problems:
         digest.update(repr([(n.label, n.value, n.decimals) for n in numbers]).encode())
