@@ -134,6 +134,8 @@ def test_cli_writes_a_script_that_prints_the_key(torch, tmp_path):
 
 def test_refused_with_a_reason():
     example = next(p for p in EXAMPLES if p.name == "seed001_q2_given_gates.yaml")
+    result = CliRunner().invoke(main, [str(example), "--format", "pytorch", "--questions"])
+    assert result.exit_code == 2 and "leave out --questions" in result.output
     result = CliRunner().invoke(main, [str(example), "--format", "pytorch"])
     assert result.exit_code == 2
     assert result.output.endswith("cannot be written as a PyTorch program: it gives f, i, o "
