@@ -1,7 +1,8 @@
 """``task: count_parameters``: the trainable weights of a network, matrix by matrix.
 
 Each gate has W (H×H, multiplying h_{t-1}), U (H×X, multiplying x_t) and, with
-bias, b (and, with ``bias: double``, PyTorch's second bias b_h). Layer k > 1
+bias, b (and, with ``bias: double``, PyTorch's second bias b_h); with
+``convention: W_x`` the letters W and U change places (naming.py). Layer k > 1
 reads layer k−1's output (H, or 2H when bidirectional). An embedding
 (vocab × dim) and an output layer V (out × H, and its bias c) are counted too.
 """
@@ -11,7 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .cells import CELLS
+from .naming import naming_for
 from .problem import CountProblem
+from .solution import CountSolution
+
+ROLES = {"W": "h_(t-1)", "U": "x_t"}  # what the matrix in each slot multiplies
 
 GROUP_FROM = 3  # layers: deeper networks count layers 2 to L as one group
 
@@ -32,8 +37,8 @@ class Item:
         return n
 
 
-@dataclass(frozen=True)
-class CountDerivation:
+@dataclass(frozen=True, repr=False)
+class CountDerivation(CountSolution):
     problem: CountProblem
     items: list[Item]
     formula: str  # as the notes write it: 20×10×4 + 20×20×4 + 100×20
@@ -55,6 +60,7 @@ def count(problem: CountProblem) -> CountDerivation:
                           role="embedding, one row per word"))
         terms.append(f"{problem.embedding_vocab}×{problem.input_size}")
     biases = {"true": ("b",), "false": (), "double": ("b", "b_h")}[problem.bias]
+    naming = naming_for("W/U", problem.convention)
     times_gates = f"×{n_gates}" if n_gates > 1 else ""
     # layers 2 to L are alike: beyond GROUP_FROM layers they are counted together, so that
     # a 1,000-layer network is a table of a few rows, not of 24,000
@@ -69,12 +75,14 @@ def count(problem: CountProblem) -> CountDerivation:
                 f"layers 2–{problem.layers}, each ({times:,}×)" if together else "",
                 direction if problem.bidirectional and not together else "") if p)
             for gate in cell.gates:
-                items.append(Item(f"W_{gate.short}", (H, H), unit, f"{gate.name}: h_(t-1)",
-                                  times))
-                items.append(Item(f"U_{gate.short}", (H, X), unit, f"{gate.name}: x_t", times))
+                for slot in naming.slot_order:
+                    if slot in ("W", "U"):
+                        items.append(Item(naming.param(slot, gate.short, None).label,
+                                          (H, H) if slot == "W" else (H, X), unit,
+                                          f"{gate.name}: {ROLES[slot]}", times))
                 for b in biases:
-                    items.append(Item(f"{b}_{gate.short}" if b == "b" else f"b_h{gate.short}",
-                                      (H,), unit, f"{gate.name}: bias", times))
+                    items.append(Item(naming.param(b, gate.short, None).label, (H,), unit,
+                                      f"{gate.name}: bias", times))
             unit_terms = [f"{H}×{X}{times_gates}", f"{H}×{H}{times_gates}"]
             if biases:
                 unit_terms.append(f"{H}{times_gates}" + ("×2" if len(biases) == 2 else ""))

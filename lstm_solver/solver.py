@@ -16,6 +16,7 @@ import numpy as np
 import sympy as sp
 
 from . import derivation as d
+from .counting import CountDerivation, count
 from .equations import (
     BlockMatrix,
     ElementwiseApplyFunction,
@@ -44,11 +45,20 @@ EXACT_MAX_CHARS = 60
 Carried = tuple  # (float64 value, exact values or None, written in the file?)
 
 
-def solve(problem: Problem, exact: bool = False) -> d.Derivation:
+def solve(problem, exact: bool = False) -> d.Derivation | CountDerivation:
     """The complete worked solution of ``problem``, layer by layer, direction by direction.
 
+    ``problem``: a Problem, a path, YAML text or a mapping (see ``source.as_problem``);
+    a parameter count (``task: count_parameters``) gives its CountDerivation.
     ``exact`` also keeps exact values (fractions, closed forms) where short.
+    Raises ProblemError for a problem that cannot be read; never prints.
     """
+    if not isinstance(problem, Problem):
+        from .source import as_problem
+
+        problem = as_problem(problem)
+        if not isinstance(problem, Problem):
+            return count(problem)
     def carried(value) -> Carried:
         return (value.array, _exact_of(value.exact) if exact else None, True)
 
@@ -371,8 +381,9 @@ def _safe_matvec(M: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def _safe_sum(terms: list[np.ndarray]) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        out = np.sum(terms, axis=0)
+    """Element by element, correctly rounded (math.fsum), so that a sum does not depend on
+    the order its terms are written in (W_f h + U_f x or W_f x + U_f h: naming.py)."""
+    out = np.array([_fsum(items) for items in zip(*terms)], dtype=float)
     bad = ~np.isfinite(out)
     if bad.any():
         for i in np.flatnonzero(bad):
@@ -383,6 +394,13 @@ def _safe_sum(terms: list[np.ndarray]) -> np.ndarray:
                                                                  if math.isinf(x)}) == 1:
                 out[i] = next(x for x in items if math.isinf(x))
     return out
+
+
+def _fsum(items) -> float:
+    try:
+        return math.fsum(items)
+    except (OverflowError, ValueError):  # beyond float64, or inf − inf: resolved by the caller
+        return math.nan
 
 
 def _to_float(x: Fraction) -> float:
