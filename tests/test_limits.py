@@ -361,11 +361,19 @@ Q2 = EXAMPLES[0].parent / "seed001_q2_given_gates.yaml"
 @pytest.mark.parametrize("ext", [e for e, f in EXTENSIONS.items() if f != "pdf"])
 def test_output_format_from_the_extension(tmp_path, ext):
     out = tmp_path / "new" / "folder" / f"key{ext}"
-    result = CliRunner().invoke(main, [str(Q2), "-o", str(out)])
-    assert result.exit_code == 0, result.stderr
-    text = out.read_text()
     fmt = EXTENSIONS[ext]
-    if fmt == "json":
+    problem = Q2 if fmt != "pytorch" else Q2.parent / "concat_published_click4ai.yaml"  # weights
+    result = CliRunner().invoke(main, [str(problem), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    data = out.read_bytes()
+    text = data.decode("utf-8") if fmt != "qti" else ""
+    if fmt == "qti":
+        assert data.startswith(b"PK")  # a zip
+    elif fmt == "moodle":
+        assert text.startswith("<?xml") and "<quiz>" in text
+    elif fmt == "pytorch":
+        assert "import torch" in text
+    elif fmt == "json":
         assert json.loads(text)["format"] == "lstm-solve/1"
     elif fmt == "latex":
         assert text.startswith(r"\documentclass")
