@@ -217,40 +217,56 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
                 type=click.Path(path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal",
               show_default=True)
+@click.option("--decimals", type=click.IntRange(0, 15),
+              help="The precision answers are judged at (default: the problem's decimals).")
 @click.option("--tolerance", type=click.FloatRange(0, min_open=False),
-              help="Absolute tolerance (default: one unit in the last decimal written).")
+              help="An absolute tolerance instead of one unit in the last decimal asked.")
+@click.option("--partial", "partial", multiple=True, metavar="VERDICT=SHARE",
+              help="Part marks, e.g. imprecise=0.5 or follows=0.5 (repeat, or separate by "
+                   "commas).")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=str),
+              help="A CSV of student, problem file: each submission is marked against its "
+                   "student's variant (PROBLEM is then the folder of variants).")
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=str),
               help="Write the marks (a row per student) to this CSV file.")
 @click.option("--force", is_flag=True, help="Overwrite the CSV file if it exists.")
-def check(problem_file: str, answer_files: tuple[str, ...], fmt: str,
-          tolerance: float | None, csv_file: str | None, force: bool) -> None:
+def check(problem_file: str, answer_files: tuple[str, ...], fmt: str, decimals: int | None,
+          tolerance: float | None, partial: tuple[str, ...], roster: str | None,
+          csv_file: str | None, force: bool) -> None:
     """Check a student's answers to PROBLEM, step by step; or a class's (several ANSWERS
-    files, or a folder): which step went wrong, and which slip explains it.
+    files, or a folder): the marks, which step went wrong, and which slip explains it.
 
-    Exit code: 0 when every number is correct or follows from the student's own
-    earlier numbers, 1 when something is wrong, 2 for a bad file.
+    PROBLEM may be a folder of variants: each answer file is then marked against
+    its student's variant (--roster, a 'problem:' key, or the variant's 'student:').
+
+    Exit code: 0 when every asked number is correct (or follows from the
+    student's own earlier numbers), 1 for anything else about the answers (a
+    wrong, imprecise or missing number, an answer file that cannot be read),
+    2 for a bad problem file, roster or command line.
     """
-    def run():
-        from .check import Summary, check, csv_text, load_answers
-        from .files import problem_files, write_atomic
-        from .problem import CountProblem, load_problem
+    shares = _partial(partial)  # a bad one is a usage error (exit 2), before any work
 
-        problem = load_problem(problem_file)
-        if isinstance(problem, CountProblem):
-            raise ProblemError("a parameter count has one number to check: compare it "
-                               "with lstm-solve's answer", file=problem_file)
+    def run():
+        from .check import Marking
+        from .classroom import mark_class
+        from .files import problem_files, write_atomic
+
+        marking = Marking(decimals, tolerance, shares)
         if csv_file and os.path.exists(csv_file) and not force:
             raise OutputExists(csv_file)
-        paths = problem_files(list(answer_files))
-        reports = [check(problem, load_answers(p, problem), tolerance) for p in paths]
-        summary = Summary(reports)
+        for path in answer_files:
+            if not os.path.exists(path):
+                raise ProblemError("no such file or folder", file=path)
+        folder = Path(problem_file) if Path(problem_file).is_dir() else None
+        problems = problem_files([problem_file])
+        summary = mark_class(problems, problem_files(list(answer_files)), roster, marking,
+                             folder)
         if fmt == "json":
-            from .check import to_dict
+            from .classroom import summary_dict
 
-            if len(reports) == 1:
-                click.echo(json.dumps(to_dict(reports[0]), indent=2, ensure_ascii=False))
-            else:
-                click.echo(json.dumps(summary_dict(summary), indent=2, ensure_ascii=False))
+            click.echo(json.dumps(summary_dict(summary), indent=2, ensure_ascii=False))
+        elif len(summary.reports) == 0 and len(summary.failures) == 1:
+            click.echo(f"error: {summary.failures[0].error}", err=True)
         else:
             from rich.console import Console
 
@@ -259,26 +275,40 @@ def check(problem_file: str, answer_files: tuple[str, ...], fmt: str,
             plain = bool(os.environ.get("NO_COLOR"))
             render(summary, Console(color_system=None if plain else "auto"))
         if csv_file:
+            from .classroom import csv_text
+
             write_atomic(csv_file, csv_text(summary), force)
             click.echo(f"wrote {csv_file}", err=True)
-        return all(r.all_correct for r in reports)
+        return summary.all_correct
 
     sys.exit(0 if _guarded(run) else 1)
 
 
-def summary_dict(summary) -> dict:
-    from .check import FORMAT, to_dict
+def _partial(options: tuple[str, ...]) -> dict:
+    """``imprecise=0.5,follows=1`` -> {verdict: share}; a bad one is a usage error."""
+    from fractions import Fraction
 
-    return {
-        "format": FORMAT,
-        "all_correct": all(r.all_correct for r in summary.reports),
-        "students": [{"student": r.answers.student, "file": r.answers.file, "score": r.score,
-                      "all_correct": r.all_correct, "items": to_dict(r)["items"]}
-                     for r in summary.reports],
-        "per_quantity": [{"t": t, "quantity": q, "share_correct": share}
-                         for (t, q), share in summary.per_quantity().items()],
-        "slips": [{"diagnosis": says, "students": n} for says, n in summary.slips()],
-    }
+    from .check import VERDICTS
+
+    out = {}
+    for option in options:
+        for part in filter(None, (p.strip() for p in option.split(","))):
+            verdict, _, share = part.partition("=")
+            verdict = verdict.strip()
+            if verdict not in VERDICTS or verdict == "correct":
+                raise click.BadParameter(f"{verdict!r} is not a verdict that can earn part "
+                                         "marks (follows, imprecise, wrong, missing)",
+                                         param_hint="--partial")
+            try:
+                value = Fraction(share.strip())
+            except (ValueError, ZeroDivisionError):
+                value = None
+            if value is None or not 0 <= value <= 1:
+                raise click.BadParameter(f"expected {verdict}=SHARE with a share from 0 to 1 "
+                                         f"(such as 0.5), found {part!r}",
+                                         param_hint="--partial")
+            out[verdict] = value
+    return out
 
 
 def _render(solutions, fmt: str, full: bool, questions: bool, title: str) -> str | bytes:
