@@ -358,10 +358,11 @@ class _Reader:
         short, sub = next(iter(found))
         nice = label(problem, short=short, t=None)
         if sub in ("t-1", "prev", "previous", "t+1", "next"):
+            base = re.sub(r"_?(t-1|t\+1|prev|previous|next)$", "", normal_name(str(key)),
+                          flags=re.IGNORECASE)
             raise self.fail(path, f"{key!r} names the state the step reads "
-                            f"({symbol(problem, short, -1)}), "
-                            f"which the problem gives or an earlier step computes; did you "
-                            f"mean '{problem.symbol(short)}_t'?")
+                            f"({symbol(problem, short, -1)}), which the problem gives or an "
+                            f"earlier step computes; did you mean '{base}_t'?")
         if sub not in (None, "t"):
             t = int(sub)
             if problem.layers > 1 and ctx.layer is None and t <= problem.layers:
@@ -375,6 +376,20 @@ class _Reader:
                                 f"give the whole vector")
             self.check_step(t, path, short)
             ctx = ctx.set(self.doc, path, "t", t, key)
+        if isinstance(value, dict):  # h: {1: [...], 2: [...]}, by step
+            if not value:
+                raise self.fail(path, "expected a vector, or a mapping of steps to vectors; "
+                                "found an empty mapping", at_key=False)
+            for t, vec in value.items():
+                where = path + (t,)
+                if self.step_key(t) is None:
+                    raise self.fail(where, f"expected a vector, or a mapping of steps to "
+                                    f"vectors (such as '{short}: {{2: [...]}}'); found the key "
+                                    f"{t!r}")
+                inner = ctx.set(self.doc, where, "t", self.step(t, where), t)
+                layer, direction = self.place(short, vec, where, inner)
+                self.store(key, short, vec, where, inner.t, layer, direction)
+            return
         layer, direction = self.place(short, value, path, ctx)
         self.store(key, short, value, path, ctx.t, layer, direction)
 
@@ -526,6 +541,8 @@ def _entries(value: Any) -> list:
         if not value:
             raise NumberError("expected numbers, found an empty list")
         rows = value
+    elif isinstance(value, dict):
+        raise NumberError("expected a vector (a list of numbers), found a mapping")
     else:
         return [value]
     if all(isinstance(r, list) for r in rows):

@@ -342,10 +342,12 @@ class _Marker:
         if not any(self.verdicts.get(s, set()) - {"correct"} for s in used):
             return []
         out = []
+        same_step = any(s.k == slot.k for s in used)
         for carry in ("exact", "rounded"):
-            value = self.recompute(slot, carry)
-            if value is not None:
-                out.append(value)
+            for own_step in (True, False) if same_step else (True,):
+                value = self.recompute(slot, carry, own_step)
+                if value is not None:
+                    out.append(value)
         return out
 
     def mixed(self, slot: Slot) -> Value | None:
@@ -359,9 +361,11 @@ class _Marker:
         return Value(tuple(x if x is not None else _fraction(true[i])
                            for i, x in enumerate(written.numbers)))
 
-    def step_problem(self, slot: Slot, carry: str = "exact") -> Problem:
+    def step_problem(self, slot: Slot, carry: str = "exact", own_step: bool = True) -> Problem:
         """The one step of one layer that ``slot`` is computed in, from the student's own
-        numbers (the true ones where the student wrote none)."""
+        numbers (the true ones where the student wrote none); without ``own_step``, the
+        quantities of the same step are worked out again from the state the student wrote
+        (as a student who writes gates rounded but carries on with more digits)."""
         problem, c = self.problem, self.c
         unit = next(u for u in problem.units if (u.layer, u.direction) == (slot.layer,
                                                                             slot.direction))
@@ -377,7 +381,8 @@ class _Marker:
             x = Value(tuple(v for part in below for v in part.exact))
         given = {(0, s): v for (k, s), v in problem.given.items() if k == slot.k}
         for s in inputs:
-            if s.k == slot.k and s.layer == slot.layer and s in self.answers.values:
+            if own_step and s.k == slot.k and s.layer == slot.layer and (
+                    s in self.answers.values):
                 given[(0, s.short)] = self.mixed(s)
         top = slot.layer == problem.layers and not problem.bidirectional
         one = replace(unit, layer=1, direction="forward", initial=state,
@@ -389,10 +394,10 @@ class _Marker:
                        embedding=problem.embedding if slot.layer == 1 else None,
                        output_layer=problem.output_layer if top else None)
 
-    def recompute(self, slot: Slot, carry: str) -> np.ndarray | None:
+    def recompute(self, slot: Slot, carry: str, own_step: bool = True) -> np.ndarray | None:
         if slot.direction == "both":
             return self.outputs(slot)
-        step = solve(self.step_problem(slot, carry)).steps[0]
+        step = solve(self.step_problem(slot, carry, own_step)).steps[0]
         q = step.get(slot.short)
         return None if q is None else q.value
 

@@ -171,13 +171,53 @@ def read_roster(path: str | Path, variants: Variants,
     return out
 
 
+def read_students(path: str | Path) -> list[str]:
+    """Names, one a line (blank lines and # comments skipped); a name twice is an error."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ProblemError("no such file", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProblemError(f"cannot be read as UTF-8 text ({exc})", file=str(path)) from None
+    names: list[str] = []
+    lines: dict[str, int] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        name = line.strip()
+        if not name or name.startswith("#"):
+            continue
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in name) or len(name) > 200:
+            raise ProblemError("expected a name (at most 200 characters, no control "
+                               "characters)", file=str(path), line=n)
+        key = _key(name)
+        if key in lines:
+            raise ProblemError(f"{name!r} is listed twice (lines {lines[key]} and {n}): each "
+                               "student gets one variant", file=str(path), line=n)
+        lines[key] = n
+        names.append(name)
+    if not names:
+        raise ProblemError("no names in the file (one student a line)", file=str(path))
+    return names
+
+
+def roster_text(students: list[str], files: list[str]) -> str:
+    """roster.csv: who answers which variant."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student", "problem"])
+    writer.writerows(zip(students, files))
+    return buffer.getvalue()
+
+
 # --- marking --------------------------------------------------------------------------------
 
 
 def mark_class(problem_paths: list[Path], answer_paths: list[Path],
                roster: str | Path | None = None, marking: Marking | None = None,
-               folder: Path | None = None) -> Summary:
-    """Every submission checked against its problem (see the module's docstring)."""
+               folder: Path | None = None, whole_class: bool = True) -> Summary:
+    """Every submission checked against its problem (see the module's docstring);
+    ``whole_class``: the answers are all there are (a student on the roster without
+    one is reported)."""
     marking = marking or Marking()
     variants = Variants(problem_paths)
     listed = read_roster(roster, variants, folder) if roster else {}
@@ -202,7 +242,7 @@ def mark_class(problem_paths: list[Path], answer_paths: list[Path],
             report.notes.append(note)
         summary.reports.append(report)
     for key, (name, file) in listed.items():
-        if key not in handed_in:
+        if whole_class and key not in handed_in:
             summary.failures.append(Failure(name, None, "no answer file", _relative(file)))
     return summary
 

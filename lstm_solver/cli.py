@@ -138,7 +138,8 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
 @click.option("-o", "--output", "folder", required=True,
               type=click.Path(file_okay=False, path_type=str),
               help="The folder to write the variants (and sheets) to.")
-@click.option("--count", type=click.IntRange(1, 100_000), default=10, show_default=True)
+@click.option("--count", type=click.IntRange(1, 100_000),
+              help="How many variants.  [default: 10, or one per student]")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="The same seed gives the same variants.")
 @click.option("--cell", type=click.Choice(["lstm", "gru", "rnn"]), default="lstm",
@@ -163,16 +164,28 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
               help="Allow pre-activations beyond ±3 (gates of almost exactly 0 or 1).")
 @click.option("--sheets", type=click.Choice(["markdown", "latex", "html", "pdf"]),
               help="Also write the question sheet and the answer key for the whole set.")
+@click.option("--students", type=click.Path(dir_okay=False, path_type=str),
+              help="A file of student names, one a line: one variant each, its name on its "
+                   "sheet, and roster.csv (student, problem file) for 'check --roster'.")
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
-def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs: int,
+def generate(folder: str, count: int | None, seed: int, cell: str, hidden: int, inputs: int,
              steps: int, layout: str, orientation: str, numbers: str, ask: str,
              output_size: int, options: tuple[str, ...], saturated: bool, sheets: str | None,
-             force: bool) -> None:
+             students: str | None, force: bool) -> None:
     """Write COUNT randomized variants of one question, for a class."""
     from .generate import GenerateError, Spec
     from .generate import generate as make
 
     def run():
+        names = None
+        if students:
+            from .classroom import read_students
+
+            names = read_students(students)
+            if count is not None and count != len(names):
+                raise ProblemError(f"--count {count} but {len(names)} students: one variant "
+                                   "each (leave --count out)", file=students)
+        total = len(names) if names else count or 10
         chosen = dict(o.split("=", 1) for o in options if "=" in o)
         bad = [o for o in options if "=" not in o]
         if bad:
@@ -182,16 +195,18 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
                     ask=tuple(a.strip() for a in ask.split(",") if a.strip()),
                     output=output_size, options=chosen)
         out = Path(folder)
-        names = [out / f"variant-{k:03d}.yaml" for k in range(1, count + 1)]
+        files = [out / f"variant-{k:03d}.yaml" for k in range(1, total + 1)]
+        roster = [out / "roster.csv"] if names else []
+        sheet_files = []
         if sheets:
             suffix = SUFFIX[sheets]
-            names += [out / f"questions{suffix}", out / f"key{suffix}"]
+            sheet_files = [out / f"questions{suffix}", out / f"key{suffix}"]
         if not force:
-            existing = [str(p) for p in names if p.exists()]
+            existing = [str(p) for p in files + roster + sheet_files if p.exists()]
             if existing:
                 raise OutputExists(existing[0])
         try:
-            texts = make(spec, count, seed)
+            texts = make(spec, total, seed, students=names)
         except GenerateError as exc:
             raise ProblemError(str(exc), file="generate") from None
         from .files import write_atomic
@@ -199,12 +214,17 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
         from .solver import solve as solve_problem
 
         out.mkdir(parents=True, exist_ok=True)
-        for path, text in zip(names, texts):
+        for path, text in zip(files, texts):
             write_atomic(path, text, force)
-        click.echo(f"wrote {count} variants to {out}", err=True)
+        click.echo(f"wrote {total} variants to {out}", err=True)
+        if names:
+            from .classroom import roster_text
+
+            write_atomic(roster[0], roster_text(names, [p.name for p in files]), force)
+            click.echo(f"wrote {roster[0]}", err=True)
         if sheets:
-            solutions = [solve_problem(parse_problem(t, str(p))) for p, t in zip(names, texts)]
-            for questions, path in ((True, names[-2]), (False, names[-1])):
+            solutions = [solve_problem(parse_problem(t, str(p))) for p, t in zip(files, texts)]
+            for questions, path in ((True, sheet_files[0]), (False, sheet_files[1])):
                 write_atomic(path, _render(solutions, sheets, False, questions, ""), force)
                 click.echo(f"wrote {path}", err=True)
 
@@ -259,8 +279,9 @@ def check(problem_file: str, answer_files: tuple[str, ...], fmt: str, decimals: 
                 raise ProblemError("no such file or folder", file=path)
         folder = Path(problem_file) if Path(problem_file).is_dir() else None
         problems = problem_files([problem_file])
+        whole_class = any(Path(a).is_dir() for a in answer_files)
         summary = mark_class(problems, problem_files(list(answer_files)), roster, marking,
-                             folder)
+                             folder, whole_class)
         if fmt == "json":
             from .classroom import summary_dict
 

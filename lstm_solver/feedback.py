@@ -68,7 +68,8 @@ def _and(words: list[str]) -> str:
 
 
 def _grouped(report: Report, items: list[Item]) -> list[str]:
-    """``g₂`` for a whole vector, ``h₃[2]`` for single entries."""
+    """``g₂`` for a whole vector, ``h₃[2]`` for single entries, ``gₜ (every step)`` for a
+    whole vector at every step."""
     by_slot: dict[tuple, list[Item]] = {}
     for item in items:
         by_slot.setdefault((item.layer, item.direction, item.t, item.quantity), []).append(item)
@@ -76,12 +77,28 @@ def _grouped(report: Report, items: list[Item]) -> list[str]:
     for item in report.asked:
         key = (item.layer, item.direction, item.t, item.quantity)
         sizes[key] = sizes.get(key, 0) + 1
-    out = []
+    whole = {key for key, group in by_slot.items() if len(group) == sizes.get(key)}
+    every = set()
+    if report.problem.steps > 1:
+        steps_of: dict[tuple, set[int]] = {}
+        for layer, direction, t, q in sizes:
+            steps_of.setdefault((layer, direction, q), set()).add(t)
+        for unit, ts in steps_of.items():
+            if all((*unit[:2], t, unit[2]) in whole for t in ts) and len(ts) > 1:
+                every.add(unit)
+    out, always = [], []
     for key, group in by_slot.items():
-        if len(group) == sizes.get(key):
+        unit = (key[0], key[1], key[3])
+        if unit in every:
+            name_ = label(report.problem, short=key[3], t=None, layer=key[0], direction=key[1])
+            if name_ not in always:
+                always.append(name_)
+        elif key in whole:
             out.append(name(report, group[0], index=False))
         else:
             out += [name(report, i) for i in group]
+    if always:
+        out.insert(0, _and(always) + " at every step")
     return out
 
 

@@ -39,8 +39,11 @@ class Spec:
     options: dict[str, str] = field(default_factory=dict)  # reset, z_multiplies, activation
 
 
-def generate(spec: Spec, count: int, seed: int = 0, tries: int = TRIES) -> list[str]:
-    """``count`` distinct problem files (YAML text) for ``spec``."""
+def generate(spec: Spec, count: int, seed: int = 0, tries: int = TRIES,
+             students: list[str] | None = None) -> list[str]:
+    """``count`` distinct problem files (YAML text) for ``spec``; with ``students``, one
+    for each (``count`` is then their number), its ``student:`` and title naming them."""
+    count = len(students) if students else count
     from .solver import solve
 
     rng = np.random.default_rng(seed)
@@ -64,6 +67,10 @@ def generate(spec: Spec, count: int, seed: int = 0, tries: int = TRIES) -> list[
                   f"# {spec.cell.upper()}, hidden size {spec.hidden}, input size {spec.inputs}, "
                   f"{spec.steps} step{'s' * (spec.steps > 1)}, layout {spec.layout}.\n")
         title = yaml.safe_dump({"title": f"Variant {k}"}, sort_keys=False)
+        if students:
+            title = yaml.safe_dump({"title": f"Variant {k}: {students[k - 1]}",
+                                    "student": students[k - 1]}, sort_keys=False,
+                                   allow_unicode=True, width=10**6)
         out.append(header + title + body)
     return out
 

@@ -5,6 +5,7 @@ files that could not be marked, the share right per quantity and the common slip
 from __future__ import annotations
 
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
@@ -37,38 +38,45 @@ def _heading(report: Report, layer: int, direction: str, t: int) -> str:
 
 
 def report_view(report: Report, console: Console) -> Group:
+    """A table per step; with many steps, only the numbers that are not right (the rest
+    are counted in one line)."""
     parts: list = []
     groups: dict[tuple, list[Item]] = {}
     for item in report.items:
         groups.setdefault((item.layer, item.direction, item.t), []).append(item)
-    quiet = [key for key, items in groups.items() if all(i.verdict == "correct" for i in items)]
-    hide = len(groups) >= ALL_STEPS_FROM and quiet
+    brief = len(groups) >= ALL_STEPS_FROM
     first_said: dict[str, int] = {}
     for key, items in groups.items():
-        if hide and key in quiet:
+        shown = [i for i in items if not brief or i.verdict not in ("correct", "missing")]
+        if not shown:
             continue
         table = Table(title=_heading(report, *key), title_justify="left", title_style="bold")
-        for column, justify in (("quantity", "left"), ("yours", "right"),
-                                ("expected", "right"), ("verdict", "left"),
-                                ("diagnosis", "left")):
+        columns = [("quantity", "left"), ("yours", "right"), ("expected", "right"),
+                   ("verdict", "left")]
+        if any(i.diagnosis for i in shown):
+            columns.append(("diagnosis", "left"))
+        for column, justify in columns:
             table.add_column(column, justify=justify, overflow="fold")
-        for item in items:
+        for item in shown:
             mark, word, style = VERDICTS[item.verdict]
             verdict = Text(f"{mark} {word}", style=style)
             if not item.asked:
                 verdict.append(" (not asked)", style="dim")
-            says = item.diagnosis or ""
-            if says and first_said.setdefault(says, item.t) != item.t:
-                says = f"as at t = {first_said[says]}"
-            table.add_row(_name(report, item), item.written or "", expected(report,
-                                                                            item.expected),
-                          verdict, says)
+            row = [_name(report, item), item.written or "—",
+                   expected(report, item.expected), verdict]
+            if len(columns) == 5:
+                says = item.diagnosis or ""
+                if says and first_said.setdefault(says, item.t) != item.t:
+                    says = f"as at t = {first_said[says]}"
+                row.append(says)
+            table.add_row(*row)
         parts.append(table)
-    if hide:
-        steps = sorted({t for _, _, t in quiet})
-        n = sum(len(groups[key]) for key in quiet)
-        parts.append(Text(f"Every number correct at t = {_span(steps)} ({n} numbers, not "
-                          "listed).", style="green"))
+    if brief:
+        right = [i for i in report.items if i.verdict == "correct"]
+        steps = sorted({i.t for i in right})
+        if right:
+            parts.append(Text(f"Correct, not listed: {len(right)} numbers (t = "
+                              f"{_span(steps)}).", style="green"))
     parts.append(_marks_line(report))
     for note in report.notes:
         parts.append(Text(f"Not marked: {note}.", style="dim"))
@@ -137,13 +145,11 @@ def class_view(summary: Summary) -> Group:
     parts.append(students)
     parts.append(Text("  ".join(f"{m} {w}" for m, w, _ in VERDICTS.values()), style="dim"))
     if summary.failures:
-        failed = Table(title="Not marked", title_style="bold red", title_justify="left")
-        failed.add_column("student", overflow="fold")
-        failed.add_column("why", overflow="fold")
+        parts.append(Text("Not marked", style="bold red"))
         for f in summary.failures:
-            failed.add_row(f.student, f.error if f.file or not f.problem else
-                           f"{f.error} ({f.problem})")
-        parts.append(failed)
+            why = f.error if f.file or not f.problem else f"{f.error} ({f.problem})"
+            parts.append(Padding(Text.assemble((f.student, "bold"), f": {why}",
+                                               overflow="fold"), (0, 0, 0, 2)))
     if summary.reports:
         per = Table(title="Per quantity", title_style="bold", title_justify="left")
         per.add_column("quantity")
