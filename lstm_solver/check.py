@@ -24,6 +24,7 @@ of one layer, from the student's own numbers) only when it is not correct.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -36,11 +37,11 @@ from .answers import Answers, Slot, Written, label, load_answers, parse_answers
 from .numbers import Rounding, Value
 from .problem import Problem
 from .slips import Slip, slips
-from .solver import ACTIVATE, solve
 
 FORMAT = "lstm-solve-check/1"
 VERDICTS = ("correct", "follows", "imprecise", "wrong", "missing")
 RIGHT = ("correct", "follows")
+WHOLE_UP_TO = 20  # steps: beyond, slips are tried only on steps the student worked from
 CREDIT = {"correct": Fraction(1), "follows": Fraction(1), "imprecise": Fraction(0),
           "wrong": Fraction(0), "missing": Fraction(0)}
 
@@ -168,7 +169,7 @@ class Checker:
             marking.decimals
         self.unit = 10.0 ** -self.decimals
         self.tol = self.unit if marking.tolerance is None else marking.tolerance
-        self.truth = solve(problem)
+        self.truth = _solve(problem)
         self.index = _index(self.truth)
         self._references: list[Index] | None = None
         self._whole: dict[str, Index | None] = {}  # slip -> the whole problem with it
@@ -183,7 +184,7 @@ class Checker:
             carried = [replace(rounding, carry=carry, decimals=self.decimals)
                        for carry in ("exact", "rounded")]
             self._references = [
-                self.index if r == rounding else _index(solve(replace(self.problem, rounding=r)))
+                self.index if r == rounding else _index(_solve(replace(self.problem, rounding=r)))
                 for r in carried]
         return self._references
 
@@ -191,7 +192,7 @@ class Checker:
         """The whole problem solved with ``slip`` (for answers with gaps), once per slip."""
         if slip.says not in self._whole:
             try:
-                self._whole[slip.says] = _index(solve(slip.problem))
+                self._whole[slip.says] = _index(_solve(slip.problem))
             except (ValueError, KeyError, IndexError, ArithmeticError):
                 self._whole[slip.says] = None
         return self._whole[slip.says]
@@ -218,6 +219,7 @@ class _Marker:
         self.answers = answers
         self.verdicts: dict[Slot, set[str]] = {}
         self.pattern: dict[str, str] = {}  # short -> the slip that explained it last
+        self.solved: dict[tuple, d.Step] = {}  # one step worked from the student's numbers
 
     def report(self) -> Report:
         c, problem = self.c, self.problem
@@ -270,11 +272,14 @@ class _Marker:
             self.imprecise(written, open_, self.references(slot), verdict)
             open_ = verdict == ""
         if open_.any():
-            own = self.own(slot)
-            for ref in own:
+            own = []
+            for ref in self.own(slot):
+                own.append(ref)
                 follows = open_ & within(a, ref, c.tol)
                 verdict[follows] = "follows"
                 open_ &= ~follows
+                if not open_.any():
+                    break
             if open_.any() and own:
                 self.imprecise(written, open_, own, verdict)
                 open_ = verdict == ""
@@ -315,8 +320,8 @@ class _Marker:
     # -- the student's own earlier numbers --------------------------------------------------
 
     def inputs(self, slot: Slot) -> list[Slot]:
-        """The slots a quantity is computed from: the state read, the layer below's output,
-        the quantities before it in the same step."""
+        """The slots a quantity is computed from: the state it reads, the layer below's
+        output, and the quantities of the same step its equation names."""
         problem, cell = self.problem, self.problem.cell_def
         if slot.direction == "both":
             top = problem.layers
@@ -324,30 +329,40 @@ class _Marker:
                 [Slot(top, "both", slot.k, "h")] if slot.short == "y" else [])
         if slot.short == "x":
             return []
+        here, before = _depends(cell, slot.short, bool(problem.embedding) and slot.layer == 1)
         back = slot.k - 1 if slot.direction == "forward" else slot.k + 1
-        out = [Slot(slot.layer, slot.direction, back, s) for s in cell.state
+        out = [Slot(slot.layer, slot.direction, back, s) for s in before
                if 0 <= back < problem.steps]
-        if slot.layer > 1:
+        if slot.layer > 1 and cell.gate(slot.short) is not None:
             out += [Slot(u.layer, u.direction, slot.k, "h") for u in problem.layer(
                 slot.layer - 1)]
-        order = ["x", *cell.quantities, "y"]
-        here = order.index(slot.short)
-        out += [Slot(slot.layer, slot.direction, slot.k, s) for s in order[:here]]
+        out += [Slot(slot.layer, slot.direction, slot.k, s) for s in here]
         return out
 
-    def own(self, slot: Slot) -> list[np.ndarray]:
-        """The quantity recomputed from the student's own earlier numbers, carried exactly
-        and rounded; nothing when those numbers are all correct (or not written)."""
-        used = [s for s in self.inputs(slot) if s in self.answers.values]
+    def own(self, slot: Slot) -> Iterator[np.ndarray]:
+        """The quantity recomputed from the student's own earlier numbers (carried exactly,
+        then rounded); without the same step's numbers too (a student who writes a gate
+        rounded but carries on with more digits). Nothing when the numbers it is
+        computed from are all correct (or not written)."""
+        used = self.used(slot)
         if not any(self.verdicts.get(s, set()) - {"correct"} for s in used):
-            return []
-        out = []
-        same_step = any(s.k == slot.k for s in used)
-        for carry in ("exact", "rounded"):
-            for own_step in (True, False) if same_step else (True,):
+            return
+        same_step = any(s.k == slot.k and s.direction == slot.direction for s in used)
+        for own_step in (True, False) if same_step else (True,):
+            for carry in ("exact", "rounded"):
                 value = self.recompute(slot, carry, own_step)
                 if value is not None:
-                    out.append(value)
+                    yield value
+
+    def used(self, slot: Slot) -> list[Slot]:
+        """The student's numbers a quantity is worked from: its inputs where written, and
+        through an input of the same step left out, that one's."""
+        out = []
+        for s in self.inputs(slot):
+            if s in self.answers.values:
+                out.append(s)
+            elif (s.layer, s.direction, s.k) == (slot.layer, slot.direction, slot.k):
+                out += self.used(s)
         return out
 
     def mixed(self, slot: Slot) -> Value | None:
@@ -361,29 +376,33 @@ class _Marker:
         return Value(tuple(x if x is not None else _fraction(true[i])
                            for i, x in enumerate(written.numbers)))
 
+    def given(self, slot: Slot, own_step: bool = True) -> tuple[Slot, ...]:
+        """The slots of the same step whose written values the step works from."""
+        if not own_step:
+            return ()
+        return tuple(s for s in self.inputs(slot) if s.k == slot.k and s.layer == slot.layer
+                     and s.direction == slot.direction and s in self.answers.values)
+
     def step_problem(self, slot: Slot, carry: str = "exact", own_step: bool = True) -> Problem:
         """The one step of one layer that ``slot`` is computed in, from the student's own
-        numbers (the true ones where the student wrote none); without ``own_step``, the
-        quantities of the same step are worked out again from the state the student wrote
-        (as a student who writes gates rounded but carries on with more digits)."""
+        numbers (the true ones where the student wrote none)."""
         problem, c = self.problem, self.c
         unit = next(u for u in problem.units if (u.layer, u.direction) == (slot.layer,
                                                                             slot.direction))
-        inputs = self.inputs(slot)
+        back = slot.k - 1 if slot.direction == "forward" else slot.k + 1
         state = dict(unit.initial)
-        for s in inputs:
-            if s.k != slot.k and s.short in problem.cell_def.state:
-                state[s.short] = self.mixed(s) or state[s.short]
+        if 0 <= back < problem.steps:
+            for s in problem.cell_def.state:
+                state[s] = self.mixed(Slot(slot.layer, slot.direction, back, s)) or state[s]
         if slot.layer == 1:
             x = problem.inputs[slot.k]
         else:
-            below = [self.mixed(s) for s in inputs if s.layer == slot.layer - 1]
+            below = [self.mixed(Slot(u.layer, u.direction, slot.k, "h"))
+                     for u in problem.layer(slot.layer - 1)]
             x = Value(tuple(v for part in below for v in part.exact))
         given = {(0, s): v for (k, s), v in problem.given.items() if k == slot.k}
-        for s in inputs:
-            if own_step and s.k == slot.k and s.layer == slot.layer and (
-                    s in self.answers.values):
-                given[(0, s.short)] = self.mixed(s)
+        for s in self.given(slot, own_step):
+            given[(0, s.short)] = self.mixed(s)
         top = slot.layer == problem.layers and not problem.bidirectional
         one = replace(unit, layer=1, direction="forward", initial=state,
                       input_size=len(x.exact) if slot.layer > 1 else unit.input_size)
@@ -397,8 +416,11 @@ class _Marker:
     def recompute(self, slot: Slot, carry: str, own_step: bool = True) -> np.ndarray | None:
         if slot.direction == "both":
             return self.outputs(slot)
-        step = solve(self.step_problem(slot, carry, own_step)).steps[0]
-        q = step.get(slot.short)
+        # one solve serves every quantity of the step that works from the same numbers
+        key = (slot.layer, slot.direction, slot.k, carry, self.given(slot, own_step))
+        if key not in self.solved:
+            self.solved[key] = _solve(self.step_problem(slot, carry, own_step)).steps[0]
+        q = self.solved[key].get(slot.short)
         return None if q is None else q.value
 
     def outputs(self, slot: Slot) -> np.ndarray | None:
@@ -415,58 +437,87 @@ class _Marker:
         z = (h @ out.V.array) if self.problem.orientation == "row" else out.V.array @ h
         if out.c is not None:
             z = z + out.c.array
+        from .solver import ACTIVATE
+
         return ACTIVATE.get(out.activation, lambda v: v)(z)
 
     # -- diagnosis ------------------------------------------------------------------------
 
     def diagnose(self, slot: Slot, a: np.ndarray, written: Written,
                  wrong: np.ndarray) -> dict[int, str]:
-        """The slip that reproduces each wrong number at the student's precision."""
+        """The slip that reproduces each wrong number at the student's precision: tried on
+        the step the student worked from, carried exactly, then rounded; then, when the
+        student left the state before it out (a short sequence), over the whole problem."""
         if slot.direction == "both" or slot.short == "x":
             return {}
         c = self.c
         half = np.array([0.5 * 10.0 ** -min(c.decimals, written.decimals(i) or c.decimals)
                          for i in range(len(a))])
-        found: dict[int, str] = {}
         base = self.step_problem(slot)
-        gaps = any(s not in self.answers.values for s in self.inputs(slot)
-                   if s.k != slot.k)
         candidates = list(slips(base, slot.short))
         last = self.pattern.get(slot.short)
         candidates.sort(key=lambda s: s.says != last)  # a pattern is tried first
-        for slip in candidates:
-            for value in self.slipped(slip, slot, gaps):
-                hits = wrong & within(a, value, half)
-                for i in np.flatnonzero(hits):
+        gaps = any(s not in self.answers.values for s in self.inputs(slot) if s.k != slot.k)
+        phases = ["exact", "rounded"]
+        if gaps and len(self.problem.units) == 1 and self.problem.steps <= WHOLE_UP_TO:
+            phases.append("whole")
+        found: dict[int, str] = {}
+        for phase in phases:
+            for slip in candidates:
+                if phase == "whole":
+                    value = self.whole(slip, slot)
+                elif phase == "rounded":
+                    if slip.problem.rounding != base.rounding:
+                        continue  # a rounding slip is rounded already
+                    rounding = replace(slip.problem.rounding, carry="rounded")
+                    value = _value_of(replace(slip.problem, rounding=rounding), 0, slot.short)
+                else:
+                    value = _value_of(slip.problem, 0, slot.short)
+                if value is None:
+                    continue
+                for i in np.flatnonzero(wrong & within(a, value, half)):
                     found.setdefault(int(i), slip.says)
-            if found:
-                self.pattern[slot.short] = next(iter(found.values()))
+                if all(i in found for i in np.flatnonzero(wrong)):
+                    break
             if all(i in found for i in np.flatnonzero(wrong)):
                 break
+        if found:
+            self.pattern[slot.short] = next(iter(found.values()))
         return found
 
-    def slipped(self, slip: Slip, slot: Slot, gaps: bool) -> Iterator[np.ndarray]:
-        """The quantity as the slip makes it: from the student's own numbers, carried
-        exactly and rounded; and, when the student left earlier steps out, over the
-        whole problem."""
-        problem = slip.problem
-        tries = [problem]
-        if problem.rounding == self.step_problem_rounding():
-            tries.append(replace(problem, rounding=replace(problem.rounding, carry="rounded")))
-        for p in tries:
-            value = _value_of(p, 0, slot.short)
-            if value is not None:
-                yield value
-        if gaps and len(self.problem.units) == 1:
-            whole = self.c.whole(_whole_slip(self.problem, slip, slot, self.c.decimals))
-            if whole is not None:
-                step = whole.get((slot.layer, slot.direction, self.problem.start + slot.k))
-                q = step.get(slot.short) if step is not None else None
-                if q is not None:
-                    yield q.value
+    def whole(self, slip: Slip, slot: Slot) -> np.ndarray | None:
+        """The quantity when the slip is made in the whole problem, not only in one step."""
+        index = self.c.whole(_whole_slip(self.problem, slip, slot, self.c.decimals))
+        step = index.get((slot.layer, slot.direction, self.problem.start + slot.k)) \
+            if index is not None else None
+        q = step.get(slot.short) if step is not None else None
+        return None if q is None else q.value
 
-    def step_problem_rounding(self) -> Rounding:
-        return replace(self.problem.rounding, decimals=self.c.decimals, carry="exact")
+
+def _depends(cell, short: str, lookup: bool) -> tuple[list[str], list[str]]:
+    """What a quantity's equation reads: quantities of the same step, and the state of
+    the step before (the cell's equations are text: cells.py)."""
+    gate = cell.gate(short)
+    if short == "y":
+        return ["h"], []
+    if gate is not None:
+        text = " ".join(t for t in (gate.recurrent, gate.input, gate.form) if t)
+        before = ["h"]  # W·hₜ₋₁, unless the gate says otherwise
+    else:
+        text = " ".join(u.equation for u in cell.updates if u.short == short)
+        before = []
+    words = set(re.findall(r"[A-Za-z_]+", text))
+    here = [q for q in cell.quantities if q in words and q != short]
+    if gate is not None and lookup and not gate.input:
+        here.insert(0, "x")
+    before = list(dict.fromkeys(before + [s for s in cell.state if f"{s}_prev" in words]))
+    return here, before
+
+
+def _solve(problem: Problem) -> d.Derivation:
+    from .solver import solve  # sympy: imported once a problem has been read
+
+    return solve(problem)
 
 
 def _whole_slip(problem: Problem, slip: Slip, slot: Slot, decimals: int) -> Slip:
@@ -480,7 +531,7 @@ def _whole_slip(problem: Problem, slip: Slip, slot: Slot, decimals: int) -> Slip
 
 def _value_of(problem: Problem, k: int, short: str) -> np.ndarray | None:
     try:
-        q = solve(problem).steps[k].get(short)
+        q = _solve(problem).steps[k].get(short)
     except (ValueError, KeyError, IndexError, ArithmeticError):
         return None  # a slip that makes no sense for this problem
     return None if q is None else q.value

@@ -310,6 +310,12 @@ def test_error_carried_forward_over_a_sequence():
     assert all(v == "follows" for key, v in got.items() if key != (1, "c")), got
     assert report.first_wrong.t == 1 and report.first_wrong.quantity == "c"
     assert "follow from your own earlier numbers" in feedback(report)
+    # the gates of step 2 left out: c₂ and h₂ still follow, through them, from h₁ and c₁
+    text = f"steps:\n  1: {{c: [{c1}], h: [{h1}]}}\n  2: {{c: [{c2}], h: [{h2}]}}\n"
+    report = check(problem, parse_answers(text, problem))
+    got = {(i.t, i.quantity): i.verdict for i in report.items if i.verdict != "missing"}
+    assert got == {(1, "c"): "wrong", (1, "h"): "follows", (2, "c"): "follows",
+                   (2, "h"): "follows"}
 
 
 def test_answers_with_more_decimals_are_fine_and_tolerance_overrides():
