@@ -369,9 +369,11 @@ class _Reader:
                 raise self.fail(path, f"{key!r} could be {short} at t = {t} or the {short} of "
                                 f"layer {t}: write 'steps: {{{t}: {{{short}: ...}}}}' or "
                                 f"'layers: {{{t}: {{{short}: ...}}}}'")
-            if not isinstance(value, list) and problem.hidden_size > 1 and value is not None:
+            if not isinstance(value, dict) and self.length(value) == 1 and value is not None and (
+                    self.size(short, ctx.direction or "forward", ctx.layer or 1) > 1):
                 raise self.fail(path, f"{key!r} holds one number, but {nice} has "
-                                f"{self.size(short, 'forward')} entries: if {t} is an entry, "
+                                f"{self.size(short, ctx.direction or 'forward', ctx.layer or 1)}"
+                                f" entries: if {t} is an entry, "
                                 f"write '{short}: [...]' with every entry; if it is the step, "
                                 f"give the whole vector")
             self.check_step(t, path, short)

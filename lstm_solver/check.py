@@ -475,10 +475,12 @@ class _Marker:
                     value = _value_of(slip.problem, 0, slot.short)
                 if value is None:
                     continue
-                for i in np.flatnonzero(wrong & within(a, value, half)):
-                    found.setdefault(int(i), slip.says)
-                if all(i in found for i in np.flatnonzero(wrong)):
+                hits = np.flatnonzero(wrong & within(a, value, half))
+                if len(hits) == wrong.sum():  # one slip explains them all: that one
+                    found = dict.fromkeys(map(int, hits), slip.says)
                     break
+                for i in hits:
+                    found.setdefault(int(i), slip.says)
             if all(i in found for i in np.flatnonzero(wrong)):
                 break
         if found:

@@ -57,6 +57,7 @@ def report_view(report: Report, console: Console) -> Group:
             columns.append(("diagnosis", "left"))
         for column, justify in columns:
             table.add_column(column, justify=justify, overflow="fold")
+        above = None
         for item in shown:
             mark, word, style = VERDICTS[item.verdict]
             verdict = Text(f"{mark} {word}", style=style)
@@ -66,8 +67,11 @@ def report_view(report: Report, console: Console) -> Group:
                    expected(report, item.expected), verdict]
             if len(columns) == 5:
                 says = item.diagnosis or ""
-                if says and first_said.setdefault(says, item.t) != item.t:
+                if says and says == above:
+                    says = "same as above"
+                elif says and first_said.setdefault(says, item.t) != item.t:
                     says = f"as at t = {first_said[says]}"
+                above = item.diagnosis
                 row.append(says)
             table.add_row(*row)
         parts.append(table)
@@ -105,7 +109,7 @@ def _marks_line(report: Report) -> Text:
         per.setdefault((item.layer, item.direction, item.t, item.quantity), []).append(item)
     if 1 < len(per) <= MARKS_PER_QUANTITY_AT_MOST:
         line.append("  ·  " + ", ".join(
-            f"{_name(report, items[0], index=False)} {number(sum(i.marks for i in items))}/"
+            f"{_name(report, items[0], index=False)}\u00a0{number(sum(i.marks for i in items))}/"
             f"{number(sum(i.out_of for i in items))}" for items in per.values()), style="dim")
     return line
 
