@@ -117,7 +117,7 @@ def test_marks_and_part_marks_in_the_report_and_the_csv(tmp_path):
     result = run("check", problem, mine, "--csv", out, "--partial", "imprecise=0.5")
     assert result.exit_code == 1
     assert "Marks: 4.5 / 5 (90 %)" in result.stdout
-    assert "g₂ 1/1, c₂ 1.5/2, h₂ 2/2" in result.stdout
+    assert "g₂ 1/1   c₂ 1.5/2   h₂ 2/2" in result.stdout
     row = next(csv.DictReader(out.open(encoding="utf-8")))
     assert (row["marks"], row["out of"], row["c₂ (of 2)"], row["g₂ (of 1)"]) == (
         "4.5", "5", "1.5", "1")

@@ -4,6 +4,7 @@ files that could not be marked, the share right per quantity and the common slip
 
 from __future__ import annotations
 
+from rich.columns import Columns
 from rich.console import Console, Group
 from rich.padding import Padding
 from rich.rule import Rule
@@ -101,17 +102,18 @@ def report_view(report: Report, console: Console) -> Group:
     return Group(*parts)
 
 
-def _marks_line(report: Report) -> Text:
+def _marks_line(report: Report) -> Group:
     line = Text.assemble(("\nMarks: ", "bold"), f"{number(report.marks)} / "
                          f"{number(report.out_of)} ({100 * report.score:.0f} %)")
     per: dict[tuple, list[Item]] = {}
     for item in report.asked:
         per.setdefault((item.layer, item.direction, item.t, item.quantity), []).append(item)
-    if 1 < len(per) <= MARKS_PER_QUANTITY_AT_MOST:
-        line.append("  ·  " + ", ".join(
-            f"{_name(report, items[0], index=False)}\u00a0{number(sum(i.marks for i in items))}/"
-            f"{number(sum(i.out_of for i in items))}" for items in per.values()), style="dim")
-    return line
+    if not 1 < len(per) <= MARKS_PER_QUANTITY_AT_MOST:
+        return Group(line)
+    each = [Text(f"{_name(report, items[0], index=False)} "
+                 f"{number(sum(i.marks for i in items))}/{number(sum(i.out_of for i in items))}",
+                 style="dim") for items in per.values()]
+    return Group(line, Padding(Columns(each, padding=(0, 3)), (0, 0, 0, 2)))
 
 
 def _span(steps: list[int]) -> str:
