@@ -245,8 +245,9 @@ class _Context:
     def set(self, doc: Document, path: tuple, part: str, value, key) -> _Context:
         old = getattr(self, part)
         if old is not None and old != value:
-            raise doc.error(path, f"{key!r} says {part} {value}, but {self.said[part]!r} "
-                            f"above it says {old}", at_key=True)
+            what = {"t": "step", "layer": "layer", "direction": "direction"}[part]
+            raise doc.error(path, f"{key!r} names {what} {value}, but it stands under "
+                            f"{self.said[part]!r} ({what} {old})", at_key=True)
         said = {**self.said, part: key}
         return _Context(**{**self.__dict__, part: value, "said": said})
 

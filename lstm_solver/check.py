@@ -177,15 +177,17 @@ class Checker:
     def check(self, answers: Answers) -> Report:
         return _Marker(self, answers).report()
 
-    # the values a correct answer may be within one unit of
     def references(self) -> list[Index]:
+        """The solutions a correct answer may be within one unit of: carried exactly, and
+        carried rounded to the question's decimals (solved when first needed)."""
         if self._references is None:
             rounding = self.problem.rounding
-            carried = [replace(rounding, carry=carry, decimals=self.decimals)
-                       for carry in ("exact", "rounded")]
-            self._references = [
-                self.index if r == rounding else _index(_solve(replace(self.problem, rounding=r)))
-                for r in carried]
+            self._references = []
+            for carry in ("exact", "rounded"):
+                r = replace(rounding, carry=carry, decimals=self.decimals)
+                same = rounding.carry == carry and (carry == "exact" or r == rounding)
+                self._references.append(self.index if same else _index(
+                    _solve(replace(self.problem, rounding=r))))
         return self._references
 
     def whole(self, slip: Slip) -> Index | None:
@@ -269,7 +271,7 @@ class _Marker:
         diagnosis: dict[int, str] = {}
         open_ = answered & ~correct
         if open_.any():
-            self.imprecise(written, open_, self.references(slot), verdict)
+            self.imprecise(written, open_, list(self.references(slot)), verdict)
             open_ = verdict == ""
         if open_.any():
             own = []

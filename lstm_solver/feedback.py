@@ -118,11 +118,12 @@ def sentences(report: Report) -> list[str]:
         line = (f"First wrong: {name(report, first)} = {first.written}, expected "
                 f"{expected(report, first.expected)}.")
         if first.diagnosis:
-            line += f" It looks like {found[first.diagnosis].sentence()}."
+            line += f" Likely slip: {found[first.diagnosis].sentence()}."
         out.append(line)
     others = [p for says, p in found.items() if first is None or says != first.diagnosis]
     if others:
-        out.append("Also: " + "; ".join(p.sentence() for p in others) + ".")
+        head = "Other slips" if first is not None and first.diagnosis else "Likely slips"
+        out.append(f"{head}: " + "; ".join(p.sentence() for p in others) + ".")
     wrong = [i for i in asked if i.verdict == "wrong" and i is not first]
     unexplained = [i for i in wrong if not i.diagnosis]
     if first is not None and unexplained:
