@@ -176,6 +176,10 @@ def generate(folder: str, count: int | None, seed: int, cell: str, hidden: int, 
     from .generate import GenerateError, Spec
     from .generate import generate as make
 
+    bad = [o for o in options if "=" not in o]
+    if bad:  # a usage error (exit 2), before any work
+        raise click.BadParameter(f"expected KEY=VALUE, got {bad[0]!r}", param_hint="--option")
+
     def run():
         names = None
         if students:
@@ -186,10 +190,7 @@ def generate(folder: str, count: int | None, seed: int, cell: str, hidden: int, 
                 raise ProblemError(f"--count {count} but {len(names)} students: one variant "
                                    "each (leave --count out)", file=students)
         total = len(names) if names else count or 10
-        chosen = dict(o.split("=", 1) for o in options if "=" in o)
-        bad = [o for o in options if "=" not in o]
-        if bad:
-            raise click.BadParameter(f"expected KEY=VALUE, got {bad[0]!r}", param_hint="--option")
+        chosen = dict(o.split("=", 1) for o in options)
         spec = Spec(cell=cell, hidden=hidden, inputs=inputs, steps=steps, layout=layout,
                     orientation=orientation, numbers=numbers, saturated=saturated,
                     ask=tuple(a.strip() for a in ask.split(",") if a.strip()),

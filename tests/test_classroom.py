@@ -289,3 +289,9 @@ def test_a_bidirectional_network(tmp_path):
     assert got[("both", 2, "y", 0)] == got[("both", 2, "y", 1)] == "follows"
     terminal = run("check", path, slipped).stdout
     assert "h←₂[2]" in terminal
+
+
+def test_a_bad_generate_option_is_a_usage_error(tmp_path):
+    result = run("generate", "-o", tmp_path / "out", "--option", "foo")
+    assert result.exit_code == 2 and "expected KEY=VALUE, got 'foo'" in result.output
+    assert "internal error" not in result.output and not (tmp_path / "out").exists()
