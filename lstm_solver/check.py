@@ -222,6 +222,7 @@ class _Marker:
         self.verdicts: dict[Slot, set[str]] = {}
         self.pattern: dict[str, str] = {}  # short -> the slip that explained it last
         self.solved: dict[tuple, d.Step] = {}  # one step worked from the student's numbers
+        self.diagnosed: list[tuple] = []  # (slot, answer, written, wrong, {index: slip})
 
     def report(self) -> Report:
         c, problem = self.c, self.problem
@@ -251,6 +252,11 @@ class _Marker:
             if slot not in seen:
                 report.notes.append(f"{label(problem, slot)} is not part of this problem's "
                                     "solution: not marked")
+        better = self.patterns()
+        if better:
+            report.items = [replace(i, diagnosis=better[s][i.index]) if (
+                s := Slot(i.layer, i.direction, i.t - problem.start, i.quantity)) in better
+                and i.index in better[s] else i for i in report.items]
         return report
 
     # -- one quantity -----------------------------------------------------------------------
@@ -452,42 +458,105 @@ class _Marker:
         student left the state before it out (a short sequence), over the whole problem."""
         if slot.direction == "both" or slot.short == "x":
             return {}
-        c = self.c
-        half = np.array([0.5 * 10.0 ** -min(c.decimals, written.decimals(i) or c.decimals)
-                         for i in range(len(a))])
         base = self.step_problem(slot)
         candidates = list(slips(base, slot.short))
         last = self.pattern.get(slot.short)
         candidates.sort(key=lambda s: s.says != last)  # a pattern is tried first
-        gaps = any(s not in self.answers.values for s in self.inputs(slot) if s.k != slot.k)
-        phases = ["exact", "rounded"]
-        if gaps and len(self.problem.units) == 1 and self.problem.steps <= WHOLE_UP_TO:
-            phases.append("whole")
         found: dict[int, str] = {}
-        for phase in phases:
+        for phase in self.phases(slot):
             for slip in candidates:
-                if phase == "whole":
-                    value = self.whole(slip, slot)
-                elif phase == "rounded":
-                    if slip.problem.rounding != base.rounding:
-                        continue  # a rounding slip is rounded already
-                    rounding = replace(slip.problem.rounding, carry="rounded")
-                    value = _value_of(replace(slip.problem, rounding=rounding), 0, slot.short)
-                else:
-                    value = _value_of(slip.problem, 0, slot.short)
-                if value is None:
-                    continue
-                hits = np.flatnonzero(wrong & within(a, value, half))
+                hits = self.hits(slot, a, written, wrong, slip, phase)
                 if len(hits) == wrong.sum():  # one slip explains them all: that one
-                    found = dict.fromkeys(map(int, hits), slip.says)
+                    found = dict.fromkeys(hits, slip.says)
                     break
                 for i in hits:
-                    found.setdefault(int(i), slip.says)
-            if all(i in found for i in np.flatnonzero(wrong)):
+                    found.setdefault(i, slip.says)
+            if len(found) == wrong.sum():
                 break
         if found:
             self.pattern[slot.short] = next(iter(found.values()))
+        self.diagnosed.append((slot, a, written, wrong, found))
         return found
+
+    def phases(self, slot: Slot) -> list[str]:
+        gaps = any(s not in self.answers.values for s in self.inputs(slot) if s.k != slot.k)
+        whole = gaps and len(self.problem.units) == 1 and self.problem.steps <= WHOLE_UP_TO
+        return ["exact", "rounded"] + ["whole"] * whole
+
+    def hits(self, slot: Slot, a: np.ndarray, written: Written, wrong: np.ndarray,
+             slip: Slip, phase: str) -> list[int]:
+        """The wrong entries ``slip`` reproduces, at the student's precision."""
+        c = self.c
+        if phase == "whole":
+            value = self.whole(slip, slot)
+        else:
+            problem = slip.problem
+            if phase == "rounded":
+                if problem.rounding.carry != "exact" or problem.rounding.decimals != \
+                        c.decimals:
+                    return []  # a rounding slip is rounded already
+                problem = replace(problem, rounding=replace(problem.rounding, carry="rounded"))
+            step = _step_of(problem)
+            q = step.get(slot.short) if step is not None else None
+            value = None if q is None or self.refuted(slot, step) else q.value
+        if value is None:
+            return []
+        half = np.array([0.5 * 10.0 ** -min(c.decimals, written.decimals(i) or c.decimals)
+                         for i in range(len(a))])
+        return [int(i) for i in np.flatnonzero(wrong & within(a, value, half))]
+
+    def patterns(self) -> dict[Slot, dict[int, str]]:
+        """Where one quantity got different diagnoses at different steps, the one that
+        explains it at the most steps, wherever it explains it too."""
+        groups: dict[tuple, list] = {}
+        for entry in self.diagnosed:
+            slot = entry[0]
+            groups.setdefault((slot.layer, slot.direction, slot.short), []).append(entry)
+        out: dict[Slot, dict[int, str]] = {}
+        for entries in groups.values():
+            names = list(dict.fromkeys(says for *_, found in entries
+                                       for says in found.values()))
+            if len(names) < 2:
+                continue
+            explains: dict[str, dict] = {name: {} for name in names}
+            for slot, a, written, wrong, found in entries:
+                slips_here = {s.says: s for s in slips(self.step_problem(slot), slot.short)}
+                for name in names:
+                    if set(found.values()) == {name} and len(found) == wrong.sum():
+                        explains[name][slot] = found
+                        continue
+                    slip = slips_here.get(name)
+                    for phase in self.phases(slot) if slip is not None else ():
+                        hits = self.hits(slot, a, written, wrong, slip, phase)
+                        if len(hits) == wrong.sum():
+                            explains[name][slot] = dict.fromkeys(hits, name)
+                            break
+            best = max(names, key=lambda name: len(explains[name]))  # ties: the first seen
+            out.update(explains[best])
+        return out
+
+    def refuted(self, slot: Slot, step: d.Step) -> bool:
+        """Does a slip change another number of the step that the student got right, or
+        worked right from their own numbers (W and U read the other way in every gate,
+        when the other gates are right)?"""
+        c = self.c
+        truth = c.index[(slot.layer, slot.direction, self.problem.start + slot.k)]
+        for q in step.quantities:
+            other = Slot(slot.layer, slot.direction, slot.k, q.short)
+            written = self.answers.values.get(other)
+            true = truth.get(q.short)
+            if q.given or q.short == slot.short or written is None or true is None:
+                continue
+            a = written.array
+            answered = ~np.isnan(a)
+            own = self.recompute(other, "exact", False) if self.used(other) else None
+            right = [r for r in (true.value, own) if r is not None]
+            if not answered.any() or not any(within(a, r, c.tol)[answered].all()
+                                             for r in right):
+                continue  # not plainly right: it cannot speak against the slip
+            if not within(a, q.value, c.tol)[answered].all():
+                return True  # the slip changes it, beyond the question's precision
+        return False
 
     def whole(self, slip: Slip, slot: Slot) -> np.ndarray | None:
         """The quantity when the slip is made in the whole problem, not only in one step."""
@@ -533,12 +602,12 @@ def _whole_slip(problem: Problem, slip: Slip, slot: Slot, decimals: int) -> Slip
     return slip
 
 
-def _value_of(problem: Problem, k: int, short: str) -> np.ndarray | None:
+def _step_of(problem: Problem) -> d.Step | None:
+    """The first (only) step of a one-step problem, as a slip makes it."""
     try:
-        q = _solve(problem).steps[k].get(short)
+        return _solve(problem).steps[0]
     except (ValueError, KeyError, IndexError, ArithmeticError):
         return None  # a slip that makes no sense for this problem
-    return None if q is None else q.value
 
 
 def _fraction(x: float) -> Fraction | int:

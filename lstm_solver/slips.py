@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from .answers import symbol
 from .cells import Cell
+from .naming import other_convention
 from .problem import Problem
 
 
@@ -78,13 +79,26 @@ def _added_not_stacked(problem: Problem, short: str) -> Iterator[Slip]:
                        _with_cell(problem, replace(cell, gates=gates)))
 
 
+def _other_convention(problem: Problem, short: str) -> Iterator[Slip]:
+    """W and U read the other way round in EVERY gate (W on x_t, as Wikipedia writes it,
+    or on h_(t-1), as the course notes): a pattern, named once, in the file's letters."""
+    if (problem.layout != "split" or problem.naming.explicit or not problem.gates
+            or any(u.hidden_size != u.input_size for u in problem.units)):
+        return
+    units = tuple(replace(u, gates={g: replace(p, W=p.U, U=p.W) for g, p in u.gates.items()})
+                  for u in problem.units)
+    says = other_convention(problem.naming, h=_name(problem, "h", -1)).replace("x_t", "xₜ")
+    yield Slip(says, replace(problem, units=units))
+
+
 def _w_and_u_swapped(problem: Problem, short: str) -> Iterator[Slip]:
     p = problem.gates.get(short)
     if p is None or problem.hidden_size != problem.input_size:
         return
     sub = _sub(problem, short)
-    if problem.layout == "split":
-        yield Slip(f"W_{sub} and U_{sub} swapped in {_name(problem, short)}",
+    if problem.layout == "split":  # in the file's letters and order: W_f and U_f, W_xf ...
+        first, second = (p.param(p.naming.slot(key)).label for key in p.naming.weights)
+        yield Slip(f"{first} and {second} swapped in {_name(problem, short)}",
                    _gate_params(problem, short, W=p.U, U=p.W))
     else:
         stack = tuple({"h": "x", "x": "h"}.get(s, s) for s in problem.stack)
@@ -100,7 +114,7 @@ def _transposed(problem: Problem, short: str) -> Iterator[Slip]:
         m = getattr(p, key)
         if m is not None and m.shape[0] == m.shape[1]:
             flipped = replace(m, exact=tuple(zip(*m.exact)))
-            yield Slip(f"{key}_{_sub(problem, short)} transposed in {_name(problem, short)}",
+            yield Slip(f"{p.param(key).label} transposed in {_name(problem, short)}",
                        _gate_params(problem, short, **{key: flipped}))
 
 
@@ -173,6 +187,7 @@ def _sub(problem: Problem, short: str) -> str:
 
 
 MAKERS: list[Maker] = [
-    _activation_swapped, _bias_left_out, _added_not_stacked, _w_and_u_swapped, _transposed,
-    _update_changed, _gate_order, _rounded_early, _other_gru_form,
+    _activation_swapped, _bias_left_out, _added_not_stacked, _other_convention,
+    _w_and_u_swapped, _transposed, _update_changed, _gate_order, _rounded_early,
+    _other_gru_form,
 ]

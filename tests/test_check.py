@@ -63,7 +63,7 @@ def lstm_by_hand(slip: str = "", digits: int | None = None) -> dict[str, np.ndar
         if slip == "added_u" and k == "f":
             out[k] = r(act(r(U @ (h + x)) + b))
             continue
-        if slip == "wu" and k == "f":
+        if slip == "wu" and k == "f" or slip == "convention":
             W, U = U, W
         if slip == "transpose" and k == "g":
             W = W.T
@@ -96,7 +96,8 @@ SLIPS = [
     ("nobias", "i", "the bias left out of iₜ"),
     ("added", "i", "hₜ₋₁ and xₜ added instead of stacked in iₜ"),
     ("added_u", "f", "hₜ₋₁ and xₜ added instead of stacked in fₜ"),
-    ("wu", "f", "W_f and U_f swapped in fₜ"),
+    # one gate alone cannot tell a W/U swap from the other convention, named once for all
+    ("wu", "f", "the other convention: W on xₜ and U on hₜ₋₁"),
     ("transpose", "g", "W_g transposed in gₜ"),
     ("order", "o", "the candidate gate's parameters used for oₜ"),
     ("fi", "c", "fₜ and iₜ swapped in cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ"),
@@ -120,6 +121,21 @@ def test_each_slip_is_recognised(slip, quantity, says):
             verdict, diagnosis = got[(quantity, k)]
             assert verdict == "wrong"
             assert diagnosis is not None and diagnosis.startswith(says), diagnosis
+
+
+def test_w_and_u_in_one_gate_or_the_other_convention_in_every_gate():
+    """The other gates tell them apart: right, they refute the other convention."""
+    one = lstm_by_hand("wu")  # W and U swapped in the forget gate only
+    got = verdicts(answers({q: one[q] for q in "ifgo"}))
+    assert got[("f", 0)] == ("wrong", "W_f and U_f swapped in fₜ")
+    assert got[("i", 0)] == got[("g", 0)] == ("correct", None)
+    every = lstm_by_hand("convention")  # W on x_t and U on h_(t-1) in every gate
+    report = check(PROBLEM, parse_answers(answers(every), PROBLEM))
+    wrong = [i for i in report.items if i.verdict == "wrong"]
+    assert {i.quantity for i in wrong} == set("ifgo")
+    assert {i.diagnosis for i in wrong} == {"the other convention: W on xₜ and U on hₜ₋₁"}
+    assert {i.verdict for i in report.items if i.quantity in "ch"} == {"follows"}
+    assert feedback(report).count("the other convention") == 1
 
 
 @pytest.mark.parametrize("quantity", ["c", "h"])
