@@ -1,6 +1,6 @@
 """Checking a student's answers: the marking contract of DESIGN.md §6.
 
-Every asked number (``ask``, by default every computed quantity at every step)
+Every asked number (``ask``, by default every quantity of the cell, and y, at every step)
 gets a verdict, judged at the question's precision D (``decimals``, or
 ``--decimals``), one unit u = 10^-D:
 
@@ -206,9 +206,11 @@ class Checker:
         return Fraction(mark)
 
     def asks(self, q: d.Quantity, step: d.Step) -> bool:
+        """What is asked, as the quizzes ask it (asked.py): ``ask``, or every quantity of
+        the cell and y (not an embedding's xₜ, nor [h→; h←], which repeats h→ and h←)."""
         if q.given or (step.direction == "both" and q.short == "h"):
-            return False  # [h→; h←] is not a computation of its own
-        return not self.problem.ask or q.short in self.problem.ask
+            return False
+        return q.short in self.problem.ask if self.problem.ask else q.short != "x"
 
 
 class _Marker:
