@@ -353,6 +353,13 @@ def test_marks_per_quantity_and_per_step(tmp_path):
     assert [i.out_of for i in c] == [1, 1] and [i.marks for i in c] == [1, 0]
 
 
+def test_marks_and_student_are_written_back():
+    q2 = parse_problem(Q2.read_text() + "marks: {C: '2/3', h: {2: 3}}\nstudent: 'Ada: \"A\"'\n",
+                       "q2.yaml")
+    assert q2.marks == {"c": Fraction(2, 3), "h": {2: 3}} and q2.student == 'Ada: "A"'
+    assert parse_problem(q2.to_yaml(), "q2.yaml") == q2
+
+
 # --- the judge, as a property ---------------------------------------------------------------
 
 
