@@ -228,7 +228,7 @@ class _Walker:
         """Give ``sym`` a value; ``from_file`` when the problem wrote it."""
         value = self.rounded(value)
         if self.carry_rounded and self.exact and value.ndim == 1:
-            exact = tuple(sp.Rational(str(self.rounding.decimal(v))) for v in value)
+            exact = self._rounded_exact(value)
         self.values[sym] = (value, exact, from_file)
 
     def clear_step(self) -> None:
@@ -328,10 +328,16 @@ class _Walker:
         if self.round_nodes:
             value = self.rounding.round(value)
             if self.exact:
-                exact = tuple(sp.Rational(str(self.rounding.decimal(v))) for v in value)
+                exact = self._rounded_exact(value)
         return cls(value, exact, **fields)
 
     # -- exact values (only with exact=True) -------------------------------------------
+
+    def _rounded_exact(self, value: np.ndarray) -> tuple | None:
+        """The rounded values as exact decimals; None when one is ∞ or NaN (an overflow)."""
+        if not np.isfinite(value).all():
+            return None
+        return tuple(sp.Rational(str(self.rounding.decimal(v))) for v in value)
 
     def _exact(self, op, operands) -> tuple | None:
         if not self.exact or any(o.exact is None for o in operands):

@@ -454,3 +454,13 @@ def test_a_bad_file_does_not_import_sympy(tmp_path):
     done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
                           text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_rounded_carry_with_exact_values_and_an_overflow(tmp_path):
+    """Found by the fuzzer: an ∞ carried rounded has no exact decimal."""
+    text = ("cell: rnn\ngates: {h: {W: [[1e300]], U: [[1e300]]}}\ninitial: {h: [1e300]}\n"
+            "x: [[1e300], [1]]\ncarry: rounded\ndecimals: 3\n")
+    result = run(tmp_path, text, "--exact")
+    assert result.exit_code == 0, result.stderr
+    assert "OVERFLOW at t = 1: row 1 of W_h h₀ and row 1 of U_h x₁ are beyond" in " ".join(
+        result.stdout.split())
