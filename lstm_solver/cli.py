@@ -70,9 +70,11 @@ PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to
 @click.option("--round-half", type=click.Choice(["up", "even"]), help="How to round a 5.")
 @click.option("--full", is_flag=True, help="Show every row and column (no ⋮ elision).")
 @click.option("--exact", is_flag=True, help="Also show exact values: fractions, σ(p/q), ...")
+@click.option("--page-per-problem", is_flag=True,
+              help="Start each problem on a new page (LaTeX, PDF, HTML, Markdown).")
 def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, sheet: str,
           title: str | None, decimals: int | None, carry: str | None, round_half: str | None,
-          full: bool, exact: bool) -> None:
+          full: bool, exact: bool, page_per_problem: bool) -> None:
     """Print the worked solution of each problem in FILES (files or folders).
 
     Several problems make one document with a section each (and, in LaTeX,
@@ -121,7 +123,7 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
             for solution in solutions:
                 render(solution, console, full=full, questions=questions)
             return
-        data = _render(solutions, fmt, full, questions, title or "")
+        data = _render(solutions, fmt, full, questions, title or "", page_per_problem)
         target = output or (None if fmt != "pdf" else Path(files[0]).stem + ".pdf")
         if target is None:
             click.echo(data, nl=False)
@@ -161,13 +163,15 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
               help="A cell option, e.g. reset=after or activation=relu.")
 @click.option("--saturated", is_flag=True,
               help="Allow pre-activations beyond ±3 (gates of almost exactly 0 or 1).")
+@click.option("--zero-initial", is_flag=True,
+              help="Start from h₀ = 0 (and c₀ = 0); by default the initial state is not zero.")
 @click.option("--sheets", type=click.Choice(["markdown", "latex", "html", "pdf"]),
               help="Also write the question sheet and the answer key for the whole set.")
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
 def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs: int,
              steps: int, layout: str, orientation: str, numbers: str, ask: str,
-             output_size: int, options: tuple[str, ...], saturated: bool, sheets: str | None,
-             force: bool) -> None:
+             output_size: int, options: tuple[str, ...], saturated: bool, zero_initial: bool,
+             sheets: str | None, force: bool) -> None:
     """Write COUNT randomized variants of one question, for a class."""
     from .generate import GenerateError, Spec
     from .generate import generate as make
@@ -180,7 +184,7 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
         spec = Spec(cell=cell, hidden=hidden, inputs=inputs, steps=steps, layout=layout,
                     orientation=orientation, numbers=numbers, saturated=saturated,
                     ask=tuple(a.strip() for a in ask.split(",") if a.strip()),
-                    output=output_size, options=chosen)
+                    output=output_size, options=chosen, zero_initial=zero_initial)
         out = Path(folder)
         names = [out / f"variant-{k:03d}.yaml" for k in range(1, count + 1)]
         if sheets:
@@ -204,8 +208,8 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
         click.echo(f"wrote {count} variants to {out}", err=True)
         if sheets:
             solutions = [solve_problem(parse_problem(t, str(p))) for p, t in zip(names, texts)]
-            for questions, path in ((True, names[-2]), (False, names[-1])):
-                write_atomic(path, _render(solutions, sheets, False, questions, ""), force)
+            for path, data in zip(names[-2:], _sheets(solutions, sheets)):
+                write_atomic(path, data, force)
                 click.echo(f"wrote {path}", err=True)
 
     _guarded(run)
@@ -281,7 +285,8 @@ def summary_dict(summary) -> dict:
     }
 
 
-def _render(solutions, fmt: str, full: bool, questions: bool, title: str) -> str | bytes:
+def _render(solutions, fmt: str, full: bool, questions: bool, title: str,
+            page_per_problem: bool = False) -> str | bytes:
     if fmt == "json":
         from .render.json import render_many
 
@@ -300,12 +305,27 @@ def _render(solutions, fmt: str, full: bool, questions: bool, title: str) -> str
         return buffer.getvalue()
     from .render.documents import render
 
-    document = render(solutions, "latex" if fmt == "pdf" else fmt, full, questions, title)
+    document = render(solutions, "latex" if fmt == "pdf" else fmt, full, questions, title,
+                      page_per_problem)
     if fmt != "pdf":
         return document
     from .render.documents.pdf import compile_latex
 
     return compile_latex(document)
+
+
+def _sheets(solutions, fmt: str) -> list[str | bytes]:
+    """A class's question sheets and key, a problem to a page (PDFs compiled at once)."""
+    from .render.documents import render
+
+    target = "latex" if fmt == "pdf" else fmt
+    documents = [render(solutions, target, False, questions, "", True)
+                 for questions in (True, False)]
+    if fmt != "pdf":
+        return documents
+    from .render.documents.pdf import compile_many
+
+    return compile_many(documents)
 
 
 def _stderr():

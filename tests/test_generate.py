@@ -79,7 +79,10 @@ def test_cli_writes_files_and_sheets(tmp_path):
     CliRunner().invoke(main, ["generate", "-o", str(again), *args[3:]])
     assert (again / "variant-001.yaml").read_text() == first  # deterministic
     sheet, key = (out / "questions.md").read_text(), (out / "key.md").read_text()
-    assert sheet.count("\n## ") == 5 and "Results" not in sheet  # contents + 4 questions
+    # a class set: no contents, a question to a page, no answers
+    headings = [line for line in sheet.splitlines() if line.startswith("## ")]
+    assert len(headings) == 4 and "Contents" not in sheet and "Results" not in sheet
+    assert sheet.count('<div style="break-after: page"></div>') == 3
     assert key.count("### Results") == 4
     solved = CliRunner().invoke(main, [str(out / "variant-003.yaml"), "--format", "json"])
     assert solved.exit_code == 0

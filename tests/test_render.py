@@ -53,8 +53,9 @@ def test_every_step_of_a_solution_is_shown():
     assert "gₜ = tanh(W_g [hₜ₋₁; xₜ] + b_g)" in out
     # 2. written out with the numbers, as bracketed blocks
     assert re.search(r"g₂ = tanh\(⎡3 4 0 5⎤ ⎢0\.3213⎥ \+ ⎡1⎤\)", out)
-    # 3. each product row by row
-    assert "row 1: 3(0.4166) + 4(0.3213) + 0(0) + 5(2) = 12.5351" in out
+    # 3. each product row by row (the shown terms give 12.5350: ≈, and the header says why)
+    assert "row 1: 3(0.4166) + 4(0.3213) + 0(0) + 5(2) ≈ 12.5351" in out
+    assert "≈ marks a line whose shown numbers do not give its shown result" in out
     # 4. the sum forming the pre-activation
     assert "1: 12.5351 + 1 = 13.5351" in out
     # 5. each activation element by element
@@ -62,6 +63,7 @@ def test_every_step_of_a_solution_is_shown():
     # 6. the result, by name; element-wise products expanded
     assert "g₂ = [1.0000, 1.0000]" in out
     assert "1: 0.3321 × 0.4435 = 0.1473" in out
+    assert "2: 1.8030 + 0.3333 ≈ 2.1362" in out  # 2.1363 as shown: carried exactly
     assert "h₂ = [0.2723, 0.9725]" in out
     # given values are marked, and each gate has a plain-language line
     assert "f₂ = [0.33209835, 0.9014788]" not in out  # shown rounded
