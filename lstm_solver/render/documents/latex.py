@@ -243,8 +243,8 @@ def _cell_width(cell: str) -> float:
     return units(cell) if re.fullmatch(r"-?[\d./]+", cell) else _plain_width(cell)
 
 
-_WIDE = {r"\tanh": "xxxx", r"\cdots": "ccc", r"\dots": "ccc", r"\approx": "=", r"\times": "=", r"\odot": "=",
-         r"\quad": "xx", r"\qquad": "xxxx", r"\sum": "xx"}
+_WIDE = {r"\tanh": "xxxx", r"\cdots": "ccc", r"\dots": "ccc", r"\approx": "=",
+         r"\times": "=", r"\odot": "=", r"\quad": "xx", r"\qquad": "xxxx", r"\sum": "xx"}
 _CHAR_UNITS = {".": 0.55, ",": 0.55, ";": 0.55, ":": 0.55, "(": 0.75, ")": 0.75, "[": 0.55,
                "]": 0.55, "+": 2.4, "-": 2.4, "=": 2.6, "c": 0.8, "x": 1.0}
 
