@@ -136,18 +136,21 @@ class TerminalSolution:
             shown = inline(numbers(step.x, dv.rounding), self.full) if step.x is not None \
                 else "unknown"
             yield Text(f"{x_name} = {what} of layer {step.layer - 1} = {shown}")
-        elif step.x is not None and not problem.embedding:
-            yield Text(f"{x_name} = {inline(numbers(step.x, dv.rounding, True), self.full)}")
+        elif step.x is not None and not problem.embedding:  # given: every entry
+            yield Text("\n".join(wrap_inline(f"{x_name} = ", numbers(step.x, dv.rounding, True),
+                                              width)))
         yield from self._quantities(step, width, worked)
 
     def _quantities(self, step: d.Step, width: int, worked: dict) -> RenderResult:
         dv = self.derivation
         row = dv.problem.orientation == "row"
         given = [q for q in step.quantities if q.given]
-        for q in given:
-            yield Text.assemble((f"{name(q.name, step.t)} = ", "bold"),
-                                inline(numbers(q.value, dv.rounding, True), self.full),
-                                ("  (given)", "dim"))
+        for q in given:  # every entry: the question gave them
+            prefix = f"{name(q.name, step.t)} = "
+            lines = wrap_inline(prefix, numbers(q.value, dv.rounding, True), width - 9)
+            text = Text.assemble("\n".join(lines), ("  (given)", "dim"))
+            text.stylize("bold", 0, len(prefix))
+            yield text
         for q in step.quantities:
             if not q.given:
                 yield from self._quantity(q, step, width, row, worked[id(q)])
@@ -156,9 +159,13 @@ class TerminalSolution:
                                 (_symbol(dv, short, step.t), "bold yellow"), f": {why}.")
 
     def _quantity(self, q: d.Quantity, step: d.Step, width: int, row: bool,
-                  sections: list) -> RenderResult:
+                  sections: list | None = None) -> RenderResult:
+        """One quantity worked out (render/checking.py shows the first wrong one so)."""
         dv = self.derivation
         t = step.t
+        if sections is None:
+            sections = Expander(text_notation(t, row), dv.rounding, self.full,
+                                dv.exact).worked(q.tree)
         lhs = name(q.name, t)
         yield Text()
         yield Text(f"{notes.title(dv, step, q)} {lhs}", style="bold")

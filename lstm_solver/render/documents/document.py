@@ -139,7 +139,7 @@ class Document:
             for q in step.quantities:
                 if q.given:
                     self.paragraph([Math((q.name,), step.t), " = "
-                                    + _inline(q.value, dv.rounding, True, self.full)
+                                    + _inline(q.value, dv.rounding, True, True)
                                     + " (given)"])
             for q in step.quantities:
                 if not q.given:

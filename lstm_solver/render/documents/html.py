@@ -103,8 +103,9 @@ def fence(ch: str, stretchy: str = "false") -> str:
     return mo(ch, stretchy=stretchy, lspace="0em", rspace="0em")
 
 
-def fenced(inner: str, left: str = "(", right: str = ")") -> str:
-    return mrow(fence(left, stretchy="true"), inner, fence(right, stretchy="true"))
+def fenced(inner: str, left: str = "(", right: str = ")", stretchy: str = "true") -> str:
+    """``inner`` in brackets, stretched to its height (around matrices)."""
+    return mrow(fence(left, stretchy=stretchy), inner, fence(right, stretchy=stretchy))
 
 
 class SymbolPrinter(Printer):
@@ -137,15 +138,16 @@ class SymbolPrinter(Printer):
         return mrow(self._factor(node.left), mo("⊙"), self._factor(node.right))
 
     def _print_Activation(self, node: d.Activation) -> str:
-        return mrow(mi(FUNCTIONS[node.function]), fenced(self.doprint(node.arg)))
+        return mrow(mi(FUNCTIONS[node.function]), fenced(self.doprint(node.arg),
+                                                         stretchy="false"))
 
     def _print_Stack(self, node: d.Stack) -> str:
         sep = mo("," if self.row else ";")
-        return fenced(sep.join(self.doprint(p) for p in node.parts), "[", "]")
+        return fenced(sep.join(self.doprint(p) for p in node.parts), "[", "]", "false")
 
     def _factor(self, node: d.Node, *also: type) -> str:
         s = self.doprint(node)
-        return fenced(s) if isinstance(node, (d.Sum, *also)) else s
+        return fenced(s, stretchy="false") if isinstance(node, (d.Sum, *also)) else s
 
 
 def bracketed(grid: list[list[str] | None], width: int) -> str:
