@@ -532,10 +532,10 @@ class LatexDocument(LatexMath):
         per_unit = longest > 8 or len(rows) * longest > 36
         col_units = [max([width(name(h)) if not isinstance(h, str) else len(h)] + [
             max(units(e) for e in r[k].entries) for r in rows if not isinstance(r[k], str)])
-            + (3 if not per_unit else 1) for k, h in enumerate(header)]
+            + (2.5 if not per_unit else 1) for k, h in enumerate(header)]
         quantities = list(range(fixed, len(header)))
         groups = blocks.column_blocks([col_units[k] for k in quantities],
-                                      int(LINE * 1.1) - sum(col_units[:fixed]) - 8, 2)
+                                      int(LINE * 1.1) - sum(col_units[:fixed]) - 4, 0)
         for group in groups:
             ks = list(range(fixed)) + [quantities[j] for j in group]
             heads = [escape(header[k]) if isinstance(header[k], str) else
