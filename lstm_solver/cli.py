@@ -16,6 +16,7 @@ import click
 from . import __version__
 from .errors import ProblemError
 from .files import OutputExists
+from .naming import CONVENTIONS, NAMES
 from .render.documents.pdf import PdfError
 
 EXIT_BAD_INPUT = 2
@@ -44,11 +45,15 @@ def main() -> None:
     lstm-solve problems/ --format latex -o key.tex    one document, a section each
     lstm-solve problems/ --questions --format markdown -o sheet.md
     lstm-solve generate --cell gru --count 30 --seed 1 -o variants/
+    lstm-solve generate --count 30 -o week3/ --sheets moodle    (or qti: Canvas)
     """
 
 
-FORMATS = ["terminal", "json", "latex", "markdown", "html", "pdf"]
-SUFFIX = {"json": ".json", "latex": ".tex", "markdown": ".md", "html": ".html", "pdf": ".pdf"}
+FORMATS = ["terminal", "json", "latex", "markdown", "html", "pdf", "moodle", "qti"]
+SUFFIX = {"json": ".json", "latex": ".tex", "markdown": ".md", "html": ".html", "pdf": ".pdf",
+          "moodle": ".xml", "qti": ".zip"}
+PLATFORMS = ("moodle", "qti")  # quizzes: the questions and their answers in one file
+SHEET_NAMES = {"moodle": "moodle.xml", "qti": "qti.zip"}  # generate --sheets moodle|qti
 PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to a file
 
 
@@ -64,6 +69,9 @@ PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to
 @click.option("--key", "sheet", flag_value="key", default=True,
               help="The full worked solutions (the default).")
 @click.option("--title", help="The document's title (several problems).")
+@click.option("--set", "set_name", metavar="NAME",
+              help="moodle, qti: the problems are variants of one question, NAME: one Moodle "
+                   "category (a random question draws one), Canvas question groups.")
 @click.option("--decimals", type=click.IntRange(0, 15), help="Digits shown (overrides the file).")
 @click.option("--carry", type=click.Choice(["exact", "rounded"]),
               help="Carry intermediate values exactly, or rounded as by hand.")
@@ -73,8 +81,8 @@ PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to
 @click.option("--page-per-problem", is_flag=True,
               help="Start each problem on a new page (LaTeX, PDF, HTML, Markdown).")
 def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, sheet: str,
-          title: str | None, decimals: int | None, carry: str | None, round_half: str | None,
-          full: bool, exact: bool, page_per_problem: bool) -> None:
+          title: str | None, set_name: str | None, decimals: int | None, carry: str | None,
+          round_half: str | None, full: bool, exact: bool, page_per_problem: bool) -> None:
     """Print the worked solution of each problem in FILES (files or folders).
 
     Several problems make one document with a section each (and, in LaTeX,
@@ -107,6 +115,13 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
                                                   console=_stderr(), transient=True)]
         return [solve_one(p) for p in paths]
 
+    if fmt in PLATFORMS and sheet == "questions":
+        raise click.UsageError(f"--format {fmt} writes a quiz: its questions and their answers "
+                               "together (leave out --questions)")
+    if set_name is not None and fmt not in PLATFORMS:
+        raise click.UsageError("--set names a set of variants in a quiz: use it with "
+                               "--format moodle or qti")
+
     def show():
         if output and os.path.exists(output) and not force:
             raise OutputExists(output)
@@ -123,8 +138,10 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
             for solution in solutions:
                 render(solution, console, full=full, questions=questions)
             return
-        data = _render(solutions, fmt, full, questions, title or "", page_per_problem)
-        target = output or (None if fmt != "pdf" else Path(files[0]).stem + ".pdf")
+        data = _render(solutions, fmt, full, questions, title or "", set_name,
+                       page_per_problem)
+        target = output or (None if fmt not in ("pdf", "qti")
+                            else Path(files[0]).stem + SUFFIX[fmt])
         if target is None:
             click.echo(data, nl=False)
             return
@@ -154,6 +171,13 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
               show_default=True)
 @click.option("--orientation", type=click.Choice(["column", "row"]), default="column",
               show_default=True)
+@click.option("--convention", type=click.Choice(CONVENTIONS), default="W_h",
+              show_default=True,
+              help="Split layout: W multiplies h_{t-1} (W_h, the course notes) or x_t (W_x, "
+                   "Wikipedia); written as the file's convention: key.")
+@click.option("--names", "naming", type=click.Choice(NAMES),
+              default="W/U", show_default=True,
+              help="Split layout: the parameters' names (W_ih/W_hh: PyTorch's, with b_ih).")
 @click.option("--numbers", type=click.Choice(["integers", "decimal"]), default="integers",
               show_default=True, help="Small whole numbers, or one decimal place.")
 @click.option("--ask", default="", help="The quantities asked, e.g. c,h (default: all).")
@@ -165,16 +189,26 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
               help="Allow pre-activations beyond ±3 (gates of almost exactly 0 or 1).")
 @click.option("--zero-initial", is_flag=True,
               help="Start from h₀ = 0 (and c₀ = 0); by default the initial state is not zero.")
-@click.option("--sheets", type=click.Choice(["markdown", "latex", "html", "pdf"]),
-              help="Also write the question sheet and the answer key for the whole set.")
+@click.option("--sheets", type=click.Choice(["markdown", "latex", "html", "pdf", *PLATFORMS]),
+              help="Also write the question sheet and the answer key for the whole set; "
+                   "moodle, qti: the set as a quiz (moodle.xml, qti.zip), named after the "
+                   "folder.")
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
 def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs: int,
-             steps: int, layout: str, orientation: str, numbers: str, ask: str,
+             steps: int, layout: str, orientation: str, convention: str, naming: str,
+             numbers: str, ask: str,
              output_size: int, options: tuple[str, ...], saturated: bool, zero_initial: bool,
              sheets: str | None, force: bool) -> None:
     """Write COUNT randomized variants of one question, for a class."""
     from .generate import GenerateError, Spec
     from .generate import generate as make
+
+    if layout == "concat" and (convention, naming) != ("W_h", "W/U"):
+        raise click.BadParameter("applies to layout: split (concat has one W)",
+                                 param_hint="--convention" if convention != "W_h" else "--names")
+    if naming != "W/U" and convention != "W_h":
+        raise click.BadParameter(f"{naming} names say what each matrix multiplies already; "
+                                 "--convention applies to W/U names", param_hint="--convention")
 
     def run():
         chosen = dict(o.split("=", 1) for o in options if "=" in o)
@@ -183,11 +217,14 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
             raise click.BadParameter(f"expected KEY=VALUE, got {bad[0]!r}", param_hint="--option")
         spec = Spec(cell=cell, hidden=hidden, inputs=inputs, steps=steps, layout=layout,
                     orientation=orientation, numbers=numbers, saturated=saturated,
+                    convention=convention, names=naming,
                     ask=tuple(a.strip() for a in ask.split(",") if a.strip()),
                     output=output_size, options=chosen, zero_initial=zero_initial)
         out = Path(folder)
         names = [out / f"variant-{k:03d}.yaml" for k in range(1, count + 1)]
-        if sheets:
+        if sheets in PLATFORMS:
+            names.append(out / SHEET_NAMES[sheets])
+        elif sheets:
             suffix = SUFFIX[sheets]
             names += [out / f"questions{suffix}", out / f"key{suffix}"]
         if not force:
@@ -208,6 +245,11 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
         click.echo(f"wrote {count} variants to {out}", err=True)
         if sheets:
             solutions = [solve_problem(parse_problem(t, str(p))) for p, t in zip(names, texts)]
+        if sheets in PLATFORMS:
+            data = _render(solutions, sheets, False, False, "", out.resolve().name)
+            write_atomic(names[-1], data, force)
+            click.echo(f"wrote {names[-1]}", err=True)
+        elif sheets:  # a problem to a page; two PDFs compiled at once
             for path, data in zip(names[-2:], _sheets(solutions, sheets)):
                 write_atomic(path, data, force)
                 click.echo(f"wrote {path}", err=True)
@@ -286,7 +328,11 @@ def summary_dict(summary) -> dict:
 
 
 def _render(solutions, fmt: str, full: bool, questions: bool, title: str,
-            page_per_problem: bool = False) -> str | bytes:
+            set_name: str | None = None, page_per_problem: bool = False) -> str | bytes:
+    if fmt in PLATFORMS:
+        from .render.platforms import render as quiz
+
+        return quiz(solutions, fmt, set_name, title, full)
     if fmt == "json":
         from .render.json import render_many
 

@@ -25,7 +25,15 @@ class Math:
     t: int | None = None
 
 
-Rich = list[str | Math]
+@dataclass(frozen=True)
+class Verbatim:
+    """Words kept as written, symbols and all: a sentence another part of the tool
+    words itself (naming.multiplies_sentence, with its ``convention: W_x``)."""
+
+    text: str
+
+
+Rich = list[str | Math | Verbatim]
 
 OPERATORS = {"=", "+", "-", "−", "≈", "×", "⊙", "·", "(", ")", "[", "]", ",", ";", "/", "∈",
              "≤", "≥", "<", ">", "±", "…"}
@@ -98,6 +106,8 @@ def plain(text: str | Rich) -> str:
     for part in text:
         if isinstance(part, str):
             out.append(part)
+        elif isinstance(part, Verbatim):
+            out.append(part.text)
         else:
             out.append(math_text(part, name).strip())
     return "".join(out)

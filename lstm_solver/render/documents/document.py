@@ -13,8 +13,8 @@ walk calls them (each one method, so that a feature can hook in at its place):
 - ``problem_start``: a new problem (a new page with ``page_per_problem``, the
   running header with the problem's ID), then ``name_line`` on a sheet;
 - ``conventions`` (sentences: the cell, what W and U multiply, σ and ⊙, the
-  rounding asked; the place for one more sentence about the problem's notation),
-  ``equations`` (the cell's equations in symbols), ``data`` (what the question
+  rounding asked; naming.multiplies_sentence says which matrix multiplies which),
+  ``formulas`` (the cell's equations in symbols), ``data`` (what the question
   gives, as written), the sentence of what to compute;
 - a sheet: ``answers`` for each step (a box per asked entry);
 - a key: for each step, ``quantity`` for each computed quantity, then ``step_end``
@@ -31,10 +31,11 @@ import numpy as np
 from ... import derivation as d
 from ...counting import CountDerivation
 from ...equations import Name
+from ...naming import multiplies_sentence
 from ...numbers import Value
 from ...problem import Problem
 from .. import notes
-from ..inline import Math, Rich
+from ..inline import Math, Rich, Verbatim
 from ..text import numbers
 
 Solution = d.Derivation | CountDerivation
@@ -45,6 +46,8 @@ APPROX_NOTE = ("≈ marks a line whose shown numbers do not give its shown resul
 
 class Document:
     """The walk; subclasses write ``begin``, ``heading``, ``quantity`` and the rest."""
+
+    tracks_approx = False  # the target's quantity() expands through self.worked()
 
     def __init__(self, full: bool = False, questions: bool = False,
                  page_per_problem: bool = False):
@@ -61,7 +64,7 @@ class Document:
     def heading(self, text: str, level: int) -> None: ...
     def paragraph(self, text: str | Rich, style: str = "") -> None: ...
     def data(self, items: list[Item], row: bool) -> None: ...
-    def equations(self, rows: list[tuple[Name, d.Node]], row: bool) -> None: ...
+    def formulas(self, rows: list[tuple[Name, d.Node]], row: bool) -> None: ...
     def quantity(self, dv: d.Derivation, step: d.Step, q: d.Quantity) -> None: ...
     def step_end(self, dv: d.Derivation, step: d.Step) -> None: ...
     def answers(self, caption: str, columns: list[tuple[Name, int]], t: int) -> None: ...
@@ -153,6 +156,8 @@ class Document:
             for step in dv.outputs:
                 for q in step.quantities:
                     self.quantity(dv, step, q)
+        if not self.tracks_approx:  # a target that expands its lines itself
+            self.approx_seen = any_approx(dv, self.full)
         if self.approx_seen:  # said once, before the worked steps
             after = self.out[note_at:]
             del self.out[note_at:]
@@ -168,7 +173,7 @@ class Document:
         for text in paragraphs(p.question):
             self.paragraph(text)
         self.paragraph(sentences(self.conventions(dv)))
-        self.equations(cell_equations(dv), p.orientation == "row")
+        self.formulas(cell_equations(dv), p.orientation == "row")
         self.paragraph("Given:")
         for caption, items in given_data(p):
             if caption:
@@ -207,6 +212,21 @@ class Document:
 
 
 # --- small pieces every target uses ------------------------------------------------------
+
+
+def any_approx(dv: d.Derivation, full: bool) -> bool:
+    """Whether any worked line of ``dv`` says ≈ (its shown numbers do not add up)."""
+    from ..expand import Expander
+    from ..text import text_notation
+
+    row = dv.problem.orientation == "row"
+    for step in dv.steps + dv.outputs:
+        expander = Expander(text_notation(step.t, row), dv.rounding, full, dv.exact)
+        for q in step.quantities:
+            if q.tree is not None and not q.given and any(
+                    line.approx for _, lines in expander.worked(q.tree) for line in lines):
+                return True
+    return False
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -291,35 +311,15 @@ def conventions(p: Problem) -> list[Rich]:
         f", over {p.steps} steps, ", Math((Name("t"), "=", str(p.start))), " to ",
         Math((str(last),)), "."]
     out.append(sizes)
-    out.append(products_sentence(p))
+    which = multiplies_sentence(p)  # issue 16: which matrix multiplies which, in its words
+    if which:
+        out.append([Verbatim(which)])
+    if p.orientation == "row":
+        out.append(["Vectors are rows, so a product is written ", Math((Name("v"), Name("W"))),
+                    " and each weight matrix is shaped (inputs × outputs)."])
     out.append(functions_sentence(p))
     out.append(rounding_sentence(p))
     return [s for s in out if s]
-
-
-def products_sentence(p: Problem) -> Rich:
-    """What the weights multiply (the equations show it; this says it in words)."""
-    h, x = Math((Name("h", "", -1),)), Math((Name("x", "", 0),))
-    if p.layout == "concat":
-        parts = {"h": Name("h", "", -1), "x": Name("x", "", 0), 1: "1"}
-        sep = "," if p.orientation == "row" else ";"
-        stacked: list = ["["]
-        for k, s in enumerate(p.stack):
-            stacked += ([sep] if k else []) + [parts[s]]
-        stacked.append("]")
-        out: Rich = ["Each gate's ", Math((Name("W"),)), " multiplies the stacked vector ",
-                     Math(tuple(stacked))]
-        if 1 in p.stack:
-            out.append(", whose 1 makes the bias a column of ")
-            out.append(Math((Name("W"),)))
-    else:
-        out = ["Each gate's ", Math((Name("W"),)), " multiplies the previous state ", h,
-               " and its ", Math((Name("U"),)), " the input ", x]
-    if p.orientation == "row":
-        out.append("; vectors are rows, so a product is written ")
-        out.append(Math((Name("v"), Name("W"))))
-        out.append(" and each weight matrix is shaped (inputs × outputs)")
-    return out + ["."]
 
 
 def functions_sentence(p: Problem) -> Rich:
@@ -361,6 +361,8 @@ def count_summary(p) -> str:
         parts.append(f"output size {p.output_size}")
     parts.append({"true": "one bias per gate", "false": "no bias",
                   "double": "two biases per gate"}[p.bias])
+    if getattr(p, "convention", "W_h") == "W_x":
+        parts.append("W multiplies x_t, U multiplies h_(t-1) (convention: W_x)")
     if p.layers > 1:
         parts.append(f"{p.layers} layers")
     if p.bidirectional:
@@ -403,12 +405,8 @@ def given_data(p: Problem) -> list[tuple[str, list[Item]]]:
     for unit in p.units:
         items: list[Item] = []
         for g in unit.gates.values():
-            sub = g.symbol.removesuffix("_tilde")
-            for key in ("W", "U", "b", "b_h"):
-                value = getattr(g, key)
-                if value is not None:
-                    n = Name("b", "h" + sub) if key == "b_h" else Name(key, sub)
-                    items.append((n, None, written(value), True))
+            for param in g.written():  # in the file's names: W_f, U_f or W_xf, W_hf, ...
+                items.append((Name(param.base, param.sub), None, written(param.value), True))
         backward = unit.direction == "backward"  # starts after the last step: h_{T+1}
         for state in cell.state:
             items.append((Name(p.symbol(state), "", 1 if backward else -1),

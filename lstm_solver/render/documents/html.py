@@ -17,7 +17,7 @@ from ...equations import Name
 from ...numbers import Rounding
 from .. import blocks
 from ..expand import Notation, pack
-from ..inline import Math, Rich, kind, rich
+from ..inline import Math, Rich, Verbatim, kind, rich
 from ..text import Printer, shown
 from ..text import show as show_number
 
@@ -321,8 +321,8 @@ def math_inline(m: Math) -> str:
 
 def rich_text(parts: str | Rich) -> str:
     """Words with inline math, for HTML."""
-    return "".join(f"<math>{math_inline(p)}</math>" if isinstance(p, Math) else escape(p)
-                   for p in rich(parts))
+    return "".join(f"<math>{math_inline(p)}</math>" if isinstance(p, Math) else escape(
+        p.text if isinstance(p, Verbatim) else p) for p in rich(parts))
 
 
 def data_cells(n: Name, t: int | None, value, row: bool, show=str, full: bool = True,
@@ -376,6 +376,8 @@ def data_rows(items, row: bool, rounding: Rounding | None = None,
 class HtmlDocument:
     """Mixed into Document: the HTML pieces."""
 
+    tracks_approx = True  # quantity() expands through Document.worked
+
     def begin(self, title: str, toc: bool) -> None:
         self.multi = toc
         self.out += ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -422,7 +424,7 @@ class HtmlDocument:
         for display in data_rows(items, row):
             self.out.append(math_rows(display))
 
-    def equations(self, rows, row: bool) -> None:
+    def formulas(self, rows, row: bool) -> None:
         if rows:
             printer = SymbolPrinter(None, row)
             self.out.append(math(*[(name(n), printer.doprint(tree)) for n, tree in rows]))

@@ -16,7 +16,7 @@ from ...equations import Name
 from ...numbers import Rounding
 from .. import blocks
 from ..expand import Notation, pack
-from ..inline import Math, Rich, kind, rich
+from ..inline import Math, Rich, Verbatim, kind, rich
 from ..text import Printer, shown
 from ..text import show as show_number
 
@@ -61,7 +61,7 @@ def escape(text: str) -> str:
             out.append("?")
         else:
             out.append(ch)
-    return "".join(out)
+    return "".join(out).replace("}$$_{", "")  # hₜ₋₁: one subscript, h$_{t-1}$
 
 
 def name(n: Name, t: int | None = None) -> str:
@@ -90,8 +90,8 @@ def math_inline(m: Math) -> str:
 
 def rich_text(parts: str | Rich) -> str:
     """Words with inline math, for LaTeX."""
-    return "".join(f"${math_inline(p)}$" if isinstance(p, Math) else escape(p)
-                   for p in rich(parts))
+    return "".join(f"${math_inline(p)}$" if isinstance(p, Math) else escape(
+        p.text if isinstance(p, Verbatim) else p) for p in rich(parts))
 
 
 class SymbolPrinter(Printer):
@@ -390,11 +390,13 @@ class LatexMath:
     each quantity; each target writes ``math`` (aligned rows, ``pairs`` of columns),
     ``quantity_heading`` and ``paragraph``."""
 
+    tracks_approx = True  # quantity() expands through Document.worked
+
     def data(self, items, row: bool) -> None:
         for rows, pairs in data_rows(items, row):
             self.math(rows, pairs)
 
-    def equations(self, rows, row: bool) -> None:
+    def formulas(self, rows, row: bool) -> None:
         if rows:
             printer = SymbolPrinter(None, row)
             self.math([f"{name(n)} &= {printer.doprint(tree)}" for n, tree in rows])

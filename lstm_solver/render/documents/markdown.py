@@ -3,7 +3,7 @@ which GitHub and Jupyter render."""
 
 from __future__ import annotations
 
-from ..inline import Math, Rich, rich
+from ..inline import Math, Rich, Verbatim, rich
 from .latex import LatexMath, math_inline, name, total_line
 
 
@@ -16,8 +16,8 @@ def _md(text: str) -> str:
 
 def rich_text(parts: str | Rich) -> str:
     """Words with inline math, for Markdown."""
-    return "".join(f"${math_inline(p)}$" if isinstance(p, Math) else _md(p)
-                   for p in rich(parts))
+    return "".join(f"${math_inline(p)}$" if isinstance(p, Math) else _md(
+        p.text if isinstance(p, Verbatim) else p) for p in rich(parts))
 
 
 class MarkdownDocument(LatexMath):
