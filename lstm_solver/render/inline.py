@@ -50,6 +50,7 @@ _TOKEN = re.compile(
     r"(?![A-Za-z0-9_])"
     r"|(?P<tilded>[A-Za-z])\u0303(?![A-Za-z0-9_])"
     r"|(?P<symbol>[σ⊙])"
+    r"|(?<![A-Za-z0-9_])t = (?P<step>-?\d+)(?![\d.])"  # t = 2
 )
 
 
@@ -61,7 +62,10 @@ def parse(text: str) -> Rich:
     for m in _TOKEN.finditer(text):
         if m.start() > at:
             parts.append(text[at:m.start()])
-        parts.append(Math((_atom(m),)))
+        if m.group("step"):
+            parts.append(Math((Name("t"), "=", m.group("step"))))
+        else:
+            parts.append(Math((_atom(m),)))
         at = m.end()
     if at < len(text):
         parts.append(text[at:])

@@ -385,7 +385,7 @@ class HtmlDocument:
                      "<body>"]
         self.toc_at = None
         if toc and self.contents:
-            self.out.append(f"<h1>{escape(title)}</h1>")
+            self.out.append(f"<h1>{rich_text(title)}</h1>")
             self.toc_at = len(self.out)
         self.anchors: list[tuple[str, str]] = []
 
@@ -400,13 +400,13 @@ class HtmlDocument:
         anchor = f"s{len(self.anchors) + 1}"
         if self.multi and level == 2:
             self.anchors.append((text, anchor))
-            self.out.append(f'<h2 id="{anchor}">{escape(text)}</h2>')
+            self.out.append(f'<h2 id="{anchor}">{rich_text(text)}</h2>')
         else:
-            self.out.append(f"<h{level}>{escape(text)}</h{level}>")
+            self.out.append(f"<h{level}>{rich_text(text)}</h{level}>")
 
     def running_header(self, text: str) -> None:
         if self.page_per_problem:  # a page's head: whose sheet, which variant
-            self.out.append(f'<div class="running">{escape(text)}</div>')
+            self.out.append(f'<div class="running">{rich_text(text)}</div>')
 
     def page_break(self) -> None:
         self.out.append('<div class="page-break"></div>')
@@ -500,7 +500,7 @@ class HtmlDocument:
         body = "".join(f"<tr><td>{k + 1}</td>" + "".join(
             "<td></td>" if k < n else "<td>—</td>" for _, n in columns) + "</tr>"
             for k in range(size))
-        self.out.append(f"<p><strong>{escape(caption)}</strong></p>")
+        self.out.append(f"<p><strong>{rich_text(caption)}</strong></p>")
         self.out.append(f'<table class="answers"><thead><tr>{head}</tr></thead>'
                         f"<tbody>{body}</tbody></table>")
 

@@ -470,7 +470,7 @@ class LatexDocument(LatexMath):
             r"\begin{document}",
         ]
         if toc and self.contents:  # not on a class set of sheets: each page is a student's
-            self.out += [rf"\title{{{escape(title)}}}", r"\date{}", r"\maketitle",
+            self.out += [rf"\title{{{rich_text(title)}}}", r"\date{}", r"\maketitle",
                          r"\tableofcontents", r"\newpage"]
         self.multi = toc
 
@@ -488,10 +488,10 @@ class LatexDocument(LatexMath):
 
     def heading(self, text: str, level: int) -> None:
         star = "" if self.multi and level <= 2 else "*"
-        self.out.append(rf"\{self.SECTIONS[min(level, 4)]}{star}{{{escape(text)}}}")
+        self.out.append(rf"\{self.SECTIONS[min(level, 4)]}{star}{{{rich_text(text)}}}")
 
     def running_header(self, text: str) -> None:
-        self.out.append(rf"\markright{{{escape(text)}}}")
+        self.out.append(rf"\markright{{{rich_text(text)}}}")
 
     def page_break(self) -> None:
         self.out.append(r"\clearpage")
@@ -584,7 +584,7 @@ class LatexDocument(LatexMath):
         spec = r"|>{\centering\arraybackslash}p{0.6cm}|" + "|".join(
             f"p{{{box:.1f}cm}}" for _ in columns) + "|"
         heads = ["$k$"] + [f"${name(n, t)}$" for n, _ in columns]
-        self.out += [rf"\paragraph*{{{escape(caption)}}}",
+        self.out += [rf"\paragraph*{{{rich_text(caption)}}}",
                      rf"\begin{{longtable}}{{{spec}}}", r"\hline",
                      " & ".join(heads) + r" \\ \hline", r"\endhead"]
         for k in range(size):

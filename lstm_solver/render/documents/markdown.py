@@ -27,7 +27,7 @@ class MarkdownDocument(LatexMath):
         self.multi = toc
         self.toc_at = None
         if toc and self.contents:
-            self.out += [f"# {_md(title)}", ""]
+            self.out += [f"# {rich_text(title)}", ""]
             self.toc_at = len(self.out)
 
     def end(self) -> None:
@@ -41,7 +41,7 @@ class MarkdownDocument(LatexMath):
         if level == 2 and self.multi:
             self.sections = getattr(self, "sections", [])
             self.sections.append((_md(text), _anchor(text)))
-        self.out += [f"{'#' * level} {_md(text)}", ""]
+        self.out += [f"{'#' * level} {rich_text(text)}", ""]
 
     def page_break(self) -> None:
         self.out += ['<div style="break-after: page"></div>', ""]
@@ -89,7 +89,7 @@ class MarkdownDocument(LatexMath):
     def answers(self, caption: str, columns, t: int) -> None:
         """A table to write in: a row per entry, a column per asked quantity."""
         size = max(n for _, n in columns)
-        self.out += [f"**{_md(caption)}**", ""]
+        self.out += [f"**{rich_text(caption)}**", ""]
         self.out.append("| $k$ | " + " | ".join(f"${name(n, t)}$" for n, _ in columns) + " |")
         self.out.append("|---|" + "|".join("---" for _ in columns) + "|")
         self.out += [f"| {k + 1} | " + " | ".join("&emsp;" * 6 if k < n else "—"
