@@ -84,9 +84,12 @@ class Notation:
 
     def line(self, line: Line) -> str:
         """The whole line, broken between terms where it would exceed ``budget``."""
-        rows = pack(line.pieces(), self.width, self.budget) if self.budget else [
-            line.pieces()]
-        return self.line_break.join(self.join(row) for row in rows)
+        pieces = line.pieces()
+        whole = self.join(pieces)
+        if not self.budget or len(pieces) < 2 or self.width(whole) <= self.budget:
+            return whole
+        return self.line_break.join(self.join(row)
+                                    for row in pack(pieces, self.width, self.budget))
 
 
 def pack(pieces: list[str], width: Callable[[str], int], budget: int) -> list[list[str]]:

@@ -458,7 +458,9 @@ class HtmlDocument:
         body = ""
         for text_label, (_, section) in zip(labels, sections):
             for k, line in enumerate(section):
-                for j, part in enumerate(pack(line.pieces(), width, room)):
+                pieces = line.pieces()
+                rows = [pieces] if width("".join(pieces)) <= room else pack(pieces, width, room)
+                for j, part in enumerate(rows):
                     first = k == 0 and j == 0
                     indent = '<mspace width="2em"/>' if j else ""
                     body += (f'<mtr><mtd style="text-align:right">{text_label if first else ""}'

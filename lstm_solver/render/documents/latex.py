@@ -226,6 +226,9 @@ def units(entry: str) -> float:
     return len(entry) + 0.4 * entry.count("-") - 0.45 * entry.count(".")
 
 
+_MATRIX = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}")
+
+
 def width(latex: str) -> int:
     """A rough printed width, in units: each matrix by its columns, plus the rest."""
     def matrix_width(m: re.Match) -> str:
@@ -234,7 +237,7 @@ def width(latex: str) -> int:
         cols = [max((_cell_width(r[j]) for r in rows if j < len(r)), default=0)
                 for j in range(n)]
         return "x" * int(sum(cols) + 2 * n + 1)
-    flat = re.sub(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", matrix_width, latex)
+    flat = _MATRIX.sub(matrix_width, latex) if r"\begin{bmatrix}" in latex else latex
     return int(_plain_width(flat))
 
 
@@ -249,15 +252,22 @@ _CHAR_UNITS = {".": 0.55, ",": 0.55, ";": 0.55, ":": 0.55, "(": 0.75, ")": 0.75,
                "]": 0.55, "+": 2.4, "-": 2.4, "=": 2.6, "c": 0.8, "x": 1.0}
 
 
+_TEXT = re.compile(r"\\text\{([^{}]*)\}")
+_SPACING = re.compile(r"\\(left|right|bigl|bigr|Bigl|Bigr|,|;|!)")
+_COMMAND = re.compile(r"\\[A-Za-z]+")
+_SILENT = re.compile(r"[{}&^_ ]")
+
+
 def _plain_width(latex: str) -> float:
     """Units of a piece of math without matrices: digits and letters 1, a binary operator
     or relation with its spaces 2.4, punctuation about half."""
-    s = re.sub(r"\\text\{([^{}]*)\}", lambda m: m.group(1), latex)
-    for command, stands in _WIDE.items():
-        s = s.replace(command, stands)
-    s = re.sub(r"\\(left|right|bigl|bigr|Bigl|Bigr|,|;|!)", "", s)
-    s = re.sub(r"\\[A-Za-z]+", "x", s)
-    s = re.sub(r"[{}&^_ ]", "", s)
+    s = _TEXT.sub(r"\1", latex) if r"\text{" in latex else latex
+    if "\\" in s:
+        for command, stands in _WIDE.items():
+            if command in s:
+                s = s.replace(command, stands)
+        s = _COMMAND.sub("x", _SPACING.sub("", s))
+    s = _SILENT.sub("", s)
     return sum(_CHAR_UNITS.get(ch, 1.0) for ch in s)
 
 
