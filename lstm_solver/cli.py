@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .errors import ProblemError
+from .extras import MissingDependency
 from .files import OutputExists
 from .naming import CONVENTIONS, NAMES
 from .render.documents.pdf import PdfError
@@ -46,12 +47,13 @@ def main() -> None:
     lstm-solve problems/ --questions --format markdown -o sheet.md
     lstm-solve generate --cell gru --count 30 --seed 1 -o variants/
     lstm-solve generate --count 30 -o week3/ --sheets moodle    (or qti: Canvas)
+    lstm-solve import lstm.pt --x '[[1, 0], [0, 1]]' -o problem.yaml
     """
 
 
-FORMATS = ["terminal", "json", "latex", "markdown", "html", "pdf", "moodle", "qti"]
+FORMATS = ["terminal", "json", "latex", "markdown", "html", "pdf", "moodle", "qti", "pytorch"]
 SUFFIX = {"json": ".json", "latex": ".tex", "markdown": ".md", "html": ".html", "pdf": ".pdf",
-          "moodle": ".xml", "qti": ".zip"}
+          "moodle": ".xml", "qti": ".zip", "pytorch": ".py"}
 PLATFORMS = ("moodle", "qti")  # quizzes: the questions and their answers in one file
 SHEET_NAMES = {"moodle": "moodle.xml", "qti": "qti.zip"}  # generate --sheets moodle|qti
 PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to a file
@@ -118,6 +120,9 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
     if fmt in PLATFORMS and sheet == "questions":
         raise click.UsageError(f"--format {fmt} writes a quiz: its questions and their answers "
                                "together (leave out --questions)")
+    if fmt == "pytorch" and sheet == "questions":
+        raise click.UsageError("--format pytorch writes a script that prints the key's values "
+                               "(leave out --questions)")
     if set_name is not None and fmt not in PLATFORMS:
         raise click.UsageError("--set names a set of variants in a quiz: use it with "
                                "--format moodle or qti")
@@ -157,7 +162,8 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
 @click.option("-o", "--output", "folder", required=True,
               type=click.Path(file_okay=False, path_type=str),
               help="The folder to write the variants (and sheets) to.")
-@click.option("--count", type=click.IntRange(1, 100_000), default=10, show_default=True)
+@click.option("--count", type=click.IntRange(1, 100_000),
+              help="How many variants.  [default: 10, or one per student]")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="The same seed gives the same variants.")
 @click.option("--cell", type=click.Choice(["lstm", "gru", "rnn"]), default="lstm",
@@ -193,12 +199,15 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
               help="Also write the question sheet and the answer key for the whole set; "
                    "moodle, qti: the set as a quiz (moodle.xml, qti.zip), named after the "
                    "folder.")
+@click.option("--students", type=click.Path(dir_okay=False, path_type=str),
+              help="A file of student names, one a line: one variant each, its name on its "
+                   "sheet, and roster.csv (student, problem file) for 'check --roster'.")
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
-def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs: int,
+def generate(folder: str, count: int | None, seed: int, cell: str, hidden: int, inputs: int,
              steps: int, layout: str, orientation: str, convention: str, naming: str,
              numbers: str, ask: str,
              output_size: int, options: tuple[str, ...], saturated: bool, zero_initial: bool,
-             sheets: str | None, force: bool) -> None:
+             sheets: str | None, students: str | None, force: bool) -> None:
     """Write COUNT randomized variants of one question, for a class."""
     from .generate import GenerateError, Spec
     from .generate import generate as make
@@ -209,30 +218,41 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
     if naming != "W/U" and convention != "W_h":
         raise click.BadParameter(f"{naming} names say what each matrix multiplies already; "
                                  "--convention applies to W/U names", param_hint="--convention")
+    bad = [o for o in options if "=" not in o]
+    if bad:  # a usage error (exit 2), before any work
+        raise click.BadParameter(f"expected KEY=VALUE, got {bad[0]!r}", param_hint="--option")
 
     def run():
-        chosen = dict(o.split("=", 1) for o in options if "=" in o)
-        bad = [o for o in options if "=" not in o]
-        if bad:
-            raise click.BadParameter(f"expected KEY=VALUE, got {bad[0]!r}", param_hint="--option")
+        names = None
+        if students:
+            from .classroom import read_students
+
+            names = read_students(students)
+            if count is not None and count != len(names):
+                raise ProblemError(f"--count {count} but {len(names)} students: one variant "
+                                   "each (leave --count out)", file=students)
+        total = len(names) if names else count or 10
+        chosen = dict(o.split("=", 1) for o in options)
         spec = Spec(cell=cell, hidden=hidden, inputs=inputs, steps=steps, layout=layout,
                     orientation=orientation, numbers=numbers, saturated=saturated,
                     convention=convention, names=naming,
                     ask=tuple(a.strip() for a in ask.split(",") if a.strip()),
                     output=output_size, options=chosen, zero_initial=zero_initial)
         out = Path(folder)
-        names = [out / f"variant-{k:03d}.yaml" for k in range(1, count + 1)]
+        files = [out / f"variant-{k:03d}.yaml" for k in range(1, total + 1)]
+        roster = [out / "roster.csv"] if names else []
+        sheet_files = []
         if sheets in PLATFORMS:
-            names.append(out / SHEET_NAMES[sheets])
+            sheet_files = [out / SHEET_NAMES[sheets]]
         elif sheets:
             suffix = SUFFIX[sheets]
-            names += [out / f"questions{suffix}", out / f"key{suffix}"]
+            sheet_files = [out / f"questions{suffix}", out / f"key{suffix}"]
         if not force:
-            existing = [str(p) for p in names if p.exists()]
+            existing = [str(p) for p in files + roster + sheet_files if p.exists()]
             if existing:
                 raise OutputExists(existing[0])
         try:
-            texts = make(spec, count, seed)
+            texts = make(spec, total, seed, students=names)
         except GenerateError as exc:
             raise ProblemError(str(exc), file="generate") from None
         from .files import write_atomic
@@ -240,17 +260,22 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
         from .solver import solve as solve_problem
 
         out.mkdir(parents=True, exist_ok=True)
-        for path, text in zip(names, texts):
+        for path, text in zip(files, texts):
             write_atomic(path, text, force)
-        click.echo(f"wrote {count} variants to {out}", err=True)
+        click.echo(f"wrote {total} variants to {out}", err=True)
+        if names:
+            from .classroom import roster_text
+
+            write_atomic(roster[0], roster_text(names, [p.name for p in files]), force)
+            click.echo(f"wrote {roster[0]}", err=True)
         if sheets:
-            solutions = [solve_problem(parse_problem(t, str(p))) for p, t in zip(names, texts)]
+            solutions = [solve_problem(parse_problem(t, str(p))) for p, t in zip(files, texts)]
         if sheets in PLATFORMS:
             data = _render(solutions, sheets, False, False, "", out.resolve().name)
-            write_atomic(names[-1], data, force)
-            click.echo(f"wrote {names[-1]}", err=True)
+            write_atomic(sheet_files[0], data, force)
+            click.echo(f"wrote {sheet_files[0]}", err=True)
         elif sheets:  # a problem to a page; two PDFs compiled at once
-            for path, data in zip(names[-2:], _sheets(solutions, sheets)):
+            for path, data in zip(sheet_files, _sheets(solutions, sheets)):
                 write_atomic(path, data, force)
                 click.echo(f"wrote {path}", err=True)
 
@@ -263,40 +288,57 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
                 type=click.Path(path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal",
               show_default=True)
+@click.option("--decimals", type=click.IntRange(0, 15),
+              help="The precision answers are judged at (default: the problem's decimals).")
 @click.option("--tolerance", type=click.FloatRange(0, min_open=False),
-              help="Absolute tolerance (default: one unit in the last decimal written).")
+              help="An absolute tolerance instead of one unit in the last decimal asked.")
+@click.option("--partial", "partial", multiple=True, metavar="VERDICT=SHARE",
+              help="Part marks, e.g. imprecise=0.5 or follows=0.5 (repeat, or separate by "
+                   "commas).")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=str),
+              help="A CSV of student, problem file: each submission is marked against its "
+                   "student's variant (PROBLEM is then the folder of variants).")
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=str),
               help="Write the marks (a row per student) to this CSV file.")
 @click.option("--force", is_flag=True, help="Overwrite the CSV file if it exists.")
-def check(problem_file: str, answer_files: tuple[str, ...], fmt: str,
-          tolerance: float | None, csv_file: str | None, force: bool) -> None:
+def check(problem_file: str, answer_files: tuple[str, ...], fmt: str, decimals: int | None,
+          tolerance: float | None, partial: tuple[str, ...], roster: str | None,
+          csv_file: str | None, force: bool) -> None:
     """Check a student's answers to PROBLEM, step by step; or a class's (several ANSWERS
-    files, or a folder): which step went wrong, and which slip explains it.
+    files, or a folder): the marks, which step went wrong, and which slip explains it.
 
-    Exit code: 0 when every number is correct or follows from the student's own
-    earlier numbers, 1 when something is wrong, 2 for a bad file.
+    PROBLEM may be a folder of variants: each answer file is then marked against
+    its student's variant (--roster, a 'problem:' key, or the variant's 'student:').
+
+    Exit code: 0 when every asked number is correct (or follows from the
+    student's own earlier numbers), 1 for anything else about the answers (a
+    wrong, imprecise or missing number, an answer file that cannot be read),
+    2 for a bad problem file, roster or command line.
     """
-    def run():
-        from .check import Summary, check, csv_text, load_answers
-        from .files import problem_files, write_atomic
-        from .problem import CountProblem, load_problem
+    shares = _partial(partial)  # a bad one is a usage error (exit 2), before any work
 
-        problem = load_problem(problem_file)
-        if isinstance(problem, CountProblem):
-            raise ProblemError("a parameter count has one number to check: compare it "
-                               "with lstm-solve's answer", file=problem_file)
+    def run():
+        from .check import Marking
+        from .classroom import mark_class
+        from .files import problem_files, write_atomic
+
+        marking = Marking(decimals, tolerance, shares)
         if csv_file and os.path.exists(csv_file) and not force:
             raise OutputExists(csv_file)
-        paths = problem_files(list(answer_files))
-        reports = [check(problem, load_answers(p, problem), tolerance) for p in paths]
-        summary = Summary(reports)
+        for path in answer_files:
+            if not os.path.exists(path):
+                raise ProblemError("no such file or folder", file=path)
+        folder = Path(problem_file) if Path(problem_file).is_dir() else None
+        problems = problem_files([problem_file])
+        whole_class = any(Path(a).is_dir() for a in answer_files)
+        summary = mark_class(problems, problem_files(list(answer_files)), roster, marking,
+                             folder, whole_class)
         if fmt == "json":
-            from .check import to_dict
+            from .classroom import summary_dict
 
-            if len(reports) == 1:
-                click.echo(json.dumps(to_dict(reports[0]), indent=2, ensure_ascii=False))
-            else:
-                click.echo(json.dumps(summary_dict(summary), indent=2, ensure_ascii=False))
+            click.echo(json.dumps(summary_dict(summary), indent=2, ensure_ascii=False))
+        elif len(summary.reports) == 0 and len(summary.failures) == 1:
+            click.echo(f"error: {summary.failures[0].error}", err=True)
         else:
             from rich.console import Console
 
@@ -305,26 +347,135 @@ def check(problem_file: str, answer_files: tuple[str, ...], fmt: str,
             plain = bool(os.environ.get("NO_COLOR"))
             render(summary, Console(color_system=None if plain else "auto"))
         if csv_file:
+            from .classroom import csv_text
+
             write_atomic(csv_file, csv_text(summary), force)
             click.echo(f"wrote {csv_file}", err=True)
-        return all(r.all_correct for r in reports)
+        return summary.all_correct
 
     sys.exit(0 if _guarded(run) else 1)
 
 
-def summary_dict(summary) -> dict:
-    from .check import FORMAT, to_dict
+@main.command("import")
+@click.argument("weights", type=click.Path(path_type=str))
+@click.option("--x", "x", required=True, metavar="VALUES",
+              help="The inputs, as in a problem file: '[1, 0, 2]' (one step) or "
+                   "'[[1, 0, 2], [0, 1, -1]]' (a step a row).")
+@click.option("--cell", type=click.Choice(["lstm", "gru", "rnn"]),
+              help="Checked against the weights (found from their shapes if left out).")
+@click.option("--h0", metavar="VALUES", help="The initial h (a stack: one vector per layer "
+              "and direction, as PyTorch orders them). Default: zeros.")
+@click.option("--c0", metavar="VALUES", help="An LSTM's initial c. Default: zeros.")
+@click.option("--prefix", help="The network's name in a bigger model's state_dict "
+              "(lstm for lstm.weight_ih_l0).")
+@click.option("--layer", "layers", multiple=True, metavar="NAME",
+              help="Keras: the recurrent layers to read, bottom first (repeat the option).")
+@click.option("--activation", type=click.Choice(["tanh", "sigmoid", "relu"]),
+              help="A plain RNN's nonlinearity (weights do not store it; default tanh).")
+@click.option("--reset", type=click.Choice(["after", "before"]),
+              help="A Keras GRU without bias: reset_after (default after, as Keras).")
+@click.option("--output-layer", metavar="NAME",
+              help="The linear (Dense) layer on top: fc for fc.weight and fc.bias.")
+@click.option("--output-activation", default="softmax", show_default=True,
+              type=click.Choice(["softmax", "sigmoid", "tanh", "identity"]))
+@click.option("--title", help="The problem's title.")
+@click.option("--decimals", type=click.IntRange(0, 15), help="Digits shown.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
+              help="Write the problem file here (default: standard output).")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def import_weights(weights: str, x: str, cell: str | None, h0: str | None, c0: str | None,
+                   prefix: str | None, layers: tuple[str, ...], activation: str | None,
+                   reset: str | None, output_layer: str | None, output_activation: str,
+                   title: str | None, decimals: int | None, output: str | None,
+                   force: bool) -> None:
+    """Write a problem file from trained weights: a PyTorch state_dict (.pt, read with
+    weights_only=True), numpy arrays (.npz) or Keras weights (.weights.h5).
 
-    return {
-        "format": FORMAT,
-        "all_correct": all(r.all_correct for r in summary.reports),
-        "students": [{"student": r.answers.student, "file": r.answers.file, "score": r.score,
-                      "all_correct": r.all_correct, "items": to_dict(r)["items"]}
-                     for r in summary.reports],
-        "per_quantity": [{"t": t, "quantity": q, "share_correct": share}
-                         for (t, q), share in summary.per_quantity().items()],
-        "slips": [{"diagnosis": says, "students": n} for says, n in summary.slips()],
-    }
+    \b
+    lstm-solve import lstm.pt --x '[[1, 0], [0, 1]]' -o problem.yaml
+    lstm-solve import model.weights.h5 --x '[0.5, -1]' --output-layer dense -o q.yaml
+    """
+    def run():
+        from .weights.files import comment, import_problem
+        from .yamlsource import read_text
+
+        if output and os.path.exists(output) and not force:
+            raise OutputExists(output)
+
+        def value(text: str | None, option: str):
+            return None if text is None else read_text(text, option).data
+
+        keys = {k: v for k, v in (("title", title), ("decimals", decimals)) if v is not None}
+        problem = import_problem(weights, value(x, "--x"), cell=cell, h0=value(h0, "--h0"),
+                                 c0=value(c0, "--c0"), prefix=prefix, layers=layers,
+                                 activation=activation, reset=reset, output_layer=output_layer,
+                                 output_activation=output_activation, **keys)
+        text = problem.to_yaml(comment(problem, weights))
+        if not output:
+            click.echo(text, nl=False)
+            return
+        from .files import write_atomic
+
+        write_atomic(output, text, force)
+        click.echo(f"wrote {output}", err=True)
+
+    _guarded(run)
+
+
+@main.command()
+@click.option("--path", "show_path", is_flag=True, help="Print where the schema file is.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
+              help="Write the schema to this file (default: standard output).")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def schema(show_path: bool, output: str | None, force: bool) -> None:
+    """The JSON Schema of the problem file, for editors (completion and checking).
+
+    \b
+    lstm-solve schema -o problem.schema.json
+    then, at the top of a problem file:
+    # yaml-language-server: $schema=./problem.schema.json
+    """
+    from .schema import PATH, text
+
+    def run():
+        if show_path:
+            click.echo(str(PATH))
+        elif output:
+            from .files import write_atomic
+
+            write_atomic(output, text(), force)
+            click.echo(f"wrote {output}", err=True)
+        else:
+            click.echo(text(), nl=False)
+
+    _guarded(run)
+
+
+def _partial(options: tuple[str, ...]) -> dict:
+    """``imprecise=0.5,follows=1`` -> {verdict: share}; a bad one is a usage error."""
+    from fractions import Fraction
+
+    from .check import VERDICTS
+
+    out = {}
+    for option in options:
+        for part in filter(None, (p.strip() for p in option.split(","))):
+            verdict, _, share = part.partition("=")
+            verdict = verdict.strip()
+            if verdict not in VERDICTS or verdict == "correct":
+                raise click.BadParameter(f"{verdict!r} is not a verdict that can earn part "
+                                         "marks (follows, imprecise, wrong, missing)",
+                                         param_hint="--partial")
+            try:
+                value = Fraction(share.strip())
+            except (ValueError, ZeroDivisionError):
+                value = None
+            if value is None or not 0 <= value <= 1:
+                raise click.BadParameter(f"expected {verdict}=SHARE with a share from 0 to 1 "
+                                         f"(such as 0.5), found {part!r}",
+                                         param_hint="--partial")
+            out[verdict] = value
+    return out
 
 
 def _render(solutions, fmt: str, full: bool, questions: bool, title: str,
@@ -337,6 +488,10 @@ def _render(solutions, fmt: str, full: bool, questions: bool, title: str,
         from .render.json import render_many
 
         return render_many(solutions) + "\n"
+    if fmt == "pytorch":  # a script that checks the key with PyTorch
+        from .render.programs.pytorch import render as program
+
+        return program(solutions)
     if fmt == "terminal":  # to a file: plain text, 80 columns
         import io
 
@@ -391,6 +546,9 @@ def _guarded(run):
         click.echo(f"error: {exc} exists; use --force to overwrite it", err=True)
         sys.exit(EXIT_BAD_INPUT)
     except PdfError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except MissingDependency as exc:  # an optional library; the message names the extra
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except (KeyboardInterrupt, SystemExit):

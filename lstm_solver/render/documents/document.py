@@ -251,7 +251,7 @@ def identity(problem) -> str:
     """What names a problem on every page: its title (Variant 3), and the student."""
     title = problem.title or Path(problem.file).stem.replace("_", " ")
     student = student_of(problem)
-    return f"{student} · {title}" if student else title
+    return f"{student} · {title}" if student and student not in title else title
 
 
 _SUB = str.maketrans("0123456789-+", "₀₁₂₃₄₅₆₇₈₉₋₊")

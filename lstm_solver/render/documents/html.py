@@ -46,7 +46,6 @@ nav li { margin: 0.1em 0; }
 table.answers td { height: 2em; min-width: 8em; }
 table.answers td:first-child { min-width: 2em; }
 .page-break { break-before: page; }
-@media print { body { max-width: none; margin: 0; } }
 """
 
 

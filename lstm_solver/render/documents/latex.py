@@ -459,9 +459,10 @@ class LatexDocument(LatexMath):
             # Latin Modern: vector fonts with T1 (without it, T1 text is bitmap Type 3)
             r"\IfFileExists{lmodern.sty}{\usepackage{lmodern}\usepackage[T1]{fontenc}}{}",
             r"\usepackage{amsmath,amssymb}",
-            # matrices of numbers right-aligned (bmatrix* [r]); plain bmatrix without it
-            r"\IfFileExists{mathtools.sty}{\usepackage{mathtools}}"
-            r"{\newenvironment{bmatrix*}[1][c]{\bmatrix}{\endbmatrix}}",
+            # numbers right-aligned in their matrices (mathtools' bmatrix* [r]); the body
+            # keeps plain bmatrix, which any LaTeX (MathJax, nbconvert) reads
+            r"\IfFileExists{mathtools.sty}{\usepackage{mathtools}"
+            r"\renewenvironment{bmatrix}{\begin{bmatrix*}[r]}{\end{bmatrix*}}}{}",
             r"\usepackage[a4paper,margin=2cm,headheight=14pt]{geometry}",
             r"\usepackage{array,longtable,fancyhdr}",
             "%MaxMatrixCols",  # set at the end, to what the document needs
@@ -487,8 +488,7 @@ class LatexDocument(LatexMath):
     def end(self) -> None:
         self.out.append(r"\end{document}")
         source = "\n".join(self.out)
-        self.out = [source.replace(r"\begin{bmatrix}", r"\begin{bmatrix*}[r]").replace(
-            r"\end{bmatrix}", r"\end{bmatrix*}")]
+        self.out = [source]
         most = max_matrix_columns(source)
         self.out[0] = self.out[0].replace("%MaxMatrixCols\n", (
             rf"\setcounter{{MaxMatrixCols}}{{{most}}}" + "\n" if most > 10 else ""), 1)
