@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
 
 import numpy as np
@@ -165,12 +166,19 @@ def test_gru_form_on_the_sheet():
     assert r"r_{t} \odot \left(W_{g} h_{t-1} + b_{hg}\right)" in source  # reset after
 
 
-def test_the_student_named_on_the_sheet():
-    problem = load_problem(Q2)
-    object.__setattr__(problem, "student", "Ada Lovelace")  # issue 8's optional key
+def test_the_student_named_on_the_sheet(tmp_path):
+    problem = replace(load_problem(Q2), student="Ada Lovelace")  # the student: key
     source = render([solve(problem)], "latex", questions=True)
     assert r"\underline{\makebox[7cm][l]{Ada Lovelace}}" in source
-    assert r"\markright{Ada Lovelace · Seed 001" in source.replace(r"$\cdot$", "·")
+    assert r"\markright{Ada Lovelace $\cdot$ Seed 001" in source
+    names = tmp_path / "names.txt"
+    names.write_text("Ada Lovelace\nAlan Turing\n")
+    out = tmp_path / "class"
+    run("generate", "-o", out, "--students", names, "--sheets", "latex")
+    sheet = (out / "questions.tex").read_text()
+    for k, who in enumerate(("Ada Lovelace", "Alan Turing"), start=1):
+        assert rf"\underline{{\makebox[7cm][l]{{{who}}}}}" in sheet
+        assert rf"\markright{{Variant {k}: {who}}}" in sheet  # the name once in the head
 
 
 def test_a_class_set_a_problem_to_a_page(tmp_path):
@@ -223,11 +231,12 @@ def test_numbers_as_written_in_documents():
 
 
 def test_question_text_symbols_become_math():
-    text = ("cell: rnn\nquestion: Find h_t from h_(t-1), W_h and x_{t}; also hₜ₋₁.\n"
+    text = ("cell: rnn\nquestion: Find h_t from h_(t-1), W_h and x_{t}; also hₜ₋₁ at t = 1.\n"
             "gates:\n  hidden: {W: [[1]], U: [[1]]}\nx: [1]\n")
     solution = solve(parse_problem(text))
     source = render([solution], "latex", questions=True)
-    assert ("Find $h_{t}$ from $h_{t-1}$, $W_{h}$ and $x_{t}$; also $h_{t-1}$." in source)
+    assert ("Find $h_{t}$ from $h_{t-1}$, $W_{h}$ and $x_{t}$; also $h_{t-1}$ at $t = 1$."
+            in source)
     html = render([solution], "html", questions=True)
     assert "<msub><mi>W</mi><mi>h</mi></msub>" in html
 

@@ -50,7 +50,7 @@ _TOKEN = re.compile(
     r"(?![A-Za-z0-9_])"
     r"|(?P<tilded>[A-Za-z])\u0303(?![A-Za-z0-9_])"
     r"|(?P<symbol>[σ⊙])"
-    r"|(?<![A-Za-z0-9_])t = (?P<step>-?\d+)(?![\d.])"  # t = 2
+    r"|(?<![A-Za-z0-9_])t = (?P<step>-?\d+)(?!\d|\.\d)"  # t = 2
 )
 
 
