@@ -357,10 +357,11 @@ _NO_KEY = object()
 class _Composer:
     """Plain data from the parser's events; an explicit stack, never recursion."""
 
-    def __init__(self, doc: Document, text: str, bulk: _Bulk | None):
+    def __init__(self, doc: Document, text: str, bulk: _Bulk | None, loader=None):
         self.doc = doc
         self.text = text
         self.bulk = bulk
+        self.loader = loader or _LOADER
         self.count = 0
         self.anchors: dict[str, tuple[Any, int, int]] = {}  # name -> (value, size, height)
         self.stack: list[_Frame] = []
@@ -372,7 +373,7 @@ class _Composer:
         return ProblemError(message, file=self.doc.file, key=key, line=line, column=column)
 
     def run(self) -> Any:
-        parser = _LOADER(self.text)
+        parser = self.loader(self.text)
         try:
             self._events(parser)
         except yaml.MarkedYAMLError as exc:
@@ -380,7 +381,10 @@ class _Composer:
                 raise _NoBulk from None  # the message comes from the text as written
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or "invalid YAML"
-            if "nesting depth" in problem:  # libyaml's own limit (1,000), beyond ours
+            if "nesting depth" in problem:  # libyaml's own limit (1,000), met scanning ahead
+                if self.loader is not yaml.BaseLoader:  # ours is met first without lookahead
+                    _Composer(Document(None, self.doc.file), self.text, None,
+                              yaml.BaseLoader).run()
                 raise self.fail(mark, f"lists and mappings are nested more than {MAX_DEPTH} "
                                 "deep; a problem file needs only a few levels") from None
             if exc.context:
