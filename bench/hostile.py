@@ -75,12 +75,12 @@ def cases(rng: random.Random) -> list[tuple[str, str, list[str]]]:
             f"  {g}: {{W: [[0.1, 0.2], [0.3, 0.4]], U: {_matrix(2, 8, rng)}}}\n" for g in GATES)
          + f"embedding: {emb}\ntokens: {_tokens(1000, rng)}\n", ["--format", "json"]),
         ("LSTM H = 2, 1,000 steps, json", _lstm(2, 2, 1000, rng), ["--format", "json"]),
-        ("LSTM H = 2, 30 steps (terminal)", _lstm(2, 2, 30, rng), []),
-        ("LSTM H = 2, 30 steps, markdown", _lstm(2, 2, 30, rng), ["--format", "markdown"]),
-        ("LSTM H = 2, 30 steps, html", _lstm(2, 2, 30, rng), ["--format", "html"]),
-        ("LSTM H = 2, 30 steps, latex", _lstm(2, 2, 30, rng), ["--format", "latex"]),
-        ("LSTM 128×128, 30 steps (terminal)", _lstm(128, 128, 30, rng), []),
-        ("LSTM 128×128, 31 steps (refused: worked solution)", _lstm(128, 128, 31, rng), []),
+        ("LSTM H = 2, 20 steps (terminal)", _lstm(2, 2, 20, rng), []),
+        ("LSTM H = 2, 20 steps, markdown", _lstm(2, 2, 20, rng), ["--format", "markdown"]),
+        ("LSTM H = 2, 20 steps, html", _lstm(2, 2, 20, rng), ["--format", "html"]),
+        ("LSTM H = 2, 20 steps, latex", _lstm(2, 2, 20, rng), ["--format", "latex"]),
+        ("LSTM 128×128, 20 steps (terminal)", _lstm(128, 128, 20, rng), []),
+        ("LSTM 128×128, 21 steps (refused: worked solution)", _lstm(128, 128, 21, rng), []),
         ("LSTM 128×128, 20 steps, one number a line", _lstm(128, 128, 20, rng, block=True), []),
         ("RNN H = 150, 700 steps (work limit), json", "cell: rnn\ngates: {h: {W: "
          + _matrix(150, 150, rng, 2) + ", U: " + _matrix(150, 150, rng, 2) + "}}\nx: "

@@ -257,8 +257,8 @@ def test_step_limit_and_work_limit(tmp_path):
 
 def test_worked_solutions_are_printed_up_to_a_length(tmp_path):
     xs = "[" + ", ".join(["[0.5]"] * (limits.MAX_SHOWN_STEPS + 1)) + "]"
-    message = refused(tmp_path, RNN + f"x: {xs}\n", "x: 31 steps make a worked solution too "
-                      "long to print (at most 30", "--format json gives every value")
+    message = refused(tmp_path, RNN + f"x: {xs}\n", "x: 21 steps make a worked solution too "
+                      "long to print (at most 20", "--format json gives every value")
     assert message
     for args in (["--format", "json"], ["--questions"]):
         assert run(tmp_path, RNN + f"x: {xs}\n", *args).exit_code == 0
