@@ -69,7 +69,8 @@ class GateParams:
 
     def param(self, slot: str) -> Param:
         """Slot "W", "U", "b" or "b_h" as the file names and the solution prints it."""
-        return self.naming.param(slot, self.letter, getattr(self, slot))
+        present = tuple(s for s in ("W", "U", "b", "b_h") if getattr(self, s) is not None)
+        return self.naming.param(slot, self.letter, getattr(self, slot), present)
 
     def written(self) -> list[Param]:
         """The parameters given, in the order the file's source writes them."""

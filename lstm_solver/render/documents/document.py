@@ -9,6 +9,7 @@ subclasses Document and writes the pieces.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -212,7 +213,14 @@ def count_summary(p) -> str:
 
 def written(value: Value) -> np.ndarray:
     """A value's numbers as the problem wrote them (0.4165792, 1/3), as an array of text."""
-    return np.array(value.exact, dtype=object).astype(str)
+    return np.vectorize(_as_written, otypes=[object])(np.array(value.exact, dtype=object))
+
+
+def _as_written(x) -> str:
+    """0.0000001 as written (str of its Decimal would say 1E-7)."""
+    if isinstance(x, Decimal) and -30 < x.adjusted() < 30:
+        return format(x, "f")
+    return str(x)
 
 
 Item = tuple[Name, int | None, np.ndarray, bool]
