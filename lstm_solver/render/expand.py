@@ -147,7 +147,7 @@ class Expander(Printer):
         z = node.arg.value
         zs = shown(node.arg, self.rounding)
         f = self.n.functions[node.function]
-        show = self.show
+        show = self.show if node.digits is None else self.rounding.at(node.digits).show
         if node.function == "softmax":
             # as on paper, unless e^z would overflow: then every z is shifted by max z,
             # which leaves the quotients unchanged

@@ -18,7 +18,7 @@ from rich.text import Text
 from .. import derivation as d
 from ..counting import CountDerivation
 from ..equations import Name
-from ..naming import multiplies_sentence
+from ..forms import notes as head_notes
 from . import blocks, notes
 from .expand import Expander
 from .text import TextPrinter, ValuePrinter, inline, name, numbers, text_notation
@@ -33,31 +33,52 @@ class TerminalSolution:
     derivation: d.Derivation
     full: bool = False
     questions: bool = False  # only the question and its data: a student's sheet
+    row: int = 1  # a batch's row: rows 2, 3, ... are printed without the head
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         dv = self.derivation
         problem = dv.problem
+        if self.row > 1:
+            yield from self._worked(options.max_width)
+            return
         if problem.title:
             yield Rule(Text(problem.title, style="bold"))
         if problem.question:
             yield Padding(Text(problem.question.strip(), style="italic"), (0, 0, 1, 0))
         yield Text(_summary(dv), style="dim")
-        which = multiplies_sentence(problem)
-        if which:
-            yield Text(which, style="italic")
+        for note in head_notes(problem):  # which matrix multiplies which, packing, ...
+            yield Text(note, style="italic")
         if self.questions:
             yield from self._question(options.max_width)
             return
+        yield from self._worked(options.max_width)
+        if dv.rows and self.full:  # a batch: every row worked in full
+            for k, row in enumerate(dv.rows, start=2):
+                yield Text()
+                yield Rule(Text(f"Batch row {k} of {len(dv.rows) + 1}", style="bold"))
+                yield TerminalSolution(row, self.full, row=k)
+        elif dv.rows:
+            yield Text()
+            yield _final_table([(k, row) for k, row in enumerate(dv.rows, start=2)], self.full,
+                               f"Batch rows 2–{len(dv.rows) + 1} (the same weights)")
+
+    def _worked(self, width: int) -> RenderResult:
+        """Every step, then the results table."""
+        from .documents.document import row_inputs
+
+        dv = self.derivation
+        if dv.problem.batch or self.row > 1:
+            yield Text(row_inputs(dv, self.row), style="dim")
         for step in dv.steps:
-            yield from self._step(step, options.max_width)
+            yield from self._step(step, width)
         if dv.outputs:
             yield Text()
             yield Rule(Text("Outputs: both directions side by side", style="bold cyan"),
                        align="left")
             for step in dv.outputs:
-                yield from self._quantities(step, options.max_width)
+                yield from self._quantities(step, width)
         yield Text()
-        yield _final_table(dv, self.full)
+        yield _final_table([(None, dv)], self.full)
 
     def _question(self, width: int) -> RenderResult:
         """What the question gives, as written, and what it asks."""
@@ -160,22 +181,28 @@ def _symbol(dv: d.Derivation, short: str, t: int | None) -> str:
     return name(Name(dv.problem.symbol(short), "", 0), t)
 
 
-def _final_table(dv: d.Derivation, full: bool) -> Table:
-    steps = dv.steps + dv.outputs
+def _final_table(derivations: list[tuple[int | None, d.Derivation]], full: bool,
+                 title: str = "Results") -> Table:
+    """The results of one derivation, or of a batch's rows (a "row" column first)."""
+    dv = derivations[0][1]
+    steps = [(k, step) for k, row in derivations for step in row.steps + row.outputs]
     shorts = []
-    for step in steps:
+    for _, step in steps:
         for q in step.quantities:
             if q.short not in shorts:
                 shorts.append(q.short)
     layered = len(dv.problem.units) > 1
-    table = Table(title="Results", title_style="bold", show_lines=len(steps) > 1)
+    table = Table(title=title, title_style="bold", show_lines=len(steps) > 1)
+    batch = derivations[0][0] is not None
+    if batch:
+        table.add_column("row", justify="right")
     if layered:
         table.add_column("layer", justify="right")
         table.add_column("dir")
     table.add_column("t", justify="right")
     for short in shorts:
         table.add_column(_symbol(dv, short, None).removesuffix("ₜ") + "ₜ", justify="right")
-    for step in steps:
+    for row, step in steps:
         cells = []
         for short in shorts:
             q = step.get(short)
@@ -187,7 +214,7 @@ def _final_table(dv: d.Derivation, full: bool) -> Table:
                 cells.append("\n".join(shown) + ("\n(given)" if q.given else ""))
         where = [str(step.layer), {"both": "→←"}.get(step.direction, d.ARROWS.get(
             step.direction, ""))] if layered else []
-        table.add_row(*where, str(step.t), *cells)
+        table.add_row(*([str(row)] if batch else []), *where, str(step.t), *cells)
     return table
 
 

@@ -17,8 +17,9 @@ import numpy as np
 from ... import derivation as d
 from ...counting import CountDerivation
 from ...equations import Name
-from ...naming import multiplies_sentence
+from ...forms import notes as head_notes
 from ...numbers import Value
+from ...packing import label as packed_label
 from ...problem import Problem
 from .. import notes
 from ..text import numbers
@@ -84,9 +85,8 @@ class Document:
         for text in paragraphs(p.question):
             self.paragraph(text)
         self.paragraph(_summary(p), "dim")
-        which = multiplies_sentence(p)
-        if which:
-            self.paragraph(which, "note")
+        for note in head_notes(p):  # which matrix multiplies which, packing, variants, ...
+            self.paragraph(note, "note")
         self.paragraph("Given:")
         for caption, items in given_data(p):
             if caption:
@@ -95,6 +95,22 @@ class Document:
         self.paragraph(ask_sentence(dv))
         if self.questions:
             return
+        if p.batch:
+            self.paragraph(row_inputs(dv, 1), "dim")
+        self.steps(dv, level)
+        if dv.rows and self.full:  # a batch: every row worked in full
+            for k, row in enumerate(dv.rows, start=2):
+                self.heading(f"Batch row {k} of {len(p.batch)}", level + 1)
+                self.paragraph(row_inputs(row, k), "dim")
+                self.steps(row, level + 1)
+        elif dv.rows:
+            self.heading(f"Batch rows 2–{len(p.batch)} (the same weights)", level + 1)
+            self.results(*_results(dv, self.full, [(k, row) for k, row in
+                                                   enumerate(dv.rows, start=2)]))
+
+    def steps(self, dv: d.Derivation, level: int) -> None:
+        """Every step of ``dv``, then its results table."""
+        p = dv.problem
         for step in dv.steps:
             self.heading(_step_heading(p, step), level + 1)
             if step.layer > 1 and step.x is not None:
@@ -233,11 +249,15 @@ def given_data(p: Problem) -> list[tuple[str, list[Item]]]:
     cell = p.cell_def
     for unit in p.units:
         items: list[Item] = []
-        for g in unit.gates.values():
+        if unit.packed is not None:  # as the sheet writes them: the gates side by side
+            for key, value in unit.packed.values.items():
+                items.append((Name(*packed_label(key)), None, written(value), True))
+        for g in unit.gates.values() if unit.packed is None else ():
             for param in g.written():  # in the file's names: W_f, U_f or W_xf, W_hf, ...
                 items.append((Name(param.base, param.sub), None, written(param.value), True))
         backward = unit.direction == "backward"  # starts after the last step: h_{T+1}
-        for state in cell.state:
+        own = p.batch and unit is p.units[0] and any(r.initial for r in p.batch)
+        for state in cell.state if not own else ():  # a batch's rows give their own
             items.append((Name(p.symbol(state), "", 1 if backward else -1),
                           p.start + (p.steps - 1 if backward else 0),
                           written(unit.initial[state]), True))
@@ -248,7 +268,13 @@ def given_data(p: Problem) -> list[tuple[str, list[Item]]]:
     items = []
     if p.embedding:
         items.append((Name("E"), None, written(p.embedding.matrix), True))
-    for k, x in enumerate(p.inputs):
+    for n, row in enumerate(p.batch, start=1):  # a batch: each row's inputs and state
+        rows = [(Name("w" if p.embedding else "x", "", 0), p.start + k, written(x), True)
+                for k, x in enumerate(row.inputs)]
+        for state, value in (row.initial or {}).items():
+            rows.append((Name(p.symbol(state), "", -1), p.start, written(value), True))
+        groups.append((f"Batch row {n}:", rows))
+    for k, x in enumerate(p.inputs if not p.batch else ()):
         items.append((Name("w" if p.embedding else "x", "", 0), p.start + k, written(x), True))
     for (k, short), value in p.given.items():
         items.append((Name(p.symbol(short), "", 0), p.start + k, written(value), True))
@@ -256,8 +282,22 @@ def given_data(p: Problem) -> list[tuple[str, list[Item]]]:
         items.append((Name("V"), None, written(p.output_layer.V), True))
         if p.output_layer.c is not None:
             items.append((Name("c"), None, written(p.output_layer.c), True))
-    groups.append(("Inputs:" if len(p.units) > 1 else "", items))
+    groups.append(("Shared by every row:" if p.batch else "Inputs:" if len(p.units) > 1
+                   else "", items))
     return [(caption, items) for caption, items in groups if items]
+
+
+def row_inputs(dv: d.Derivation, k: int) -> str:
+    """"Batch row k of n: x₁ = [...]; h₀ = [...]; c₀ = [...]" (a batch row's own data)."""
+    from ..text import inline
+
+    p = dv.problem
+    xs = [f"x{_sub(p.start + j)} = {inline(numbers(x.array, dv.rounding, True))}"
+          for j, x in enumerate(p.inputs)]
+    state = [f"{p.symbol(s)}{_sub(p.start - 1)} = {inline(numbers(v.array, dv.rounding, True))}"
+             for s, v in p.units[0].initial.items()]
+    n = len(p.batch) if p.batch else None
+    return (f"Batch row {k}" + (f" of {n}" if n else "") + ": " + "; ".join(xs + state) + ".")
 
 
 def ask_sentence(dv: d.Derivation) -> str:
@@ -284,23 +324,28 @@ class Cell:
     given: bool = False
 
 
-def _results(dv: d.Derivation, full: bool) -> tuple[list[str | Name], list[list[str | Cell]]]:
-    """The final table: a row per step, a column per (asked) quantity."""
+def _results(dv: d.Derivation, full: bool, batch: list | None = None
+             ) -> tuple[list[str | Name], list[list[str | Cell]]]:
+    """The final table: a row per step, a column per (asked) quantity; with ``batch``
+    ((row number, derivation) pairs), those rows' steps, a "row" column first."""
     from .. import blocks
 
     p = dv.problem
-    steps = dv.steps + dv.outputs
+    numbered = batch or [(None, dv)]
+    steps = [(k, step) for k, row in numbered for step in row.steps + row.outputs]
     shorts: list[str] = []
-    for step in steps:
+    for _, step in steps:
         for q in step.quantities:
             if q.short not in shorts and (not p.ask or q.short in p.ask):
                 shorts.append(q.short)
     layered = len(p.units) > 1
-    header: list[str | Name] = (["layer", "direction"] if layered else []) + ["t"] + [
+    header: list[str | Name] = (["row"] if batch else []) + (
+        ["layer", "direction"] if layered else []) + ["t"] + [
         Name(p.symbol(s), "", 0) for s in shorts]
     rows = []
-    for step in steps:
-        cells: list[str | Cell] = [str(step.layer), step.direction] if layered else []
+    for k, step in steps:
+        cells: list[str | Cell] = [str(k)] if batch else []
+        cells += [str(step.layer), step.direction] if layered else []
         cells.append(str(step.t))
         for short in shorts:
             q = step.get(short)

@@ -12,7 +12,8 @@ from ...numbers import Rounding
 from .. import blocks
 from ..text import Printer, cell, shown, text_notation
 
-FUNCTIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "softmax": "softmax"}
+FUNCTIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "softmax": "softmax",
+             "round": "round"}
 ACCENTS = {"c_tilde": ("c", "~"), "h_tilde": ("h", "~"), "h→": ("h", "→"), "h←": ("h", "←")}
 
 STYLE = """
@@ -58,6 +59,8 @@ def name(n: Name, t: int | None = None) -> str:
         base = f"<mover>{mi(letter)}{mo(accent)}</mover>"
     elif n.base == "1":
         base = "<mn mathvariant=\"bold\">1</mn>"
+    elif n.base[:1].isdigit() or n.base[:1] == "-":  # TensorFlow's forget_bias, by value
+        base = mn(n.base)
     else:
         base = mi(n.base)
     subs = [mi(n.sub)] if n.sub else []

@@ -16,7 +16,7 @@ from ..text import Printer, cell, shown
 BASES = {"c_tilde": r"\tilde{c}", "h_tilde": r"\tilde{h}", "h→": r"\overrightarrow{h}",
          "h←": r"\overleftarrow{h}", "1": r"\mathbf{1}"}
 FUNCTIONS = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{ReLU}",
-             "softmax": r"\operatorname{softmax}"}
+             "softmax": r"\operatorname{softmax}", "round": r"\operatorname{round}"}
 MAX_LINE = 64  # rough width, in characters, of a displayed line before it breaks
 
 _SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
@@ -50,11 +50,17 @@ def escape(text: str) -> str:
 
 def name(n: Name, t: int | None = None) -> str:
     """``W_{f}``, ``h_{t-1}`` (symbolic) or ``h_{1}`` (at t = 2)."""
-    base = BASES.get(n.base, n.base if len(n.base) == 1 else rf"\mathit{{{n.base}}}")
+    base = BASES.get(n.base, n.base if len(n.base) == 1 or _number(n.base)
+                     else rf"\mathit{{{n.base}}}")
     subs = [n.sub] if n.sub else []
     if n.dt is not None:
         subs.append(("t" if n.dt == 0 else f"t{n.dt:+d}") if t is None else str(t + n.dt))
     return base + (f"_{{{','.join(subs)}}}" if subs else "")
+
+
+def _number(text: str) -> bool:
+    """A name that is a number (TensorFlow's forget_bias, printed by its value)."""
+    return bool(re.fullmatch(r"-?[0-9./]+", text))
 
 
 class SymbolPrinter(Printer):
