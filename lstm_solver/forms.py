@@ -49,12 +49,14 @@ def variant_sentences(problem, h: str = "hₜ₋₁") -> list[str]:
                    "Greff et al. 2015; TensorFlow's CoupledInputForgetGateLSTMCell), so it "
                    "has no parameters of its own.")
     if v.peephole:
-        sees = [f"{PEEPHOLE_WORDS[g]} sees {c_now if g == 'o' else c_prev} through w_c{g}"
-                for g in v.peephole]
+        before = [PEEPHOLE_WORDS[g] for g in v.peephole if g != "o"]
+        sees = ([f"{_and(before)} see{'s' * (len(before) == 1)} {c_prev}"] if before else []) \
+            + ([f"the output gate sees {c_now}"] if "o" in v.peephole else [])
+        weights = ", ".join(f"w_c{g}" for g in v.peephole)
         out.append("Peepholes (Gers & Schmidhuber 2000; TensorFlow's use_peepholes): "
-                   + _and(sees) + ", a diagonal weight, so each is written w ⊙ c"
-                   + (f"; the output gate comes after {c_now}" if "o" in v.peephole else "")
-                   + ".")
+                   + _and(sees) + f", each through a diagonal weight ({weights}, written "
+                   f"w ⊙ c)" + (f", so the output gate is computed after {c_now}"
+                               if "o" in v.peephole else "") + ".")
     if v.projection:
         sizes = sorted({(u.h_size, u.hidden_size) for u in problem.units})
         said = ", ".join(f"P = {p} of H = {hh}" for p, hh in sizes)

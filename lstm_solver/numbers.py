@@ -235,7 +235,8 @@ class Rounding:
 
     def round(self, values: np.ndarray) -> np.ndarray:
         """The values a hand calculation would write down and carry on with."""
-        flat = [float(self.decimal(v)) if math.isfinite(v) else v for v in values.ravel()]
+        flat = [float(self.decimal(v)) + 0.0 if math.isfinite(v) else v  # + 0.0: no -0.0
+                for v in values.ravel()]
         return np.array(flat, dtype=float).reshape(values.shape)
 
     def show(self, x: float, bare: bool = False) -> str:

@@ -146,7 +146,8 @@ def _run(problem: Problem, unit: Unit, system, inputs: list[Carried | None],
         states = {}
         for s in cell.state:
             q = step.get(s)
-            states[s] = (q.value, q.exact, q.given) if q else None
+            states[s] = (q.value, q.exact, q.given or (  # whole numbers by round: {h: 0}
+                q.tree is not None and all(d.as_written(q.tree)))) if q else None
         steps.append(step)
     return steps
 

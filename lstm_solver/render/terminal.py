@@ -174,6 +174,8 @@ def _summary(dv: d.Derivation) -> str:
         parts.append("row vectors (v·W)")
     r = p.rounding
     carry = "rounded values carried" if r.carry == "rounded" else "exact values carried"
+    if r.carry == "rounded" and r.only:  # round: [h]
+        carry = ", ".join(p.symbol(s) for s, _ in r.only) + " rounded before carried"
     return " · ".join(parts) + f"\n{r.decimals} decimals · halves rounded {r.round_half} · {carry}"
 
 

@@ -206,7 +206,8 @@ def _summary(p: Problem) -> str:
         parts.append("row vectors (v·W)")
     parts += [f"{k} {v}" for k, v in p.options.items()]
     r = p.rounding
-    parts.append(f"{r.decimals} decimals, {r.carry} carry")
+    parts.append(f"{r.decimals} decimals, {r.carry} carry" + (
+        f" of {', '.join(p.symbol(s) for s, _ in r.only)} only" if r.only else ""))
     return " · ".join(parts)
 
 
@@ -224,6 +225,15 @@ def count_summary(p) -> str:
         parts.append(f"{p.layers} layers")
     if p.bidirectional:
         parts.append("bidirectional")
+    v = getattr(p, "lstm", None)
+    if v and v.coupled:
+        parts.append("coupled input and forget gates (i = 1 − f)")
+    if v and v.peephole:
+        parts.append(f"peepholes on {', '.join(v.peephole)}")
+    if getattr(p, "proj_size", None):
+        parts.append(f"projection to P = {p.proj_size}")
+    if getattr(p, "initial_state", "zeros") == "learned":
+        parts.append("learned initial state")
     return "Count the trainable parameters: " + " · ".join(parts) + "."
 
 
