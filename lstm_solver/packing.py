@@ -15,6 +15,7 @@ This module imports nothing heavy.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from .numbers import Value
@@ -60,18 +61,20 @@ def order_of(raw, cell: str, coupled: bool, gates: tuple[str, ...]) -> tuple[str
         preset = text.lower()
         key = cell + (" coupled" if coupled else "")
         if key not in PRESETS[preset]:
-            what = "a coupled LSTM" if coupled else f"a {cell.upper()}"
+            what = "a coupled LSTM" if coupled else _a(cell)
             hint = {"tensorflow": "; TensorFlow 2's GRU is Keras's: write order: keras"}.get(
                 preset, "") if cell == "gru" else ""
             raise ValueError(f"order: {preset} has no packed layout for {what}; write the "
                              f"order of your {len(gates)} gates as letters{hint}")
         return PRESETS[preset][key], preset
     letters = LETTERS[cell]
-    allowed = "".join(letters)
     bad = [ch for ch in text if ch not in letters]
     if bad:
-        raise ValueError(f"{bad[0]!r} is not a gate's letter here: a {cell.upper()}'s order "
-                         f"uses {', '.join(allowed)} ({_letters_help(cell)}); found {text!r}")
+        close = difflib.get_close_matches(text.lower(), list(PRESETS), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"{bad[0]!r} is not a gate's letter here{hint}: {_a(cell)}'s "
+                         f"order is its gates' letters ({_letters_help(cell)}) or one of: "
+                         f"{', '.join(PRESETS)}; found {text!r}")
     named = [letters[ch] for ch in text]
     for short in gates:
         if named.count(short) != 1:
@@ -86,6 +89,10 @@ def order_of(raw, cell: str, coupled: bool, gates: tuple[str, ...]) -> tuple[str
                                                if coupled and "i" in text else "")
                          + f"; found {text!r}")
     return text, None
+
+
+def _a(cell: str) -> str:
+    return {"lstm": "an LSTM", "gru": "a GRU", "rnn": "an RNN"}[cell]
 
 
 def _letters_help(cell: str) -> str:
