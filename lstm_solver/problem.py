@@ -433,7 +433,7 @@ class _Reader:
         except NumberError as exc:
             raise self.fail(path + (key,), exc.message) from None
 
-    def peephole_gates(self, raw: list, path: tuple, coupled: bool) -> tuple[str, ...]:
+    def peephole_gates(self, raw: list | dict, path: tuple, coupled: bool) -> tuple[str, ...]:
         """Gate names (input, forget, output, or i, f, o) -> short names, in i, f, o order."""
         names = {"input": "i", "i": "i", "forget": "f", "f": "f", "output": "o", "o": "o"}
         out = []
@@ -448,7 +448,8 @@ class _Reader:
                 raise self.fail(where, "coupled: true computes i_t = 1 − f_t, so the input "
                                 "gate has no parameters and no peephole", at_key=True)
             if names[name] in out:
-                raise self.fail(where, f"the {name} gate's peephole is given twice",
+                word = {"i": "input", "f": "forget", "o": "output"}[names[name]]
+                raise self.fail(where, f"the {word} gate's peephole is given twice",
                                 at_key=True)
             out.append(names[name])
         return tuple(g for g in PEEPHOLE_GATES if g in out)
@@ -570,7 +571,7 @@ class _Reader:
                 if not raw:
                     raise self.fail(where, "expected the peephole weights of some of the "
                                     "input, forget and output gates, found none")
-                gates = self.peephole_gates(list(raw), where, coupled)
+                gates = self.peephole_gates(raw, where, coupled)
             seen.append((gates, "projection" in block, path))
         gates, projected, path0 = seen[0]
         for other, proj, path in seen[1:]:
