@@ -123,9 +123,7 @@ def _text_rows(text: str) -> list[list[str]]:
     numpy's own print wraps a wide row at 75 characters and indents the rest: when the
     block has brackets, a row starts with ``[`` and a line without one continues it.
     """
-    text = text.strip()
-    if text.startswith("array(") and text.endswith(")"):  # numpy's repr
-        text = text[len("array("):-1]
+    text = _unwrapped(text.strip())
     bracketed = "[" in text
     rows: list[list[str]] = []
     for line in text.splitlines():
@@ -138,6 +136,22 @@ def _text_rows(text: str) -> list[list[str]]:
         else:
             rows.append(entries)
     return rows
+
+
+_WRAPPERS = ("array(", "tensor(")  # numpy's repr, PyTorch's print
+_TRAILER = re.compile(r"(\s*,\s*\w+\s*=\s*[\w.\[\], ]*?)*\s*\)")
+
+
+def _unwrapped(text: str) -> str:
+    """``array([[...]])``, ``tensor([...], requires_grad=True)`` or PyTorch's "Parameter
+    containing:" print -> the bracketed numbers inside."""
+    text = text.removeprefix("Parameter containing:").lstrip()
+    for wrapper in _WRAPPERS:
+        if text.startswith(wrapper) and "]" in text:
+            last = text.rindex("]")
+            if _TRAILER.fullmatch(text, last + 1):
+                return text[len(wrapper):last + 1]
+    return text
 
 
 def parse_table(item: Any) -> list[list[Any]] | list[Any]:

@@ -176,7 +176,9 @@ def _summary(dv: d.Derivation) -> str:
     carry = "rounded values carried" if r.carry == "rounded" else "exact values carried"
     if r.carry == "rounded" and r.only:  # round: [h]
         carry = ", ".join(p.symbol(s) for s, _ in r.only) + " rounded before carried"
-    return " · ".join(parts) + f"\n{r.decimals} decimals · halves rounded {r.round_half} · {carry}"
+    half = {"down": "halves rounded toward 0", "truncate": "digits beyond cut off"}.get(
+        r.round_half, f"halves rounded {r.round_half}")
+    return " · ".join(parts) + f"\n{r.decimals} decimals · {half} · {carry}"
 
 
 def _symbol(dv: d.Derivation, short: str, t: int | None) -> str:
