@@ -37,7 +37,7 @@ def paper_lstm(P: dict, xs, h, c, peephole=(), coupled=False, forget_bias=0.0, W
     """The papers' LSTM, step by step: gates from W_x x + W_h h (+ w ⊙ c) + b."""
     out = []
     for x in xs:
-        def pre(k):
+        def pre(k, x=x, h=h):
             W_x, W_h, b = P[k]
             z = (x @ W_x + h @ W_h) if row else (W_x @ x + W_h @ h)
             return z + b
