@@ -147,7 +147,10 @@ class Expander(Printer):
         z = node.arg.value
         zs = shown(node.arg, self.rounding)
         f = self.n.functions[node.function]
-        show = self.show if node.digits is None else self.rounding.at(node.digits).show
+        show = self.show
+        if node.digits is not None:  # round: [h]: the value with 4 more digits, then rounded
+            zs = shown(node.arg, self.rounding.at(max(self.rounding.decimals, node.digits + 4)))
+            show = self.rounding.at(node.digits).show
         if node.function == "softmax":
             # as on paper, unless e^z would overflow: then every z is shifted by max z,
             # which leaves the quotients unchanged
