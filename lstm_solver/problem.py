@@ -658,7 +658,7 @@ class _Reader:
                 raise self.fail(at + ("tokens" if "tokens" in item else "x",),
                                 f"has {len(xs)} steps but batch[0] has {steps}: every row "
                                 "reads a sequence of the same length")
-            initial = None
+            initial = None if len(units) > 1 else first.initial  # the file's, or zeros
             if "initial" in item:
                 if len(units) > 1:
                     raise self.fail(at + ("initial",), "a stacked or bidirectional network's "
