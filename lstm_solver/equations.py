@@ -289,6 +289,8 @@ def build(problem: Problem, unit: Unit | None = None, lookup: bool = True,
 
     if output and problem.output_layer:
         equations.append(output_equation(problem, q, params, P))
+    rank = {q: k for k, q in enumerate(["x", *cell.quantities, "y"])}  # as computed (o after
+    equations.sort(key=lambda eq: rank.get(eq.quantity, len(rank)))  # c with a peephole)
     if problem.rounding.carry == "rounded" and problem.rounding.only:  # round: [h]
         digits = dict(problem.rounding.only)
         equations = [replace(eq, rhs=round_to(eq.rhs, digits[eq.quantity],

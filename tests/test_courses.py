@@ -4,8 +4,8 @@
 - CS231n (Stanford), assignment 3: LSTM_Captioning.ipynb "LSTM: step forward" and
   RNN_Captioning.ipynb "Vanilla RNN: step forward" print expected_next_h (and
   expected_next_c) for inputs built with np.linspace; the problem files paste numpy's
-  own print of each input (problems/packed_cs231n_lstm_batch.yaml,
-  problems/batch_cs231n_rnn_step.yaml).
+  own print of each input (tests/published/cs231n_lstm_step_forward.yaml,
+  tests/published/cs231n_rnn_step_forward.yaml).
 - TensorFlow's own cell tests: tensorflow/python/kernel_tests/rnn_cell_test.py,
   RNNCellTest.testBasicLSTMCell (two BasicLSTMCell(2), weights 0.5), and
   tensorflow/contrib/rnn/python/kernel_tests/rnn_cell_test.py,
@@ -28,8 +28,10 @@ from lstm_solver.problem import load_problem, parse_problem
 from lstm_solver.render.json import to_dict
 from lstm_solver.solver import solve
 
+PUBLISHED = PROBLEMS.parent / "tests" / "published"  # exercises too wide for the examples
 
-def solved(name: str) -> dict:
+
+def solved(name) -> dict:
     return to_dict(solve(load_problem(PROBLEMS / name)))
 
 
@@ -46,7 +48,7 @@ def test_cs231n_lstm_step_forward():
         [0.32986176, 0.39145139, 0.451556, 0.51014116, 0.56717407],
         [0.66382255, 0.76674007, 0.87195994, 0.97902709, 1.08751345],
         [0.74192008, 0.90592151, 1.07717006, 1.25120233, 1.42395676]])
-    rows = solved("packed_cs231n_lstm_batch.yaml")["batch"]
+    rows = solved(PUBLISHED / "cs231n_lstm_step_forward.yaml")["batch"]
     next_h = np.array([r["steps"][0]["values"]["h"] for r in rows])
     next_c = np.array([r["steps"][0]["values"]["c"] for r in rows])
     # the notebook asks for errors "around 1e-8 or less"; the inputs are numpy's print of
@@ -61,7 +63,7 @@ def test_cs231n_rnn_step_forward():
         [-0.58172089, -0.50182032, -0.41232771, -0.31410098],
         [0.66854692, 0.79562378, 0.87755553, 0.92795967],
         [0.97934501, 0.99144213, 0.99646691, 0.99854353]])
-    rows = solved("batch_cs231n_rnn_step.yaml")["batch"]
+    rows = solved(PUBLISHED / "cs231n_rnn_step_forward.yaml")["batch"]
     next_h = np.array([r["steps"][0]["values"]["h"] for r in rows])
     assert rel_error(expected_next_h, next_h) < 1e-7
     np.testing.assert_allclose(next_h, expected_next_h, atol=5e-9)
@@ -69,7 +71,7 @@ def test_cs231n_rnn_step_forward():
 
 def test_cs231n_lstm_inputs_are_the_notebooks_linspace():
     """The pasted (wrapped) numpy print reads back as the notebook's matrices."""
-    problem = load_problem(PROBLEMS / "packed_cs231n_lstm_batch.yaml")
+    problem = load_problem(PUBLISHED / "cs231n_lstm_step_forward.yaml")
     Wx = np.linspace(-2.1, 1.3, num=4 * 4 * 5).reshape(4, 4 * 5)
     np.testing.assert_allclose(problem.units[0].packed.values["Wx"].array, Wx, atol=5e-9)
     x = np.linspace(-0.4, 1.2, num=3 * 4).reshape(3, 4)

@@ -381,3 +381,24 @@ def test_odd_values_in_the_variant_keys_give_a_message_not_a_traceback():
             count(parse_problem(yaml.safe_dump({**count_base, key: odd}), "odd.yaml"))
         except ProblemError as exc:
             assert str(exc).startswith("odd.yaml"), str(exc)
+
+
+def test_the_pdf_shows_the_variants_and_the_batch(tmp_path):
+    """The PDF (LaTeX compiled) carries the coupled gate's step, the forget bias's term,
+    the slicing sentence and the batch's table, as pdftotext reads them."""
+    from conftest import PROBLEMS, require_program
+
+    require_program("pdflatex")
+    require_program("pdftotext")
+    import subprocess
+
+    out = tmp_path / "key.pdf"
+    result = CliRunner().invoke(main, [str(PROBLEMS / "coupled_tensorflow_cifg.yaml"),
+                                       "--format", "pdf", "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True,
+                                   text=True, check=True).stdout.split())
+    for said in ("coupled: the input gate is i = 1 − f", "forget_bias: 1.0 is added",
+                 "columns 1–2 are the candidate's W_j", "Batch rows 2–3 (the same weights)",
+                 "0.103349", "0.100178"):
+        assert said in text, said

@@ -240,7 +240,7 @@ class HtmlDocument:
                                     dv.exact).sections(q.tree):
             self.out.append(f'<p class="label">{escape(label.doprint(node))}:</p>')
             self.out.append('<div class="lines">' + escape("\n".join(lines)) + "</div>")
-        result = values.vector(d.Leaf(q.value, None, q.name, False))
+        result = values.vector(d.Leaf(q.value, None, q.name, all(d.as_written(q.tree))))
         self.out.append(math((name(q.name, t), result)))
         note = self.note(dv, step, q)
         if note:

@@ -292,7 +292,8 @@ class LatexMath:
         for node, rows in Expander(notation(t, row), dv.rounding, self.full,
                                    dv.exact).sections(q.tree):
             self.worked(label.doprint(node), rows)
-        self.result(name(q.name, t), values.vector(d.Leaf(q.value, None, q.name, False)))
+        self.result(name(q.name, t), values.vector(d.Leaf(q.value, None, q.name,
+                                                          all(d.as_written(q.tree)))))
         note = self.note(dv, step, q)
         if note:
             self.paragraph("→ " + note, "note")
