@@ -44,10 +44,11 @@ TOP_KEYS = (
     "embedding_layout", "given", "start", "decimals", "carry", "round_half", "output_layer",
     "activation", "z_multiplies", "reset", "ask", "convention",
     "packed", "forget_bias", "coupled", "peephole", "projection", "round", "batch",
-    "initial_state",
 )
 UNIT_KEYS = ("gates", "initial", "packed", "peephole", "projection")
-VARIANT_KEYS = ("forget_bias", "coupled", "peephole", "projection")  # LSTM only
+LSTM_VARIANTS = ("forget_bias", "coupled", "peephole", "projection")  # LSTM only
+PEEPHOLE_KEYS = ("input", "i", "forget", "f", "output", "o")
+PROJECTION_KEYS = ("W",)
 BATCH_KEYS = ("x", "tokens", "initial")
 DIRECTIONS = ("forward", "backward")
 SPLIT_KEYS = ("W", "U", "b", "b_h")  # the slots; a file may name them otherwise (naming.py)
@@ -169,7 +170,7 @@ class Problem:
     variant: Cell | None = None  # a changed cell definition (check.py tries slips with it)
     naming: Naming = COURSE  # what the file calls W, U, b, b_h (one naming per file)
     lstm: LstmVariant = LstmVariant()  # forget_bias, coupled, peephole, projection
-    batch: tuple[BatchRow, ...] = ()  # several rows sharing the weights (the first is this)
+    batch: tuple[BatchRow, ...] = ()  # rows sharing the weights; inputs are the first's
 
     @property
     def steps(self) -> int:
@@ -431,7 +432,7 @@ class _Reader:
     def count_variants(self, data: dict, cell: str) -> dict:
         """The LSTM variants of a count (peephole: true, projection: P) and the learned
         initial state."""
-        self.only_for_lstm(data, cell, VARIANT_KEYS)
+        self.only_for_lstm(data, cell, LSTM_VARIANTS)
         coupled = self.flag(data, "coupled")
         peephole: tuple[str, ...] = ()
         raw = data.get("peephole", False)
@@ -529,6 +530,10 @@ class _Reader:
                 f"expected a mapping at the top (such as 'cell: lstm'), found {found}",
                 file=self.doc.file, line=1, column=1,
             )
+        if "initial_state" in data:  # a count's key: said plainly, not "unknown key"
+            raise self.fail(("initial_state",), "applies to task: count_parameters (a learned "
+                            "initial state is a trained parameter); give the state itself as "
+                            "initial: {h: [...]}", at_key=True)
         self.mapping(data, (), TOP_KEYS, "problem keys")
         if "cell" not in data:
             raise self.fail((), f"missing required key 'cell' (one of: {_choices(CELLS)})")
@@ -538,10 +543,6 @@ class _Reader:
                             f"{_did_you_mean(cell_name, CELLS)}; expected one of: "
                             f"{_choices(CELLS)}")
         options = self.options(data, cell_name)
-        if "initial_state" in data:
-            raise self.fail(("initial_state",), "applies to task: count_parameters (a learned "
-                            "initial state is a trained parameter); give the state itself as "
-                            "initial: {h: [...]}", at_key=True)
         lstm = self.lstm_variant(data, cell_name)
         cell = CELLS[cell_name](lstm, **options)
         layout = self.choice(data, "layout", ("split", "concat"), "split")
@@ -554,10 +555,8 @@ class _Reader:
         first = units[0]
         embedding = self.embedding(data, first.input_size)
         batch = self.batch(data, cell, units, embedding, symbols)
-        if batch:
+        if batch:  # the first row's inputs; its initial state is batch[0]'s (Problem.row)
             xs, tokens = list(batch[0].inputs), batch[0].tokens
-            if batch[0].initial is not None:
-                units = (replace(first, initial=batch[0].initial), *units[1:])
         else:
             xs, tokens = self.inputs(data, first.input_size, embedding)
         if first.input_size is None:
@@ -608,7 +607,7 @@ class _Reader:
             gates: tuple[str, ...] = ()
             if raw is not None:
                 where = path + ("peephole",)
-                self.mapping(raw, where, ("input", "i", "forget", "f", "output", "o"),
+                self.mapping(raw, where, PEEPHOLE_KEYS,
                              "peephole weights by gate (input, forget, output)")
                 if not raw:
                     raise self.fail(where, "expected the peephole weights of some of the "
@@ -857,7 +856,7 @@ class _Reader:
 
     def projection(self, raw, path: tuple, orientation: str) -> Value:
         """``projection: {W: ...}``: W_hr, P × H (H × P in row orientation)."""
-        self.mapping(raw, path, ("W",), "projection keys (W, the P × H matrix W_hr)")
+        self.mapping(raw, path, PROJECTION_KEYS, "projection keys (W, the P × H matrix W_hr)")
         if "W" not in raw:
             raise self.fail(path, "missing 'W', the projection matrix W_hr (P × H, as "
                             "PyTorch's weight_hr_l0): h_t = W_hr (o_t ⊙ tanh c_t)")

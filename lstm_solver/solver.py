@@ -60,11 +60,13 @@ def solve(problem, exact: bool = False) -> d.Derivation | CountDerivation:
         problem = as_problem(problem)
         if not isinstance(problem, Problem):
             return count(problem)
+    if not problem.batch:
+        return _solve(problem, exact, {})
     systems: dict = {}  # the rows share the weights, so the equations are built once
-    derivation = _solve(problem, exact, systems)
-    if problem.batch:
-        derivation.rows = [_solve(problem.row(k), exact, systems)
-                           for k in range(1, len(problem.batch))]
+    derivation = _solve(problem.row(0), exact, systems)
+    derivation.problem = problem  # the batch's (its notes, its rows' data)
+    derivation.rows = [_solve(problem.row(k), exact, systems)
+                       for k in range(1, len(problem.batch))]
     return derivation
 
 

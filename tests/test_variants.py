@@ -402,3 +402,27 @@ def test_the_pdf_shows_the_variants_and_the_batch(tmp_path):
                  "columns 1–2 are the candidate's W_j", "Batch rows 2–3 (the same weights)",
                  "0.103349", "0.100178"):
         assert said in text, said
+
+
+@pytest.mark.parametrize("name,says", [
+    ("peephole_lstm", "PyTorch's LSTM has no peepholes"),
+    ("coupled_tensorflow_cifg", "no forget_bias (1.0 added to f_t's pre-activation) and no "
+                                "coupled input gate"),
+    ("projection_pytorch_lstm", "the projection (nn.LSTM's proj_size) is not written"),
+    ("round_h_mitx_lstm_states", "round: rounds h before it is carried"),
+])
+def test_a_pytorch_program_refuses_what_pytorch_lacks(name, says):
+    """--format pytorch never writes a program that silently computes another cell."""
+    from conftest import PROBLEMS
+
+    result = CliRunner().invoke(main, [str(PROBLEMS / f"{name}.yaml"), "--format", "pytorch"])
+    assert result.exit_code == 2 and says in result.stderr, result.stderr
+
+
+def test_a_pytorch_program_of_a_batch_has_a_section_per_row(tmp_path):
+    from conftest import PROBLEMS
+
+    result = CliRunner().invoke(main, [str(PROBLEMS / "packed_cs231n_lstm.yaml"), "--format",
+                                       "pytorch"])
+    assert result.exit_code == 0, result.stderr
+    assert "(batch row 1)" in result.stdout and "(batch row 2)" in result.stdout

@@ -304,8 +304,9 @@ def row_inputs(dv: d.Derivation, k: int) -> str:
     p = dv.problem
     xs = [f"x{_sub(p.start + j)} = {inline(numbers(x.array, dv.rounding, True))}"
           for j, x in enumerate(p.inputs)]
+    initial = (p.batch[k - 1].initial if p.batch else None) or p.units[0].initial
     state = [f"{p.symbol(s)}{_sub(p.start - 1)} = {inline(numbers(v.array, dv.rounding, True))}"
-             for s, v in p.units[0].initial.items()]
+             for s, v in initial.items()]
     n = len(p.batch) if p.batch else None
     return (f"Batch row {k}" + (f" of {n}" if n else "") + ": " + "; ".join(xs + state) + ".")
 
