@@ -162,3 +162,61 @@ def test_rows_reuse_the_equations(monkeypatch):
     dv = solve(parse_problem(problem_text(data)))
     assert len(dv.rows) == 49 and len(calls) == 1
     np.testing.assert_allclose(dv.rows[-1].steps[0].x, [49.0])
+
+
+# --- check: per-row answers ---------------------------------------------------------------
+
+
+def _answers(tmp_path, text: str) -> str:
+    path = tmp_path / "ada.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_check_marks_each_row_against_its_own_solution(tmp_path):
+    problem = tmp_path / "q.yaml"
+    problem.write_text(problem_text({**BATCH, "ask": ["c", "h"]}))
+    rows = [alone(r)["steps"] for r in ROWS]
+
+    def written(steps, slip=0.0):  # every c and h to 4 decimals, h of row 2 slipped
+        return {"steps": {s["t"]: {"c": [round(v, 4) for v in s["values"]["c"]],
+                                   "h": [round(v + slip, 4) for v in s["values"]["h"]]}
+                          for s in steps}}
+
+    text = yaml.safe_dump({"student": "Ada", "batch": [
+        written(steps, 0.3 * (k == 1)) for k, steps in enumerate(rows)]}, sort_keys=False)
+    result = CliRunner().invoke(main, ["check", str(problem), _answers(tmp_path, text),
+                                       "--format", "json"])
+    assert result.exit_code == 1, result.stderr  # row 2's h is wrong
+    items = json.loads(result.stdout)["students"][0]["items"]
+    assert {i["row"] for i in items} == {1, 2, 3}
+    wrong = [i for i in items if i["verdict"] == "wrong"]
+    assert wrong and all(i["row"] == 2 and i["quantity"] == "h" for i in wrong)
+    assert all(i["verdict"] == "correct" for i in items if i["row"] != 2)
+    # the terminal names the row of each table and of each number in its feedback
+    out = CliRunner().invoke(main, ["check", str(problem), _answers(tmp_path, text)],
+                             env={"COLUMNS": "100"}).stdout
+    assert "Batch row 2 · Step t = 1" in out and "(row 2)" in out
+
+
+@pytest.mark.parametrize("text,says", [
+    ("batch: [{h: [1, 2]}]\nh: [1, 2]\n", "give every answer in its row"),
+    ("batch: {h: [1, 2]}\n", "expected a list of up to 3 rows"),
+    ("batch: [{h: [1, 2]}, {h: [1, 2]}, {h: [1, 2]}, {h: [1, 2]}]\n", "up to 3 rows"),
+    ("batch: [{q: [1, 2]}]\n", "unknown quantity 'q'"),
+    ("steps: {1: {batch: [{h: [1, 2]}]}}\n", "'batch' belongs at the top"),
+])
+def test_check_refuses_bad_per_row_answers(tmp_path, text, says):
+    problem = tmp_path / "q.yaml"
+    problem.write_text(problem_text(BATCH))
+    result = CliRunner().invoke(main, ["check", str(problem), _answers(tmp_path, text)])
+    assert result.exit_code != 0 and says in result.stderr, result.stderr  # the file, located
+    assert "ada.yaml:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_refuses_batch_answers_to_a_single_problem(tmp_path):
+    problem = tmp_path / "q.yaml"
+    problem.write_text(problem_text({"cell": "lstm", "gates": GATES, "x": [1]}))
+    result = CliRunner().invoke(main, ["check", str(problem),
+                                       _answers(tmp_path, "batch: [{h: [1, 2]}]\n")])
+    assert result.exit_code != 0 and "the problem has no batch" in result.stderr
