@@ -14,17 +14,18 @@ from .packing import sentences as packing_sentences
 PEEPHOLE_WORDS = {"i": "the input gate", "f": "the forget gate", "o": "the output gate"}
 
 
-def notes(problem, h: str = "hₜ₋₁", x: str = "xₜ") -> list[str]:
-    """Every head sentence of ``problem`` (a Problem), in the order a reader needs them."""
+def notes(problem, h: str = "hₜ₋₁", x: str = "xₜ", rounding: bool = True) -> list[str]:
+    """Every head sentence of ``problem`` (a Problem), in the order a reader needs them
+    (``rounding``: with the sentence on what is rounded; documents say it their way)."""
     out = []
     which = multiplies_sentence(problem, h, x)
     if which:
         out.append(which)
     out += packing_sentences(problem)
     out += variant_sentences(problem, h)
-    rounding = rounding_sentence(problem)
-    if rounding:
-        out.append(rounding)
+    said = rounding_sentence(problem) if rounding else None
+    if said:
+        out.append(said)
     if problem.batch:
         n = len(problem.batch)
         out.append(f"A batch of {n} rows sharing the weights: row 1 is worked in full, the "

@@ -729,7 +729,7 @@ class _Reader:
         names = [*cell.names(), "y"]
         out = []
         for i, key in enumerate(raw):
-            short = "y" if key == "y" else cell.quantity(str(key))
+            short = "y" if isinstance(key, str) and key == "y" else cell.quantity(str(key))
             if short is None:
                 raise self.fail(("ask", i), f"unknown quantity {key!r}"
                                 f"{_did_you_mean(key, names)}; expected any of: "
