@@ -28,7 +28,7 @@ from lstm_solver.problem import load_problem, parse_problem
 from lstm_solver.render.json import to_dict
 from lstm_solver.solver import solve
 
-PUBLISHED = PROBLEMS.parent / "tests" / "published"  # exercises too wide for the examples
+PUBLISHED = PROBLEMS.parent / "tests" / "published"  # the notebooks' own 8-decimal inputs
 
 
 def solved(name) -> dict:
