@@ -28,8 +28,8 @@ def notes(problem, h: str = "hₜ₋₁", x: str = "xₜ", rounding: bool = True
         out.append(said)
     if problem.batch:
         n = len(problem.batch)
-        out.append(f"A batch of {n} rows sharing the weights: row 1 is worked in full, the "
-                   f"others are given in a table (--full works every row).")
+        out.append(f"A batch of {n} rows, each with its own input and initial state, "
+                   f"sharing the weights.")
     return out
 
 

@@ -103,3 +103,10 @@ def test_a_gru_candidate_called_h_tilde_with_two_biases_reads_right():
     dv = solve(parse_problem(problem_text(data)))
     labels = [q.label for q in dv.problem.gates["g"].written()]
     assert labels == ["W_h", "U_h", "b", "b_h"]  # not b_h for b and b_hh for b_h
+
+
+def test_latex_keeps_two_hyphens_and_prints_dashes():
+    from lstm_solver.render.documents.latex import escape
+
+    assert escape("--full") == "-{}-full"  # not an en dash
+    assert escape("columns 1–5") == "columns 1--5"  # an en dash, not ?

@@ -399,7 +399,7 @@ def test_the_pdf_shows_the_variants_and_the_batch(tmp_path):
     text = " ".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True,
                                    text=True, check=True).stdout.replace("’", "'").split())
     for said in ("coupled: the input gate is i = 1 - f", "forget_bias: 1.0 is added",
-                 "are the candidate's W_j, columns", "Batch rows 2", "(--full works",
+                 "are the candidate's W_j, columns", "Batch rows 2",
                  "0.103349", "0.100178"):
         assert said in text, said
 

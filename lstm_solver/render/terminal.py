@@ -67,7 +67,7 @@ class TerminalSolution:
         elif dv.rows:
             yield Text()
             yield _final_table(dv, [(k, row) for k, row in enumerate(dv.rows, start=2)],
-                               f"Batch rows 2–{len(dv.rows) + 1} (the same weights)")
+                               f"Batch rows 2–{len(dv.rows) + 1} (--full works each)")
 
     def _solution(self, width: int, worked: dict) -> RenderResult:
         """Every step, then the results table (a batch's row: its own data first)."""

@@ -549,14 +549,18 @@ def asked(dv: d.Derivation) -> list[str]:
 
 
 def answer_columns(dv: d.Derivation) -> list[tuple[str, list[tuple[Name, int]], int]]:
-    """For each step: its heading, the asked quantities with their sizes, and t."""
+    """For each step: its heading, the asked quantities with their sizes, and t (each
+    row of a batch, "Batch row 2 · ...")."""
     wanted = set(asked_shorts(dv))
     out = []
-    for step in dv.steps + dv.outputs:
-        columns = [(q.name, len(q.value)) for q in step.quantities
-                   if not q.given and q.short in wanted]
-        if columns:
-            out.append((_step_heading(dv.problem, step), columns, step.t))
+    rows = [(1, dv), *enumerate(dv.rows, start=2)]
+    for k, row in rows:
+        head = f"Batch row {k} · " if len(rows) > 1 else ""
+        for step in row.steps + row.outputs:
+            columns = [(q.name, len(q.value)) for q in step.quantities
+                       if not q.given and q.short in wanted]
+            if columns:
+                out.append((head + _step_heading(dv.problem, step), columns, step.t))
     return out
 
 
