@@ -14,6 +14,7 @@ from typing import Any
 from .cells import CELLS, Cell
 from .errors import ProblemError
 from .numbers import NumberError, Rounding, Value, parse_matrix, parse_table, parse_vector
+from .training import Training, read_training
 from .yamlsource import Document, dotted, read_text
 
 TOP_KEYS = (
@@ -21,6 +22,7 @@ TOP_KEYS = (
     "layers", "bidirectional", "forward", "backward", "x", "tokens", "embedding",
     "embedding_layout", "given", "start", "decimals", "carry", "round_half", "output_layer",
     "activation", "z_multiplies", "reset", "ask",
+    "loss", "upstream", "clip", "learning_rate",  # the backward pass (training.py)
 )
 UNIT_KEYS = ("gates", "initial")
 DIRECTIONS = ("forward", "backward")
@@ -101,6 +103,7 @@ class Problem:
     options: dict[str, str] = field(default_factory=dict)  # cell options (reset: after, ...)
     ask: tuple[str, ...] = ()  # the quantities the question asks for (short names); all if ()
     variant: Cell | None = None  # a changed cell definition (check.py tries slips with it)
+    training: Training | None = None  # loss/upstream, clip, learning rate: the backward pass
 
     @property
     def steps(self) -> int:
@@ -358,6 +361,7 @@ class _Reader:
             units = tuple(replace(u, input_size=size) if u.layer == 1 else u for u in units)
         given = self.given(data, cell, units, len(xs), symbols)
         top = sum(u.hidden_size for u in units if u.layer == units[-1].layer)
+        output_layer = self.output_layer(data, top, orientation)
         return Problem(
             cell=cell_name,
             units=units,
@@ -374,9 +378,10 @@ class _Reader:
             given=given,
             start=self.integer(data, "start", 1, -10**9, 10**9),
             rounding=rounding,
-            output_layer=self.output_layer(data, top, orientation),
+            output_layer=output_layer,
             options=options,
             ask=self.ask(data, cell),
+            training=read_training(self, data, cell, units, len(xs), output_layer),
         )
 
     def ask(self, data: dict, cell: Cell) -> tuple[str, ...]:
