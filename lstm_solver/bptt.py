@@ -82,6 +82,7 @@ class _Backprop:
         self.table: dict[int, dict[tuple[str, str], np.ndarray]] = {}
         self.written: set[tuple[int, str, str]] = set()  # values the problem wrote
         self.zero: set[tuple[int, str, str]] = set()  # adjoints that are 0 at a step
+        self.carried_norms: dict[tuple[int, str], float] = {}  # ‖what came from t+1‖
         self._fill_table()
 
     # -- the values each step can read -------------------------------------------------------
@@ -164,8 +165,9 @@ class _Backprop:
         gradients = self._gradients(shares)
         back = d.Backward(loss_q, out_steps, [initial] if initial.quantities else [],
                           gradients)
-        back.norms = [(s.t, _norm(s.get("dh")), _norm(s.get("dc")) if "c" in self.cell.state
-                       else None) for s in out_steps]
+        back.flow = [d.Flow(s.t, _norm(s.get("dh")), _norm(s.get("dc")),
+                            self.carried_norms.get((s.t, "h")),
+                            self.carried_norms.get((s.t, "c"))) for s in out_steps]
         if gradients:
             self._norm_clip_update(back)
         return back
@@ -188,10 +190,16 @@ class _Backprop:
             self.walker.bind(up, given.array, None, True)
             terms.insert(0, up)
         terms = self._external(adj, k) + terms
-        if later is not None and adj.key == "d" + adj.quantity and adj.quantity in self.rev.carried:
-            by = later - k
-            terms += [shift(t.expr, by) for t in self.rev.carried[adj.quantity]
-                      if not self._skipped_at(t, later)]
+        if later is not None and adj.key == "d" + adj.quantity and (
+                adj.quantity in self.rev.carried):
+            carried = [shift(t.expr, later - k) for t in self.rev.carried[adj.quantity]
+                       if not self._skipped_at(t, later)]
+            if carried:
+                self._bind(add(*carried), k)
+                flow = self.walker.walk(add(*carried)).value
+                self.carried_norms[(self.problem.start + k, adj.quantity)] = float(
+                    np.linalg.norm(flow))
+            terms += carried
         if not terms:
             self.zero.add((k, n.base, n.sub))
             self.table[k][(n.base, n.sub)] = np.zeros(max(adj.symbol.shape))

@@ -259,9 +259,23 @@ def reverse(system: System, cell, row: bool, output_shortcut: bool = False) -> R
         else:
             raise TypeError(f"cannot differentiate {type(expr).__name__}: {expr}")  # a bug
 
-    for eq in reversed(system.equations):
-        q = eq.quantity
+    by_quantity = {eq.quantity: eq for eq in system.equations}
+    order = [eq.quantity for eq in system.equations if eq.quantity not in cell.quantities]
+    order[1 if order[:1] == ["x"] else 0:0] = [q for q in cell.quantities
+                                               if q in by_quantity or cell.gate(q)]
+    for q in reversed(order):
+        eq = by_quantity.get(q)
         key = "d" + q if q in cell.state or q == "x" else "d." + q
+        if eq is None:  # a gate without parameters: its value is given at every step
+            sym = system.quantity[q]
+            if sym not in collect:
+                continue
+            D = adjoint(sym)
+            adjoints.append(Adjoint(key, q, D, list(collect[sym])))
+            Z = delta(Name.of(sym).base.removesuffix("_tilde"), 0, sym.shape)
+            adjoints.append(Adjoint("δ." + q, q, Z, [Term(had(
+                D, Deriv(cell.gate(q).activation, sym)), None)]))
+            continue
         D = adjoint(eq.lhs)
         terms = collect.get(eq.lhs, [])
         if eq.kind == "output":

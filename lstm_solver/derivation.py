@@ -240,6 +240,18 @@ class ParamGradient:
     update: Quantity | None = None
 
 
+@dataclass(frozen=True)
+class Flow:
+    """At one step: ‖∂L/∂hₜ‖ (‖∂L/∂cₜ‖), and the norm of the part that came back from
+    step t+1 (None at the last step)."""
+
+    t: int
+    dh: float
+    dc: float | None = None
+    dh_back: float | None = None
+    dc_back: float | None = None
+
+
 @dataclass(eq=False)
 class Backward:
     """The backward pass through time: the loss, each step's gradients (from the last step
@@ -253,7 +265,7 @@ class Backward:
     clip: Quantity | None = None  # the scale
     max_norm: float | None = None
     learning_rate: float | None = None
-    norms: list[tuple[int, float, float | None]] = field(default_factory=list)  # t, ‖dh‖, ‖dc‖
+    flow: list[Flow] = field(default_factory=list)  # how ‖∂L/∂hₜ‖ changes going back
 
 
 @dataclass(eq=False)

@@ -12,7 +12,7 @@ import numpy as np
 from .. import derivation as d
 from ..numbers import Rounding
 from . import blocks
-from .text import FUNCTIONS, SOFTMAX_SHIFT_ABOVE, Printer, shown
+from .text import FUNCTIONS, SOFTMAX_SHIFT_ABOVE, Printer, numbers, shown
 
 
 @dataclass
@@ -35,6 +35,14 @@ class Notation:
     exactly: Callable[[str], str] = lambda s: f"  (exactly {s})"
     break_every: int = 0  # a long sum of terms breaks after this many (0: never)
     line_break: str = ""
+    # the backward pass
+    square: Callable[[str], str] = lambda x: f"{x}²"
+    sqrt: Callable[[str], str] = lambda x: f"√({x})"
+    log: str = "log"
+    half: str = "½"
+    dot: str = "·"
+    le: str = "≤"
+    norm: Callable[[str], str] = lambda x: f"‖{x}‖"
 
 
 class Expander(Printer):
@@ -172,6 +180,171 @@ class Expander(Printer):
             self.doprint(part)
         values = self.n.vector(_elided(shown(node, self.rounding), self))
         self.out.append((node, [f"= {values}"]))
+
+
+    # -- the backward pass ----------------------------------------------------------------
+
+    def _vector(self, values, bare=False) -> str:
+        cells = numbers(values, self.rounding, bare)
+        return self.n.vector(blocks.elide(cells, self.full, self.n.ellipsis))
+
+    def _print_Derivative(self, node: d.Derivative) -> None:
+        self.doprint(node.of)
+        y = shown(node.of, self.rounding, parens=True)
+        v, t, times = node.value, self.n.text, self.n.times
+
+        def line(k: int) -> str:
+            if node.function == "sigmoid":
+                body = f"{y[k]} {times} (1 - {y[k]})"
+            elif node.function == "tanh":
+                body = f"1 - {self.n.square(y[k])}"
+            elif node.function == "relu":
+                body = f"[{y[k]} > 0]"
+            else:
+                body = "1"
+            return f"{t(f'{k + 1}: ')}{body} = {self.show(v[k])}"
+
+        self.out.append((node, self._rows(node, line)))
+
+    def _outer_row(self, node: d.Outer, k: int) -> str:
+        a = shown(node.left, self.rounding, parens=True)
+        b = numbers(node.right.value, self.rounding, d.as_written(node.right))
+        row = numbers(node.value[k], self.rounding)
+        return (f"{a[k]} {self.n.times} "
+                f"{self.n.vector(blocks.elide(b, self.full, self.n.ellipsis))} = "
+                f"{self.n.vector(blocks.elide(row, self.full, self.n.ellipsis))}")
+
+    def _print_Outer(self, node: d.Outer) -> None:
+        self.doprint(node.left)
+        self.doprint(node.right)
+        self.out.append((node, self._rows(node, lambda k: (
+            f"{self.n.text(f'row {k + 1}: ')}{self._outer_row(node, k)}"))))
+
+    def _print_StepSum(self, node: d.StepSum) -> None:
+        lines: list[str] = []
+        items = blocks.elide(list(zip(node.steps, node.terms)), self.full, None)
+        for item in items:
+            if item is None:
+                lines.append(self.n.vdots)
+                continue
+            t, term = item
+            if isinstance(term, d.Outer):
+                lines += self._rows(term, lambda k, t=t, term=term: (
+                    f"{self.n.text(f't = {t}, row {k + 1}: ')}{self._outer_row(term, k)}"))
+        if node.value.ndim == 1:
+            written = [d.as_written(term) for term in node.terms]
+            def entry(k: int) -> str:
+                terms = self._terms(len(node.terms), lambda i: self.show(
+                    node.terms[i].value[k], written[i][k]))
+                return f"{self.n.text(f'{k + 1}: ')}{terms} = {self.show(node.value[k])}"
+
+            lines += self._rows(node, entry)
+        else:
+            lines += self._rows(node, lambda k: (
+                f"{self.n.text(f'row {k + 1}: ')}"
+                f"{self._terms(len(node.terms), lambda i: self._vector(node.terms[i].value[k]))}"
+                f" = {self._vector(node.value[k])}"))
+        self.out.append((node, lines))
+
+    def _print_Part(self, node: d.Part) -> None:
+        self.doprint(node.arg)
+        where = f"{node.start + 1}" if node.stop == node.start + 1 else (
+            f"{node.start + 1} to {node.stop}")
+        self.out.append((node, [f"{self.n.text(f'entries {where}: ')}"
+                                f"{self._vector(node.value)}"]))
+
+    def _print_Scale(self, node: d.Scale) -> None:
+        self.doprint(node.arg)
+        a = shown(node.arg, self.rounding, parens=True)
+        label = node.label if "/" not in node.label else f"({node.label})"
+        self.out.append((node, self._rows(node, lambda k: (
+            f"{self.n.text(f'{k + 1}: ')}{label} {self.n.times} {a[k]} = "
+            f"{self.show(node.value[k])}"))))
+
+    def _print_SoftmaxGrad(self, node: d.SoftmaxGrad) -> None:
+        y = shown(node.out, self.rounding, parens=True)
+        g = shown(node.grad, self.rounding, parens=True)
+        dot = float(node.grad.value @ node.out.value)
+        first = (f"{self._name(node.grad)} {self.n.dot} {self._name(node.out)} = "
+                 f"{self._terms(len(y), lambda j: f'{g[j]}{y[j]}')} = {self.show(dot)}")
+        s = self.show(dot) if dot >= 0 else f"({self.show(dot)})"
+        self.out.append((node, [first] + self._rows(node, lambda k: (
+            f"{self.n.text(f'{k + 1}: ')}{y[k]} {self.n.times} ({g[k]} - {s}) = "
+            f"{self.show(node.value[k])}"))))
+
+    def _print_Loss(self, node: d.Loss) -> None:
+        lines, parts = [], []
+        for t, p, y in zip(node.steps, node.predictions, node.targets):
+            if node.kind == "cross_entropy":
+                j = int(y.value.argmax())
+                part = float(-np.log(p.value[j])) if p.value[j] > 0 else float("inf")
+                lines.append(f"{self.n.text(f't = {t}: class {j + 1}, ')}"
+                             f"-{self.n.log}({self.show(p.value[j])}) = {self.show(part)}")
+            else:
+                a = numbers(p.value, self.rounding, parens=True)
+                b = numbers(y.value, self.rounding, True, parens=True)
+                part = float(((p.value - y.value) ** 2).sum())
+                terms = self._terms(len(a), lambda j, a=a, b=b: self.n.square(
+                    f"({a[j]} - {b[j]})"))
+                lines.append(f"{self.n.text(f't = {t}: ')}{terms} = {self.show(part)}")
+            parts.append(self.show(part))
+        lines = blocks.elide(lines, self.full, self.n.vdots)
+        inner = " + ".join(blocks.elide(parts, self.full, self.n.cdots))
+        factor = {"half_squared_error": f"{self.n.half} {self.n.times} ", "squared_error": "",
+                  "cross_entropy": "",
+                  "mean_squared_error": f"1/{node.count} {self.n.times} "}[node.kind]
+        if len(parts) > 1 or factor:
+            lines.append(f"L = {factor}({inner}) = {self.show(node.value[0])}")
+        self.out.append((node, lines))
+
+    def _print_Norm(self, node: d.Norm) -> None:
+        lines, squares = [], []
+        total = 0.0
+        for term in node.terms:
+            flat = term.value.ravel()
+            cells = numbers(flat, self.rounding, parens=True)
+            square = float((flat ** 2).sum())
+            total += square
+            squares.append(self.show(square))
+            lines.append(f"{self.n.square(self.n.norm(self._name(term)))} = "
+                         f"{self._terms(len(flat), lambda j, c=cells: self.n.square(c[j]))} = "
+                         f"{self.show(square)}")
+        lines = blocks.elide(lines, self.full, self.n.vdots)
+        g = self.n.norm("g")
+        shown_squares = " + ".join(blocks.elide(squares, False, self.n.cdots, 4))
+        lines.append(f"{self.n.square(g)} = {shown_squares} = {self.show(total)}")
+        lines.append(f"{g} = {self.n.sqrt(self.show(total))} = {self.show(node.value[0])}")
+        self.out.append((node, lines))
+
+    def _print_Clip(self, node: d.Clip) -> None:
+        n = self.show(node.norm.value[0])
+        t = self.n.text
+        if node.value[0] < 1:
+            line = (f"{n} > {node.label}{t(', so s = ')}{node.label} / {n} = "
+                    f"{self.show(node.value[0])}")
+        else:
+            line = f"{n} {self.n.le} {node.label}"
+            line += t(": no clipping, s = 1")
+        self.out.append((node, [line]))
+
+    def _print_Update(self, node: d.Update) -> None:
+        theta, g = node.param.value, node.grad.value
+        factor = node.rate_label + (f" {self.n.times} {node.scale_label}"
+                                    if node.scale_label else "")
+
+        def entry(x, gx, v) -> str:
+            gs = self.show(gx)
+            gs = f"({gs})" if gs.startswith("-") else gs
+            return f"{self.show(x, True)} - {factor} {self.n.times} {gs} = {self.show(v)}"
+
+        if node.value.ndim == 1:
+            lines = self._rows(node, lambda k: (
+                f"{self.n.text(f'{k + 1}: ')}{entry(theta[k], g[k], node.value[k])}"))
+        else:
+            lines = self._rows(node, lambda k: (
+                f"{self.n.text(f'row {k + 1}: ')}{self._vector(theta[k], True)} - {factor} "
+                f"{self.n.times} {self._vector(g[k])} = {self._vector(node.value[k])}"))
+        self.out.append((node, lines))
 
 
 def _elided(cells: Sequence[str], expander: Expander) -> list[str]:

@@ -54,6 +54,8 @@ class TerminalSolution:
                 yield from self._quantities(step, options.max_width)
         yield Text()
         yield _final_table(dv, self.full)
+        if dv.backward is not None:
+            yield from self._backward(options.max_width)
 
     def _question(self, width: int) -> RenderResult:
         """What the question gives, as written, and what it asks."""
@@ -128,14 +130,72 @@ class TerminalSolution:
         for node, lines in expander.sections(q.tree):
             body.append(Text(f"{label.doprint(node)}:", style="dim"))
             body.append(Padding(Text("\n".join(lines)), (0, 0, 0, 2), expand=False))
-        result = inline(numbers(q.value, dv.rounding, d.as_written(q.tree)), self.full)
-        body.append(Text(f"{lhs} = {result}", style="bold green"))
+        if q.value.ndim == 2:  # a parameter's gradient or update
+            cells = [list(numbers(r, dv.rounding)) for r in q.value]
+            block = blocks.hjoin(blocks.text(f"{lhs} = "),
+                                 blocks.matrix(cells, self.full, width - INDENT - len(lhs) - 3))
+            body.append(Text(str(block), style="bold green", no_wrap=True))
+        else:
+            result = inline(numbers(q.value, dv.rounding, d.as_written(q.tree)), self.full)
+            if q.value.size == 1 and q.short in ("loss", "norm", "scale"):
+                result = dv.rounding.show(q.value[0])
+            body.append(Text(f"{lhs} = {result}", style="bold green"))
         note = notes.line(dv, step, q)
         if note:
             body.append(Text(f"→ {note}", style="italic"))
         for item in body:
             yield Padding(item, (0, 0, 0, INDENT), expand=False)
 
+
+    # -- the backward pass --------------------------------------------------------------------
+
+    def _backward(self, width: int) -> RenderResult:
+        """The loss, each step's gradients from the last step back, the initial state's,
+        every parameter's, their norm, clipping, the update, and how ‖∂L/∂hₜ‖ changed."""
+        dv = self.derivation
+        b = dv.backward
+        yield Text()
+        yield Rule(Text("Backward pass: gradients through time (BPTT)", style="bold magenta"),
+                   align="left")
+        for line in notes.backward_intro(dv):
+            yield Text(line, style="dim")
+        whole = d.Step(None, None)  # quantities that belong to no one step
+        if b.loss is not None:
+            yield from self._quantity(b.loss, whole, width, False)
+        for step in b.steps:
+            yield Text()
+            heading = f"Backward · step t = {step.t}"
+            if len(dv.problem.units) > 1:
+                heading = f"Backward · layer {step.layer} · {step.direction} · t = {step.t}"
+            yield Rule(Text(heading, style="bold magenta"), align="left")
+            yield from self._quantities(step, width)
+        for step in b.initial:
+            yield Text()
+            yield Rule(Text("Backward · the initial state", style="bold magenta"),
+                       align="left")
+            yield from self._quantities(step, width)
+        if b.gradients:
+            yield Text()
+            yield Rule(Text("Parameter gradients: Σ over the steps", style="bold magenta"),
+                       align="left")
+            for g in b.gradients:
+                yield from self._quantity(g.gradient, whole, width, False)
+        if b.norm is not None:
+            yield Text()
+            yield Rule(Text("Gradient norm" + (", clipping" if b.clip else "") + (
+                " and the SGD update" if b.learning_rate else ""), style="bold magenta"),
+                align="left")
+            yield from self._quantity(b.norm, whole, width, False)
+        if b.clip is not None:
+            yield from self._quantity(b.clip, whole, width, False)
+        if b.learning_rate is not None:
+            yield Text(f"\nθ ← θ − λ{' s' if b.clip else ''} ∂L/∂θ with λ = "
+                       f"{dv.problem.training.learning_rate}", style="dim")
+            for g in b.gradients:
+                yield from self._quantity(g.update, whole, width, False)
+        yield Text()
+        yield _norms_table(dv)
+        yield Text("→ " + notes.gradient_flow(dv), style="italic")
 
 def _summary(dv: d.Derivation) -> str:
     p = dv.problem
@@ -184,6 +244,19 @@ def _final_table(dv: d.Derivation, full: bool) -> Table:
         where = [str(step.layer), {"both": "→←"}.get(step.direction, d.ARROWS.get(
             step.direction, ""))] if layered else []
         table.add_row(*where, str(step.t), *cells)
+    return table
+
+
+def _norms_table(dv: d.Derivation) -> Table:
+    """‖∂L/∂hₜ‖ (and ‖∂L/∂cₜ‖) from the last step back, and the part from step t+1."""
+    from .documents.document import flow_table
+
+    header, rows = flow_table(dv)
+    table = Table(title="How the gradient flows back", title_style="bold")
+    for column in header:
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(*row)
     return table
 
 

@@ -302,3 +302,19 @@ def _results(dv: d.Derivation, full: bool) -> tuple[list[str | Name], list[list[
                               q.given))
         rows.append(cells)
     return header, rows
+
+
+def flow_table(dv: d.Derivation) -> tuple[list[str], list[list[str]]]:
+    """The gradient's norm at each step, from the last back, and the part of it that came
+    back from step t+1."""
+    show = dv.rounding.show
+    lstm = any(row.dc is not None for row in dv.backward.flow)
+    header = ["t", "‖∂L/∂hₜ‖", "from t+1"] + (["‖∂L/∂cₜ‖", "from t+1"] if lstm else [])
+    rows = []
+    for row in dv.backward.flow:
+        cells = [str(row.t), show(row.dh), "—" if row.dh_back is None else show(row.dh_back)]
+        if lstm:
+            cells += [show(row.dc) if row.dc is not None else "—",
+                      "—" if row.dc_back is None else show(row.dc_back)]
+        rows.append(cells)
+    return header, rows
