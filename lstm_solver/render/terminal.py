@@ -97,7 +97,7 @@ class TerminalSolution:
             yield Text(f"{x_name} = {inline(numbers(step.x, dv.rounding, True), self.full)}")
         yield from self._quantities(step, width)
 
-    def _quantities(self, step: d.Step, width: int) -> RenderResult:
+    def _quantities(self, step: d.Step, width: int, fast: bool = False) -> RenderResult:
         dv = self.derivation
         row = dv.problem.orientation == "row"
         given = [q for q in step.quantities if q.given]
@@ -107,45 +107,65 @@ class TerminalSolution:
                                 ("  (given)", "dim"))
         for q in step.quantities:
             if not q.given:
-                yield from self._quantity(q, step, width, row)
+                yield from self._quantity(q, step, width, row, fast)
         for short, why in step.missing.items():
             yield Text.assemble(("\nCannot compute ", "bold yellow"),
                                 (_symbol(dv, short, step.t), "bold yellow"), f": {why}.")
 
-    def _quantity(self, q: d.Quantity, step: d.Step, width: int, row: bool) -> RenderResult:
+    def _quantity(self, q: d.Quantity, step: d.Step, width: int, row: bool,
+                  fast: bool = False) -> RenderResult:
+        """The title, then the equation in symbols, with numbers, the worked lines, the
+        result and a note; ``fast`` lays the lines out here (the backward pass's many
+        lines), not through rich's wrapping."""
+        title = f"{notes.title(self.derivation, step, q)} {name(q.name, step.t)}"
+        parts = self._parts(q, step, width, row)
+        if fast:
+            yield _Lines.of(title, parts, width, self.full)
+            return
+        yield Text()
+        yield Text(title, style="bold")
+        for kind, text, style in parts:
+            if kind == "block":
+                item = Text(text, style=style, no_wrap=not self.full, overflow="fold")
+            elif kind == "lines":
+                item = Padding(Text(text), (0, 0, 0, 2), expand=False)
+            else:
+                item = Text(text, style=style)
+            yield Padding(item, (0, 0, 0, INDENT), expand=False)
+
+    def _parts(self, q: d.Quantity, step: d.Step, width: int,
+               row: bool) -> list[tuple[str, str, str]]:
+        """(kind, text, style): "wrap" is word-wrapped, "block" is laid out already (never
+        wrapped), "lines" are worked lines, indented once more."""
         dv = self.derivation
         t = step.t
         lhs = name(q.name, t)
-        yield Text()
-        yield Text(f"{notes.title(dv, step, q)} {lhs}", style="bold")
-        body: list = [Text(f"{name(q.name)} = {TextPrinter(None, row).doprint(q.tree)}",
-                           style="magenta")]
+        parts = [("wrap", f"{name(q.name)} = {TextPrinter(None, row).doprint(q.tree)}",
+                  "magenta")]
         room = width - INDENT - len(lhs) - 3
         values = ValuePrinter(dv.rounding, self.full, row, room - 12)  # room for "σ(" etc.
         pieces = [blocks.text(f"{lhs} = "), *values.pieces(q.tree)]
         for line in blocks.wrap(pieces, width - INDENT, len(lhs) + 3):
-            body.append(Text(str(line), no_wrap=not self.full, overflow="fold"))
+            parts.append(("block", str(line), ""))
         expander = Expander(text_notation(t, row), dv.rounding, self.full, dv.exact)
         label = TextPrinter(t, row)
         for node, lines in expander.sections(q.tree):
-            body.append(Text(f"{label.doprint(node)}:", style="dim"))
-            body.append(Padding(Text("\n".join(lines)), (0, 0, 0, 2), expand=False))
+            parts.append(("wrap", f"{label.doprint(node)}:", "dim"))
+            parts.append(("lines", "\n".join(lines), ""))
         if q.value.ndim == 2:  # a parameter's gradient or update
-            cells = [list(numbers(r, dv.rounding)) for r in q.value]
-            block = blocks.hjoin(blocks.text(f"{lhs} = "),
-                                 blocks.matrix(cells, self.full, width - INDENT - len(lhs) - 3))
-            body.append(Text(str(block), style="bold green", no_wrap=True))
+            M, show = q.value, dv.rounding.show
+            block = blocks.hjoin(blocks.text(f"{lhs} = "), blocks.lazy_matrix(
+                *M.shape, lambda i, j: show(M[i, j]), self.full, width - INDENT - len(lhs) - 3))
+            parts.append(("block", str(block), "bold green"))
         else:
             result = inline(numbers(q.value, dv.rounding, d.as_written(q.tree)), self.full)
             if q.value.size == 1 and q.short in ("loss", "norm", "scale"):
                 result = dv.rounding.show(q.value[0])
-            body.append(Text(f"{lhs} = {result}", style="bold green"))
+            parts.append(("wrap", f"{lhs} = {result}", "bold green"))
         note = notes.line(dv, step, q)
         if note:
-            body.append(Text(f"→ {note}", style="italic"))
-        for item in body:
-            yield Padding(item, (0, 0, 0, INDENT), expand=False)
-
+            parts.append(("wrap", f"→ {note}", "italic"))
+        return parts
 
     # -- the backward pass --------------------------------------------------------------------
 
@@ -161,38 +181,38 @@ class TerminalSolution:
             yield Text(line, style="dim")
         whole = d.Step(None, None)  # quantities that belong to no one step
         if b.loss is not None:
-            yield from self._quantity(b.loss, whole, width, False)
+            yield from self._quantity(b.loss, whole, width, False, fast=True)
         for step in b.steps:
             yield Text()
             heading = f"Backward · step t = {step.t}"
             if len(dv.problem.units) > 1:
                 heading = f"Backward · layer {step.layer} · {step.direction} · t = {step.t}"
             yield Rule(Text(heading, style="bold magenta"), align="left")
-            yield from self._quantities(step, width)
+            yield from self._quantities(step, width, fast=True)
         for step in b.initial:
             yield Text()
             yield Rule(Text("Backward · the initial state", style="bold magenta"),
                        align="left")
-            yield from self._quantities(step, width)
+            yield from self._quantities(step, width, fast=True)
         if b.gradients:
             yield Text()
             yield Rule(Text("Parameter gradients: Σ over the steps", style="bold magenta"),
                        align="left")
             for g in b.gradients:
-                yield from self._quantity(g.gradient, whole, width, False)
+                yield from self._quantity(g.gradient, whole, width, False, fast=True)
         if b.norm is not None:
             yield Text()
             yield Rule(Text("Gradient norm" + (", clipping" if b.clip else "") + (
                 " and the SGD update" if b.learning_rate else ""), style="bold magenta"),
                 align="left")
-            yield from self._quantity(b.norm, whole, width, False)
+            yield from self._quantity(b.norm, whole, width, False, fast=True)
         if b.clip is not None:
-            yield from self._quantity(b.clip, whole, width, False)
+            yield from self._quantity(b.clip, whole, width, False, fast=True)
         if b.learning_rate is not None:
             yield Text(f"\nθ ← θ − λ{' s' if b.clip else ''} ∂L/∂θ with λ = "
                        f"{dv.problem.training.learning_rate}", style="dim")
             for g in b.gradients:
-                yield from self._quantity(g.update, whole, width, False)
+                yield from self._quantity(g.update, whole, width, False, fast=True)
         yield Text()
         yield _norms_table(dv)
         yield Text("→ " + notes.gradient_flow(dv), style="italic")
@@ -245,6 +265,40 @@ def _final_table(dv: d.Derivation, full: bool) -> Table:
             step.direction, ""))] if layered else []
         table.add_row(*where, str(step.t), *cells)
     return table
+
+
+@dataclass
+class _Lines:
+    """Lines laid out here (wrapped, indented), handed to rich as plain segments: the
+    backward pass prints thousands of lines for a large network, and rich's own wrapping
+    of each would take seconds."""
+
+    lines: list[tuple[str, str]]  # (text, style)
+
+    @classmethod
+    def of(cls, title: str, parts: list[tuple[str, str, str]], width: int,
+           full: bool) -> _Lines:
+        import textwrap
+
+        out = [("", ""), (title, "bold")]
+        for kind, text, style in parts:
+            indent = " " * (INDENT + 2 * (kind == "lines"))
+            room = max(20, width - len(indent))
+            for line in text.split("\n"):
+                if kind == "block" or blocks.display_width(line) <= room:
+                    out.append((indent + line, style))
+                    continue
+                for piece in textwrap.wrap(line, room, break_on_hyphens=False) or [""]:
+                    out.append((indent + piece, style))
+        return cls(out)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.segment import Segment
+        from rich.style import Style
+
+        for text, style in self.lines:
+            yield Segment(text, Style.parse(style) if style else None)
+            yield Segment.line()
 
 
 def _norms_table(dv: d.Derivation) -> Table:
