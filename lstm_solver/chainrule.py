@@ -212,7 +212,11 @@ def reverse(system: System, cell, row: bool, output_shortcut: bool = False) -> R
     adjoints: list[Adjoint] = []
     out_act = None
 
+    position = {eq.quantity: k for k, eq in enumerate(system.equations)}
+    rank: dict[int, int] = {}  # id(term) -> the forward position of its equation
+
     def to(sym, term: Term) -> None:
+        rank[id(term)] = position.get(term.via, -1)
         if sym in params:
             param_terms.setdefault(sym, []).append(term)
         elif Name.of(sym).base not in ("1", "w"):  # constants and one-hot inputs
@@ -303,10 +307,8 @@ def reverse(system: System, cell, row: bool, output_shortcut: bool = False) -> R
         else:
             backprop(eq.rhs, D, q)
     # terms were gathered from the last equation back: in the forward order they read better
-    for terms in collect.values():
-        terms.reverse()
-    for adj in adjoints:
-        adj.terms.reverse()
+    for terms in [*collect.values(), *(adj.terms for adj in adjoints)]:
+        terms.sort(key=lambda term: rank.get(id(term), -1))
     carried = {reads[sym]: terms for sym, terms in collect.items() if sym in reads}
     inputs = collect.get(system.quantity["x"], []) if "w" not in system.quantity else []
     return Reverse(adjoints, carried, param_terms, inputs, out_act)

@@ -243,7 +243,8 @@ class Expander(Printer):
             lines += self._rows(node, lambda k: (
                 f"{self.n.text(f'row {k + 1}: ')}"
                 f"{self._terms(len(node.terms), lambda i: self._vector(node.terms[i].value[k]))}"
-                f" = {self._vector(node.value[k])}"))
+                f"{self.n.line_break if len(node.terms) > 1 else ''} = "
+                f"{self._vector(node.value[k])}"))
         self.out.append((node, lines))
 
     def _print_Part(self, node: d.Part) -> None:
@@ -343,7 +344,8 @@ class Expander(Printer):
         else:
             lines = self._rows(node, lambda k: (
                 f"{self.n.text(f'row {k + 1}: ')}{self._vector(theta[k], True)} - {factor} "
-                f"{self.n.times} {self._vector(g[k])} = {self._vector(node.value[k])}"))
+                f"{self.n.times} {self._vector(g[k])}{self.n.line_break} = "
+                f"{self._vector(node.value[k])}"))
         self.out.append((node, lines))
 
 

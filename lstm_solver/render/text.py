@@ -136,10 +136,7 @@ class TextPrinter(Printer):
         return f"{factor}{'Σₜ ' if many else ''}‖{y} − {target}‖²"
 
     def _print_Norm(self, node: d.Norm) -> str:
-        terms = [f"‖{self.doprint(t)}‖²" for t in node.terms]
-        if len(terms) > 4:
-            terms = terms[:2] + ["…"] + terms[-1:]
-        return "√(" + " + ".join(terms) + ")"
+        return "√(Σ_θ ‖∂L/∂θ‖²)"
 
     def _print_Clip(self, node: d.Clip) -> str:
         return f"min(1, max_norm / {self.doprint(node.norm)})"
@@ -279,19 +276,20 @@ class ValuePrinter(Printer):
         return hjoin(self.doprint(node.param), text(f" − {factor} × "), self.doprint(node.grad))
 
 
-def loss_numbers(node: d.Loss, rounding: Rounding, full: bool = False) -> str:
+def loss_numbers(node: d.Loss, rounding: Rounding, full: bool = False, half: str = "½",
+                 log: str = "log", cdots: str = "⋯", mean=lambda n: f"(1/{n})") -> str:
     """The loss with each step's part: ½ (0.0013 + 0.2285), −(log 0.23 + log 0.71)."""
     show = rounding.show
     if node.kind == "cross_entropy":
-        parts = [f"log {show(p.value[int(y.value.argmax())])}"
+        parts = [f"{log} {show(p.value[int(y.value.argmax())])}"
                  for p, y in zip(node.predictions, node.targets)]
-        inner = " + ".join(blocks.elide(parts, full, "⋯"))
-        return f"−({inner})" if len(parts) > 1 else f"−{inner}"
+        inner = " + ".join(blocks.elide(parts, full, cdots))
+        return f"-({inner})" if len(parts) > 1 else f"-{inner}"
     parts = [show(float(((p.value - y.value) ** 2).sum()))
              for p, y in zip(node.predictions, node.targets)]
-    inner = " + ".join(blocks.elide(parts, full, "⋯"))
-    factor = {"half_squared_error": "½ ", "squared_error": "",
-              "mean_squared_error": f"(1/{node.count}) "}[node.kind]
+    inner = " + ".join(blocks.elide(parts, full, cdots))
+    factor = {"half_squared_error": f"{half} ", "squared_error": "",
+              "mean_squared_error": f"{mean(node.count)} "}[node.kind]
     return f"{factor}({inner})" if factor or len(parts) > 1 else inner
 
 

@@ -112,6 +112,51 @@ class Document:
                     self.quantity(dv, step, q)
         self.heading("Results", level + 1)
         self.results(*_results(dv, self.full))
+        if dv.backward is not None:
+            self.backward(dv, level)
+
+    def backward(self, dv: d.Derivation, level: int) -> None:
+        """The backward pass, after the forward one: the loss, each step's gradients from
+        the last step back, the initial state's, the parameters', norm, clipping, update."""
+        b = dv.backward
+        self.heading("Backward pass: gradients through time", level + 1)
+        for text in notes.backward_intro(dv):
+            self.paragraph(text, "dim")
+        whole = d.Step(None, None)  # quantities that belong to no one step
+        if b.loss is not None:
+            self.quantity(dv, whole, b.loss)
+        for step in b.steps:
+            self.heading(f"Backward, {_step_heading(dv.problem, step)[0].lower()}"
+                         f"{_step_heading(dv.problem, step)[1:]}", level + 1)
+            for q in step.quantities:
+                if q.given:
+                    self.paragraph(f"{_qname(q, step.t)} = "
+                                   f"{_inline(q.value, dv.rounding, True, self.full)} (given)")
+            for q in step.quantities:
+                if not q.given:
+                    self.quantity(dv, step, q)
+        for step in b.initial:
+            self.heading("Backward, the initial state", level + 1)
+            for q in step.quantities:
+                self.quantity(dv, step, q)
+        if b.gradients:
+            self.heading("Parameter gradients: the sum over the steps", level + 1)
+            for g in b.gradients:
+                self.quantity(dv, whole, g.gradient)
+        if b.norm is not None:
+            self.heading("Gradient norm" + (", clipping" if b.clip else "") + (
+                " and the SGD update" if b.learning_rate else ""), level + 1)
+            self.quantity(dv, whole, b.norm)
+            if b.clip is not None:
+                self.quantity(dv, whole, b.clip)
+            if b.learning_rate is not None:
+                self.paragraph(f"θ ← θ − λ{' s' if b.clip else ''} ∂L/∂θ with λ = "
+                               f"{dv.problem.training.learning_rate}")
+                for g in b.gradients:
+                    self.quantity(dv, whole, g.update)
+        self.heading("How the gradient flows back", level + 1)
+        self.table(*flow_table(dv))
+        self.paragraph("→ " + notes.gradient_flow(dv), "note")
 
     def _count_question(self, dv: CountDerivation) -> None:
         p = dv.problem
@@ -246,15 +291,67 @@ def given_data(p: Problem) -> list[tuple[str, list[Item]]]:
         items.append((Name("V"), None, written(p.output_layer.V), True))
         if p.output_layer.c is not None:
             items.append((Name("c"), None, written(p.output_layer.c), True))
+    items += _backward_data(p)
     groups.append(("Inputs:" if len(p.units) > 1 else "", items))
     return [(caption, items) for caption, items in groups if items]
+
+
+def _backward_data(p: Problem) -> list[Item]:
+    """The targets of the loss (or the upstream gradient) a backward question gives."""
+    training = p.training
+    if training is None:
+        return []
+    items: list[Item] = []
+    if training.loss is not None:
+        base = ("y" if training.loss.on == "y" else p.symbol("h")) + "*"
+        for k in training.loss.counted:
+            items.append((Name(base, "", 0), p.start + k, written(training.loss.targets[k]),
+                          True))
+    last = p.start + p.steps - 1
+    for state, value in training.upstream.items():
+        items.append((Name("∂" + p.symbol(state), "", 0), last, written(value), True))
+    return items
 
 
 def ask_sentence(dv: d.Derivation) -> str:
     """"Compute gₜ, cₜ, hₜ for t = 2." """
     p = dv.problem
     steps = f"t = {p.start}" + (f" to {p.start + p.steps - 1}" if p.steps > 1 else "")
-    return f"Compute {', '.join(asked(dv))} for {steps}."
+    out = f"Compute {', '.join(asked(dv))} for {steps}."
+    if p.training is not None:
+        out += " " + backward_ask(dv)
+    return out
+
+
+def backward_ask(dv: d.Derivation) -> str:
+    """What a backward-pass question asks, in words."""
+    p = dv.problem
+    training = p.training
+    loss = training.loss
+    if loss is not None:
+        on = "yₜ" if loss.on == "y" else "hₜ"
+        what = {"half_squared_error": f"L = ½ Σₜ ‖{on} − {on[0]}*ₜ‖²",
+                "squared_error": f"L = Σₜ ‖{on} − {on[0]}*ₜ‖²",
+                "mean_squared_error": f"L, the mean of ({on} − {on[0]}*ₜ)² over every entry",
+                "cross_entropy": f"L = −Σₜ log {on}[{on[0]}*ₜ] (cross-entropy)"}[loss.kind]
+        if loss.steps == "last":
+            what += " at the last step only"
+        start = f"Then, for the loss {what}, compute by backpropagation through time"
+    else:
+        start = "Then, from the given upstream gradient, compute by backpropagation"
+    states = ["∂L/∂hₜ"] + (["∂L/∂cₜ"] if "c" in p.cell_def.state else [])
+    deltas = "each gate's δ (the gradient of its pre-activation)"
+    parts = [", ".join(states) + f" and {deltas} at every step"]
+    if any(u.gates for u in p.units):
+        parts.append("the gradient of every parameter")
+        parts.append("their global norm")
+    if training.max_norm is not None:
+        parts.append(f"the clipping scale for max_norm = {training.max_norm}")
+    if training.learning_rate is not None:
+        parts.append(f"the parameters after one SGD step with learning rate "
+                     f"{training.learning_rate}")
+    return start + " " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + \
+        parts[-1] + "."
 
 
 def asked(dv: d.Derivation) -> list[str]:
