@@ -13,7 +13,6 @@ and the SGD update.
 from __future__ import annotations
 
 import math
-from dataclasses import fields
 
 import numpy as np
 from sympy import MatMul, MatrixSymbol, Transpose
@@ -300,14 +299,14 @@ class _Backprop:
     def _file_order(self, where: tuple) -> tuple:
         """The order the problem file gives them in: embedding, gates, output layer."""
         gates = [g.name for g in self.cell.gates]
-        keys = ["W", "U", "b", "b_h", "V", "c"]
         if where[0] == "embedding":
             return (0, 0, 0, 0)
         if where[0] in gates:
+            p = self.unit.gates[self.cell.gate(where[0]).short]
+            keys = [p.naming.key(s) for s in p.naming.slot_order] + ["W", "b"]
             part = {"h": 0, "x": 1, 1: 2}.get(where[2], 0) if len(where) > 2 else 0
-            return (1, gates.index(where[0]), keys.index(where[1]) if where[1] in keys else 9,
-                    part)
-        return (2, 0, keys.index(where[-1]) if where[-1] in keys else 9, 0)
+            return (1, gates.index(where[0]), keys.index(where[1]), part)
+        return (2, 0, ["V", "c"].index(where[-1]), 0)
 
     def _norm_clip_update(self, back: d.Backward) -> None:
         terms = tuple(d.Leaf(g.gradient.value, None, g.gradient.name)
@@ -357,14 +356,17 @@ def _loss_value(kind: str, preds, targets, count: int) -> float:
 
 
 def _locations(problem: Problem, unit: Unit, system) -> dict:
-    """Each parameter symbol -> where the problem file writes it: (gate, key), ..."""
+    """Each parameter symbol -> where the problem file writes it: (gate, key) with the
+    file's own key (W, U, W_x, W_hh, b_ih, ...), ("output_layer", "V"), ("embedding",);
+    a column block of a concat W (GRU, reset: after) is (gate, "W", "h" | "x" | 1)."""
     by_value: dict[int, tuple] = {}
     for gate_short, p in unit.gates.items():
         gate = problem.cell_def.gate(gate_short).name
-        for f in fields(p):
-            value = getattr(p, f.name)
-            if hasattr(value, "exact") and hasattr(value, "array"):
-                by_value[id(value)] = (gate, f.name)
+        for slot in ("W", "U", "b", "b_h"):
+            value = getattr(p, slot)
+            if value is not None:
+                key = p.naming.key(slot) if problem.layout == "split" else slot
+                by_value[id(value)] = (gate, key)
     if problem.output_layer:
         by_value[id(problem.output_layer.V)] = ("output_layer", "V")
         if problem.output_layer.c is not None:
@@ -378,13 +380,11 @@ def _locations(problem: Problem, unit: Unit, system) -> dict:
         if id(value) in by_value:
             out[sym] = by_value[id(value)]
             continue
-        # a concat W cut into its h-, x- and bias columns (a GRU with reset: after)
-        n = Name.of(sym)
+        n = Name.of(sym)  # a concat W cut into its h-, x- and bias columns
         for gate_short, p in unit.gates.items():
-            sub = p.symbol.removesuffix("_tilde")
             gate = problem.cell_def.gate(gate_short).name
-            part = {("W", "h" + sub): "h", ("W", "x" + sub): "x", ("b", sub): 1}.get(
-                (n.base, n.sub))
+            part = {("W", "h" + p.letter): "h", ("W", "x" + p.letter): "x",
+                    ("b", p.letter): 1}.get((n.base, n.sub))
             if part is not None:
                 out[sym] = (gate, "W", part)
     return out

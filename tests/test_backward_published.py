@@ -5,7 +5,8 @@ The post writes 5 decimals and carries its numbers truncated: its state 0.78572
 is 0.785726… truncated, its output 0.77197 is tanh(1.5176)·0.84993 from the
 truncated state (0.771981… carried exactly). So every published number is
 compared within 1.5 units of its 5th decimal, and the truncations are checked as
-such. (The post's W multiplies x_t and its U multiplies h_{t-1}: here U and W.)
+such. (The post's W multiplies x_t and its U multiplies h_{t-1}, as the file reads them
+with convention: W_x.)
 """
 
 from __future__ import annotations
@@ -69,6 +70,6 @@ def test_sgd_update(result):
                  "forget": ([0.70031, 0.45189], 0.10034, 0.15063),
                  "output": ([0.60259, 0.41626], 0.25297, 0.10536)}
     for gate, (on_x, on_h, bias) in published.items():
-        np.testing.assert_allclose(updated[gate]["U"][0], on_x, atol=TOL, rtol=0)
-        assert abs(updated[gate]["W"][0][0] - on_h) < TOL
+        np.testing.assert_allclose(updated[gate]["W"][0], on_x, atol=TOL, rtol=0)
+        assert abs(updated[gate]["U"][0][0] - on_h) < TOL
         assert abs(updated[gate]["b"][0] - bias) < TOL

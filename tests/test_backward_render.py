@@ -56,15 +56,15 @@ def test_backward_steps_from_the_last_back_with_every_gradient():
     assert "1: 0.84993 × (1 - 0.84993) = 0.12755" in step2
     assert "1: 1 - 0.90828² = 0.17502" in step2
     # ∂L/∂h₁: the loss's part plus what step 2 hands back
-    assert ("∂L/∂hₜ = hₜ − h*ₜ + W_iᵀ δ_iₜ₊₁ + W_fᵀ δ_fₜ₊₁ + W_aᵀ δ_aₜ₊₁ + W_oᵀ δ_oₜ₊₁"
+    assert ("∂L/∂hₜ = hₜ − h*ₜ + U_iᵀ δ_iₜ₊₁ + U_fᵀ δ_fₜ₊₁ + U_aᵀ δ_aₜ₊₁ + U_oᵀ δ_oₜ₊₁"
             in back)
     assert "∂L/∂cₜ = ∂L/∂hₜ ⊙ oₜ ⊙ (1 − tanh²(cₜ)) + ∂L/∂cₜ₊₁ ⊙ fₜ₊₁" in back
     # parameters: Σ over the steps of outer products, expanded row by row
-    assert "∂L/∂U_o = Σₜ δ_oₜ xₜᵀ" in back
+    assert "∂L/∂W_o = Σₜ δ_oₜ xₜᵀ" in back
     assert "t = 2, row 1: (-0.05538) × [0.50000, 3.00000] = [-0.02769, -0.16613]" in back
     assert "∂L/∂h₀ = [-0.00343]" in back and "∂L/∂c₀ = [-0.04557]" in back
     assert "‖g‖ = 0.20492" in back
-    assert "U′_a = [0.45267 0.25922]" in back
+    assert "W′_a = [0.45267 0.25922]" in back
     assert "How the gradient flows back" in back and "vanishing gradient" in back
 
 

@@ -24,8 +24,9 @@ ATOL = 1e-10
 WORST: list[float] = []  # the largest difference seen, for the closing note
 
 
-def compare(torch, data: dict, spec: dict) -> float:
-    """Every gradient of the JSON against autograd; the largest difference."""
+def compare(torch, data: dict, spec: dict, rename: dict | None = None) -> float:
+    """Every gradient of the JSON against autograd; the largest difference. ``rename``:
+    the file's keys for W, U, b, b_h when it names them otherwise."""
     ours = to_dict(solve(parse_problem(problem_text(data))))["backward"]
     ref = torch_backward(torch, spec)
     worst = 0.0
@@ -55,6 +56,8 @@ def compare(torch, data: dict, spec: dict) -> float:
                   f"∂L/∂{g} at t={step['t']}")
     grads = ours["gradients"]
     for where, value in ref["params"].items():
+        if rename and len(where) == 2 and where[1] in rename:
+            where = (where[0], rename[where[1]])
         node = grads
         for key in where:
             node = node[key]
@@ -141,3 +144,22 @@ def test_clip_and_sgd_step(torch, max_norm):
         for part in key:
             node = node[part]
         np.testing.assert_allclose(node, leaf.detach().numpy(), rtol=0, atol=1e-7)
+
+
+NAMINGS = {"pytorch": {"W": "W_hh", "U": "W_ih", "b": "b_ih", "b_h": "b_hh"},
+           "d2l": {"W": "W_h", "U": "W_x", "b": "b", "b_h": "b_h"},
+           "wikipedia": {"W": "U", "U": "W", "b": "b", "b_h": "b_h"}}
+
+
+@pytest.mark.parametrize("naming", sorted(NAMINGS))
+def test_gradients_are_named_as_the_file_names_them(torch, naming):
+    """W_ih/W_hh, W_x/W_h or convention: W_x: the gradients carry the file's own keys."""
+    keys = NAMINGS[naming]
+    for cell, options in CELLS[:4]:
+        data, spec = random_case(31, cell, options, "split", None, "column",
+                                 loss=LOSSES[0], output=None, two_biases=True)
+        for gate, params in data["gates"].items():
+            data["gates"][gate] = {keys[k]: v for k, v in params.items()}
+        if naming == "wikipedia":
+            data["convention"] = "W_x"
+        compare(torch, data, spec, rename=keys)
