@@ -39,8 +39,12 @@ from .solver import _Walker
 ADJOINT_BASES = ("∂", "δ")
 
 
-def backward(problem: Problem, dv: d.Derivation) -> d.Backward:
-    """The gradients of ``problem``'s loss (or upstream gradient), derived step by step."""
+def backward(problem: Problem, dv: d.Derivation, overrides: dict | None = None) -> d.Backward:
+    """The gradients of ``problem``'s loss (or upstream gradient), derived step by step.
+
+    ``overrides`` puts other values in place of some gradients, as a student wrote them
+    ((t, "dh"), (t, "δ.o"), ... or a parameter's location such as ("input", "W")), so that
+    what follows from them can be recomputed (check.py's "follows")."""
     training = problem.training
     if len(problem.units) > 1:
         raise ProblemError("the backward pass is worked for one layer in one direction; "
@@ -56,11 +60,13 @@ def backward(problem: Problem, dv: d.Derivation) -> d.Backward:
                                f"{problem.symbol(short)} at t = {step.t} cannot be computed "
                                f"({why})", file=problem.file,
                                key="loss" if training.loss else "upstream")
-    return _Backprop(problem, unit, steps).run()
+    return _Backprop(problem, unit, steps, overrides or {}).run()
 
 
 class _Backprop:
-    def __init__(self, problem: Problem, unit: Unit, steps: list[d.Step]):
+    def __init__(self, problem: Problem, unit: Unit, steps: list[d.Step],
+                 overrides: dict | None = None):
+        self.overrides = overrides or {}
         self.problem = problem
         self.unit = unit
         self.steps = steps
@@ -177,6 +183,12 @@ class _Backprop:
 
     def _adjoint(self, adj, k: int, later: int | None) -> d.Quantity | None:
         n = Name.of(adj.symbol)
+        own = self.overrides.get((self.problem.start + k, adj.key))
+        if own is not None:  # a value written instead (a student's): what follows uses it
+            own = np.asarray(own, dtype=float)
+            self.table[k][(n.base, n.sub)] = own
+            self.walker.bind(adj.symbol, own, None)
+            return d.Quantity(adj.key, n, own, None, given=True)
         terms = [t.expr for t in adj.terms if not self._skipped(t, k)]
         given = self._upstream(adj, k)
         if given is not None:
@@ -292,8 +304,11 @@ class _Backprop:
             tree = nodes[0] if len(nodes) == 1 else d.StepSum(
                 value, None, nodes, tuple(t for t, _ in items))
             n = Name.of(sym)
+            place = where.get(sym, (n.base + n.sub,))
+            if place in self.overrides:
+                value = np.asarray(self.overrides[place], dtype=float).reshape(value.shape)
             q = d.Quantity("grad", Name("∂" + n.base, n.sub), value, None, tree)
-            out.append(d.ParamGradient(where.get(sym, (n.base + n.sub,)), q))
+            out.append(d.ParamGradient(place, q))
         return sorted(out, key=lambda g: self._file_order(g.where))
 
     def _file_order(self, where: tuple) -> tuple:

@@ -36,6 +36,7 @@ class Answers:
     values: dict[tuple[int, str], Value]
     student: str
     file: str
+    gradients: dict = field(default_factory=dict)  # the backward pass (gradient_answers.py)
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,9 @@ class Report:
         order = {(step.t, q.short): (k, j) for k, step in enumerate(self.derivation.steps)
                  for j, q in enumerate(step.quantities)}
         wrong = [i for i in self.items if i.verdict == "wrong"]
-        return min(wrong, key=lambda i: (order.get((i.t, i.quantity), (0, 0)), i.index),
-                   default=None)
+        # gradients come after the forward pass, in the order they were checked
+        return min(wrong, key=lambda i: (order.get((i.t, i.quantity), (
+            len(order) + self.items.index(i), 0)), i.index), default=None)
 
     @property
     def score(self) -> float:
@@ -101,6 +103,9 @@ def parse_answers(text: str, problem: Problem, file: str = "<answers>") -> Answe
         raise ProblemError("checking answers to stacked or bidirectional networks is not "
                            "supported yet: check one layer at a time", file=file)
     student = data.pop("student", None) or Path(file).stem
+    from .gradient_answers import take
+
+    gradients = take(doc, data, problem)
     steps = {problem.start + k: k for k in range(problem.steps)}
     values: dict[tuple[int, str], Value] = {}
     if "steps" in data:
@@ -117,14 +122,14 @@ def parse_answers(text: str, problem: Problem, file: str = "<answers>") -> Answe
                 raise doc.error(("steps", t), f"there is no step {t!r}: the problem computes "
                                 f"t = {', '.join(map(str, steps))}")
             _read_step(doc, block, ("steps", t), steps[t], t, problem, values)
-    else:
+    elif data or not gradients:  # (a file of gradients only has no forward values)
         if problem.steps > 1:
             raise doc.error((), f"the problem has {problem.steps} steps: key your values by "
                             f"step, as 'steps: {{{problem.start}: {{h: [...]}}, ...}}'")
         _read_step(doc, data, (), 0, problem.start, problem, values)
-    if not values:
+    if not values and not gradients:
         raise doc.error((), "no answers in the file")
-    return Answers(values, str(student), file)
+    return Answers(values, str(student), file, gradients)
 
 
 def _read_step(doc: Document, block, path, k: int, t: int, problem: Problem, out) -> None:
@@ -173,6 +178,7 @@ def tolerance_of(vector: tuple) -> float:
 
 def check(problem: Problem, answers: Answers, tolerance: float | None = None) -> Report:
     truth = solve(problem)
+    forward = replace(problem, training=None)  # slips are tried on the forward pass alone
     report = Report(answers, truth)
     given = problem.given
     order = {q: j for j, q in enumerate(["x", *problem.cell_def.quantities, "y"])}
@@ -189,17 +195,22 @@ def check(problem: Problem, answers: Answers, tolerance: float | None = None) ->
         correct = np.abs(answer - true.value) <= tol
         follows = np.zeros_like(correct)
         if not correct.all():
-            own = _recomputed(problem, answers, k, short, given)
+            own = _recomputed(forward, answers, k, short, given)
             if own is not None:
                 follows = ~correct & (np.abs(answer - own) <= tol)
         diagnoses: dict[int, str] = {}
         wrong = ~correct & ~follows
         if wrong.any():
-            diagnoses = _diagnose(problem, answers, k, short, answer, tol, wrong)
+            diagnoses = _diagnose(forward, answers, k, short, answer, tol, wrong)
         for i, x in enumerate(answer):
             verdict = "correct" if correct[i] else "follows" if follows[i] else "wrong"
             report.items.append(Item(step.t, short, i, float(x), float(true.value[i]), verdict,
                                      diagnoses.get(i)))
+    if answers.gradients:
+        from .gradient_answers import check_gradients
+
+        report.items += check_gradients(problem, truth, answers.gradients, tolerance,
+                                        answers.file)
     return report
 
 
@@ -266,7 +277,8 @@ class Summary:
         for r in self.reports:
             for i in r.items:
                 out.setdefault((i.t, i.quantity), []).append(i.verdict != "wrong")
-        return {key: sum(v) / len(v) for key, v in sorted(out.items())}
+        return {key: sum(v) / len(v) for key, v in sorted(
+            out.items(), key=lambda kv: (kv[0][0] is None, kv[0][0] or 0, kv[0][1]))}
 
     def slips(self) -> list[tuple[str, int]]:
         """The diagnoses, most common first, each counted once per student."""
@@ -286,7 +298,7 @@ def csv_text(summary: Summary) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["student", "file", "score", "correct", "follows", "wrong", "numbers",
-                     "first wrong", *[f"{q} (t={t})" for t, q in keys]])
+                     "first wrong", *[q if t is None else f"{q} (t={t})" for t, q in keys]])
     for r in summary.reports:
         counts = {v: sum(i.verdict == v for i in r.items) for v in ("correct", "follows",
                                                                      "wrong")}
@@ -297,6 +309,7 @@ def csv_text(summary: Summary) -> str:
             marks.append(f"{sum(mine)}/{len(mine)}" if mine else "")
         writer.writerow([r.answers.student, r.answers.file, f"{r.score:.3f}",
                          counts["correct"], counts["follows"], counts["wrong"], len(r.items),
-                         f"{first.quantity} (t={first.t})" if first else "", *marks])
+                         (first.quantity if first.t is None else
+                          f"{first.quantity} (t={first.t})") if first else "", *marks])
     return buffer.getvalue()
 

@@ -18,6 +18,10 @@ VERDICTS = {"correct": ("✓ correct", "green"), "follows": ("↳ follows", "cya
 
 
 def _qname(report: Report, short: str, t: int) -> str:
+    from ..gradient_answers import is_gradient, label
+
+    if is_gradient(short):
+        return label(report.derivation.problem, short, t)
     return name(Name(report.derivation.problem.symbol(short), "", 0), t)
 
 
@@ -25,8 +29,9 @@ def report_view(report: Report, console: Console) -> Group:
     dv = report.derivation
     show = dv.rounding.show
     parts: list = []
-    for t in sorted({i.t for i in report.items}):
-        table = Table(title=f"Step t = {t}", title_justify="left", title_style="bold")
+    for t in sorted({i.t for i in report.items}, key=lambda t: (t is None, t or 0)):
+        title = "Parameters, norm and update" if t is None else f"Step t = {t}"
+        table = Table(title=title, title_justify="left", title_style="bold")
         for column, justify in (("quantity", "left"), ("yours", "right"),
                                 ("expected", "right"), ("verdict", "left"),
                                 ("diagnosis", "left")):
@@ -50,8 +55,14 @@ def report_view(report: Report, console: Console) -> Group:
     if first.diagnosis:
         parts.append(Text(f"It looks like {first.diagnosis}.", style="italic"))
     parts.append(Text("Here is how it goes:"))
-    step = next(s for s in dv.steps if s.t == first.t)
-    q = step.get(first.quantity)
+    from ..gradient_answers import is_gradient, worked
+
+    if is_gradient(first.quantity):
+        step, q = worked(dv, first.t, first.quantity) or (None, None)
+        step = step or type(dv.steps[0])(first.t, None)
+    else:
+        step = next(s for s in dv.steps if s.t == first.t)
+        q = step.get(first.quantity)
     if q is not None and q.tree is not None:
         solution = TerminalSolution(dv)
         parts.extend(solution._quantity(q, step, console.width,
