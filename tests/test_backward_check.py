@@ -113,7 +113,7 @@ def test_clipping_scale_and_update_of_the_gru(tmp_path):
     ("updated:\n  initial: {h: [1]}\n", "no parameters called 'initial'"),
     ("loss: big\n", "expected a number"),
     ("dh: [1]\n", "key the gradients by step"),
-    ("scale: 1\n", "a.yaml: s is not part of this problem's backward pass"),
+    ("scale: 1\n", "a.yaml: scale: s is not part of this problem's backward pass"),
 ])
 def test_bad_gradient_answers_are_located(text, fragment):
     problem = load_problem(GOMEZ)
