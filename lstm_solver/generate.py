@@ -16,6 +16,7 @@ import yaml
 from .cells import CELLS
 from .naming import naming_for
 from .problem import parse_problem
+from .training import GRADIENT_ASKS
 
 MAX_PRE_ACTIVATION = 3.0
 TRIES = 2000  # per variant, before giving up with a message
@@ -130,8 +131,9 @@ def _draw(spec: Spec, rng: np.random.Generator) -> dict:
     if spec.layout == "split" and spec.names == "W/U" and spec.convention != "W_h":
         data["convention"] = spec.convention
     question = "Compute every quantity"
-    if spec.ask:
-        question = "Compute " + ", ".join(f"{a}_t" for a in spec.ask)
+    forward = [a for a in spec.ask if a not in GRADIENT_ASKS]
+    if forward:
+        question = "Compute " + ", ".join(f"{a}_t" for a in forward)
     data["question"] = question + (f" for t = 1 to {spec.steps}." if spec.steps > 1
                                    else " for t = 1.")
     if spec.layout != "split":
@@ -147,9 +149,31 @@ def _draw(spec: Spec, rng: np.random.Generator) -> dict:
         V = weights(spec.output, H)
         data["output_layer"] = {"V": _plain(V.T if spec.orientation == "row" else V),
                                 "activation": "softmax"}
+    backward = [a for a in spec.ask if a in GRADIENT_ASKS]
+    if backward:  # a loss to differentiate, and what the gradients are asked with
+        data.update(_training(spec, backward, rng, H, data))
+        data["question"] += " Then compute the gradients asked by backpropagation through time."
     if spec.ask:
         data["ask"] = list(spec.ask)
     return data
+
+
+def _training(spec: Spec, asked: list[str], rng: np.random.Generator, H: int,
+              data: dict) -> dict:
+    """A loss with random targets (cross-entropy on a softmax output, else ½‖h − h*‖²), and
+    clipping or a learning rate when the scale or the update is asked."""
+    out: dict = {}
+    if spec.output:
+        targets = rng.integers(0, spec.output, size=spec.steps).tolist()
+        out["loss"] = {"kind": "cross_entropy", "targets": targets}
+    else:
+        targets = (rng.integers(-2, 3, size=(spec.steps, H)) / 2).tolist()
+        out["loss"] = {"kind": "half_squared_error", "on": "h", "targets": targets}
+    if "scale" in asked:
+        out["clip"] = {"max_norm": 1}
+    if "updated" in asked:
+        out["learning_rate"] = 0.1
+    return out
 
 
 def _plain(a: np.ndarray):

@@ -25,7 +25,7 @@ from .naming import (
     split_keys,
 )
 from .numbers import NumberError, Rounding, Value, parse_matrix, parse_table, parse_vector
-from .training import Training, read_training
+from .training import GRADIENT_ASKS, Training, read_training
 from .yamlsource import Document, dotted, read_text
 
 TOP_KEYS = (
@@ -430,11 +430,25 @@ class _Reader:
         names = [*cell.names(), "y"]
         out = []
         for i, key in enumerate(raw):
+            if key in GRADIENT_ASKS:  # a gradient (the backward pass, training.py)
+                needs = {"loss": ("loss" in data or "upstream" in data, "a loss (or upstream "
+                                  "gradient) to differentiate"),
+                         "dc": ("c" in cell.state, "a cell state (an LSTM)"),
+                         "dy": ("output_layer" in data, "an output_layer"),
+                         "scale": ("clip" in data, "clip: {max_norm}"),
+                         "updated": ("learning_rate" in data, "a learning_rate")}
+                for what in ("loss", key):
+                    ok, needed = needs.get(what, (True, ""))
+                    if not ok:
+                        raise self.fail(("ask", i), f"{key} needs {needed}")
+                out.append(key)
+                continue
             short = "y" if key == "y" else cell.quantity(str(key))
             if short is None:
                 raise self.fail(("ask", i), f"unknown quantity {key!r}"
-                                f"{_did_you_mean(key, names)}; expected any of: "
-                                f"{_choices(names)}")
+                                f"{_did_you_mean(key, [*names, *GRADIENT_ASKS])}; expected any "
+                                f"of: {_choices(names)} (or, with a loss, "
+                                f"{_choices(GRADIENT_ASKS)})")
             if short == "y" and "output_layer" not in data:
                 raise self.fail(("ask", i), "y needs an output_layer")
             out.append(short)

@@ -22,6 +22,9 @@ LOSS_KINDS = ("half_squared_error", "squared_error", "mean_squared_error", "cros
 LOSS_KEYS = ("kind", "on", "targets", "steps")
 LOSS_STEPS = ("all", "last")
 TRAINING_KEYS = ("loss", "upstream", "clip", "learning_rate")
+# what `ask:` may name of the backward pass (the JSON backward object's names)
+GRADIENT_ASKS = ("loss", "dh", "dc", "dy", "d_values", "d_pre", "grad", "norm", "scale",
+                 "updated")
 
 
 @dataclass(frozen=True)

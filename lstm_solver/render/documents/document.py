@@ -19,6 +19,7 @@ from ...equations import Name
 from ...naming import multiplies_sentence
 from ...numbers import Value
 from ...problem import Problem
+from ...training import GRADIENT_ASKS
 from .. import notes
 from ..text import numbers
 
@@ -341,7 +342,23 @@ def backward_ask(dv: d.Derivation) -> str:
         start = f"Then, for the loss {what}, compute by backpropagation through time"
     else:
         start = "Then, from the given upstream gradient, compute by backpropagation"
-    states = ["∂L/∂hₜ"] + (["∂L/∂cₜ"] if "c" in p.cell_def.state else [])
+    asked = [a for a in p.ask if a in GRADIENT_ASKS]
+    lstm = "c" in p.cell_def.state
+    if asked:
+        words = {"loss": "the loss L", "dh": "∂L/∂hₜ", "dc": "∂L/∂cₜ" if lstm else "",
+                 "dy": "δ_yₜ (the output layer's)", "d_values": "∂L/∂(each gate)ₜ",
+                 "d_pre": "each gate's δ (the gradient of its pre-activation)",
+                 "grad": "the gradient of every parameter", "norm": "their global norm",
+                 "scale": f"the clipping scale for max_norm = {training.max_norm}",
+                 "updated": "the parameters after one SGD step with learning rate "
+                            f"{training.learning_rate}"}
+        per_step = [words[a] for a in asked if a in ("dh", "dc", "dy", "d_values", "d_pre")
+                    and words[a]]
+        parts = ([", ".join(per_step) + " at every step"] if per_step else []) + [
+            words[a] for a in asked if a in ("loss", "grad", "norm", "scale", "updated")]
+        return start + " " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + \
+            parts[-1] + "."
+    states = ["∂L/∂hₜ"] + (["∂L/∂cₜ"] if lstm else [])
     deltas = "each gate's δ (the gradient of its pre-activation)"
     parts = [", ".join(states) + f" and {deltas} at every step"]
     if any(u.gates for u in p.units):
@@ -360,7 +377,8 @@ def asked(dv: d.Derivation) -> list[str]:
     from ..text import name
 
     p = dv.problem
-    shorts = p.ask or [s for s in p.cell_def.quantities if (0, s) not in p.given] + (
+    forward = [s for s in p.ask if s not in GRADIENT_ASKS]
+    shorts = forward or [s for s in p.cell_def.quantities if (0, s) not in p.given] + (
         ["y"] if p.output_layer else [])
     return [name(Name(p.symbol(s), "", 0)) for s in shorts]
 
@@ -380,9 +398,10 @@ def _results(dv: d.Derivation, full: bool) -> tuple[list[str | Name], list[list[
     p = dv.problem
     steps = dv.steps + dv.outputs
     shorts: list[str] = []
+    asked = [s for s in p.ask if s not in GRADIENT_ASKS]
     for step in steps:
         for q in step.quantities:
-            if q.short not in shorts and (not p.ask or q.short in p.ask):
+            if q.short not in shorts and (not asked or q.short in asked):
                 shorts.append(q.short)
     layered = len(p.units) > 1
     header: list[str | Name] = (["layer", "direction"] if layered else []) + ["t"] + [
