@@ -13,6 +13,8 @@ and the SGD update.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sympy import MatMul, MatrixSymbol, Transpose
@@ -28,10 +30,11 @@ from .chainrule import (
     adjoint,
     is_neg,
     neg,
+    part,
     reverse,
     shift,
 )
-from .equations import Name, add, build
+from .equations import Name, System, add, build, output_equation
 from .errors import ProblemError
 from .problem import Problem, Unit
 from .solver import _Walker
@@ -42,43 +45,123 @@ ADJOINT_BASES = ("∂", "δ")
 def backward(problem: Problem, dv: d.Derivation, overrides: dict | None = None) -> d.Backward:
     """The gradients of ``problem``'s loss (or upstream gradient), derived step by step.
 
+    Layer by layer from the top: a bidirectional network's outputs first, then each
+    layer in each direction, from its last step back; what a layer's input x_t receives
+    is handed to the layer below as part of ∂L/∂h_t.
+
     ``overrides`` puts other values in place of some gradients, as a student wrote them
     ((t, "dh"), (t, "δ.o"), ... or a parameter's location such as ("input", "W")), so that
     what follows from them can be recomputed (check.py's "follows")."""
     training = problem.training
-    if len(problem.units) > 1:
-        raise ProblemError("the backward pass is worked for one layer in one direction; "
-                           "this network has " + (
-                               f"{problem.layers} layers" if problem.layers > 1 else
-                               "two directions") + " (give one layer, or drop 'loss')",
-                           file=problem.file, key="loss" if training.loss else "upstream")
-    unit = problem.units[0]
-    steps = [s for s in dv.steps if s.layer == unit.layer and s.direction == unit.direction]
-    for step in steps:
+    overrides = overrides or {}
+    for step in dv.steps + dv.outputs:
         for short, why in step.missing.items():
             raise ProblemError(f"the backward pass needs every quantity, but "
                                f"{problem.symbol(short)} at t = {step.t} cannot be computed "
                                f"({why})", file=problem.file,
                                key="loss" if training.loss else "upstream")
-    return _Backprop(problem, unit, steps, overrides or {}).run()
+    top = problem.layers
+    results: list[_Result] = []
+    handed: dict[int, list[tuple[MatrixSymbol, dict[int, np.ndarray]]]] = {}  # layer ->
+    #   what the layer above gives its h_t: (symbol, value per step index)
+    if problem.bidirectional and dv.outputs:
+        joined = _Backprop(problem, _outputs_unit(problem), dv.outputs, overrides, top=True)
+        results.append(joined.run())
+        handed[top] = [(joined.dh_symbol, joined.values("dh"))]
+    for layer in range(top, 0, -1):
+        below = []
+        units = problem.layer(layer)
+        for unit in units:
+            steps = [s for s in dv.steps if (s.layer, s.direction) == (unit.layer,
+                                                                       unit.direction)]
+            prop = _Backprop(problem, unit, steps, overrides,
+                             top=layer == top and not problem.bidirectional,
+                             handed=_handed(handed.get(layer), unit, units, problem),
+                             hands_down=layer > 1)
+            results.append(prop.run())
+            if layer > 1:
+                arrow = d.ARROWS[unit.direction] if len(units) > 1 else ""
+                sym = MatrixSymbol(Name("∂x", f"{layer}{arrow}", 0).encode(),
+                                   *prop.system.quantity["x"].shape)
+                below.append((sym, prop.values("dx")))
+        if below:
+            handed[layer - 1] = below
+    anyone = results[0]
+    back = d.Backward(anyone.loss(dv) if training.loss else None,
+                      [s for r in results for s in r.steps],
+                      [r.initial for r in results if r.initial is not None and
+                       r.initial.quantities],
+                      sorted((g for r in results for g in r.gradients), key=_file_rank))
+    back.flow = [f for r in results for f in r.flow]
+    if back.gradients:
+        anyone.norm_clip_update(back)
+    return back
+
+
+def _file_rank(g: d.ParamGradient) -> tuple:
+    """Embedding, then the layers (forward before backward), then the output layer, as a
+    problem file writes them (stable: each unit keeps its gates' order)."""
+    if g.where[0] == "embedding":
+        return (0, 0, 0)
+    if g.where[0] == "output_layer":
+        return (2, 0, 0)
+    return (1, g.layer, 0 if g.direction == "forward" else 1)
+
+
+def _outputs_unit(problem: Problem) -> Unit:
+    """A bidirectional network's outputs, [h→; h←] and y on it, as a unit without gates."""
+    return Unit(problem.layers, "both", {}, {}, problem.output_size, None)
+
+
+def _handed(given, unit: Unit, units: list[Unit], problem: Problem):
+    """What this unit's h_t receives from above: (expression, values per symbol)."""
+    if not given:
+        return None
+    total = add(*[sym for sym, _ in given])
+    if len(units) > 1:  # two directions read [h→; h←]: each its own part
+        start = sum(u.hidden_size for u in units[:units.index(unit)])
+        total = part(total, start, start + unit.hidden_size)
+    return total, {Name.of(sym): values for sym, values in given}
+
+
+@dataclass
+class _Result:
+    steps: list[d.Step]
+    initial: d.Step | None
+    gradients: list[d.ParamGradient]
+    flow: list[d.Flow]
+    loss: Any  # () -> the loss quantity
+    norm_clip_update: Any
 
 
 class _Backprop:
+    """One unit (a layer in a direction, or a bidirectional network's outputs) from its
+    last step back."""
+
     def __init__(self, problem: Problem, unit: Unit, steps: list[d.Step],
-                 overrides: dict | None = None):
+                 overrides: dict | None = None, top: bool = True, handed=None,
+                 hands_down: bool = False):
         self.overrides = overrides or {}
         self.problem = problem
         self.unit = unit
-        self.steps = steps
+        self.steps = sorted(steps, key=lambda s: s.t)  # by time, whatever the direction
         self.cell = problem.cell_def
         self.row = problem.orientation == "row"
         self.training = problem.training
-        self.loss = self.training.loss
-        self.system = build(problem, unit, lookup=True, output=True)
+        self.top = top or unit.direction == "both"  # the loss (or upstream) is read here
+        self.loss = self.training.loss if self.top else None
+        self.handed = handed
+        if unit.direction == "both":
+            self.system = _outputs_system(problem)
+        else:
+            self.system = build(problem, unit, lookup=unit.layer == 1,
+                                output=unit.layer == problem.layers and
+                                not problem.bidirectional)
         out = problem.output_layer
         shortcut = bool(out and self.loss and self.loss.on == "y" and (
             self.loss.kind == "cross_entropy"))
-        self.rev: Reverse = reverse(self.system, self.cell, self.row, shortcut)
+        also = ("h",) if unit.direction == "both" else ("x",) if hands_down else ()
+        self.rev: Reverse = reverse(self.system, self.cell, self.row, shortcut, also)
         self.walker = _GradWalker(problem)
         for sym, value in self.system.params.items():
             if value is not None:
@@ -90,13 +173,24 @@ class _Backprop:
         self.carried_norms: dict[tuple[int, str], float] = {}  # ‖what came from t+1‖
         self._fill_table()
 
+    @property
+    def dh_symbol(self) -> MatrixSymbol:
+        h = self.system.quantity["h"]
+        return MatrixSymbol(Name("∂h", "both", 0).encode(), *h.shape)
+
+    def values(self, key: str) -> dict[int, np.ndarray]:
+        """Step index -> the value of gradient ``key`` (dh, dx) computed by run()."""
+        n = Name.of(adjoint(self.system.quantity[key[1:]]))
+        return {k: row[(n.base, n.sub)] for k, row in self.table.items()
+                if (n.base, n.sub) in row}
+
     # -- the values each step can read -------------------------------------------------------
 
     def _fill_table(self) -> None:
         p = self.problem
-        back = -1 if self.unit.direction == "forward" else 1
-        first = self.steps[0]
-        before = first.t - p.start + back  # the index of the state read at the first step
+        backward = self.unit.direction == "backward"
+        first = self.steps[-1] if backward else self.steps[0]  # the first one computed
+        before = first.t - p.start + (1 if backward else -1)  # the state it read
         self.table[before] = {(p.symbol(s), ""): v for s, v in first.previous.items()}
         for s in first.previous:
             self.written.add((before, p.symbol(s), ""))
@@ -107,14 +201,19 @@ class _Backprop:
                 row[(q.name.base, q.name.sub)] = q.value
                 if q.given:
                     self.written.add((k, q.name.base, q.name.sub))
+            if self.unit.direction == "both":
+                row[("h", "both")] = step.get("h").value
             if step.x is not None:
                 row[("x", "")] = step.x
-            if p.embedding:
+            if p.embedding and self.unit.layer == 1:
                 row[("w", "")] = p.inputs[k].array
             target = self.loss.targets[k] if self.loss else None
             if target is not None:
                 row[(self._target_base(), "")] = target.array
                 self.written.add((k, self._target_base(), ""))
+            for name, values in (self.handed[1].items() if self.handed else ()):
+                if k in values:
+                    row[(name.base, name.sub)] = values[k]
 
     def _target_base(self) -> str:
         return ("y" if self.loss.on == "y" else self.problem.symbol("h")) + "*"
@@ -140,20 +239,19 @@ class _Backprop:
 
     # -- the pass -------------------------------------------------------------------------
 
-    def run(self) -> d.Backward:
-        loss_q = self._loss() if self.loss else None
+    def run(self) -> _Result:
         out_steps: list[d.Step] = []
         shares: dict[MatrixSymbol, list[tuple[int, d.Node]]] = {}
-        order = list(range(len(self.steps)))
-        if self.unit.direction == "forward":
-            order.reverse()
-        initial = d.Step(self.steps[0].t, None, layer=self.unit.layer,
-                         direction=self.unit.direction)
+        order = [s.t - self.problem.start for s in self.steps]  # by time
+        if self.unit.direction != "backward":
+            order.reverse()  # a forward unit is worked from its last step back
+        layer, direction = self.unit.layer, self.unit.direction
+        initial = None
         for i, k in enumerate(order):
-            step = self.steps[k]
             self.walker.clear_step()
-            out = d.Step(step.t, None, layer=self.unit.layer, direction=self.unit.direction)
-            later = order[i - 1] if i else None  # the step that read this one's state
+            t = self.problem.start + k
+            out = d.Step(t, None, layer=layer, direction=direction)
+            later = order[i - 1] if i and direction != "both" else None  # read this state
             for adj in self.rev.adjoints:
                 q = self._adjoint(adj, k, later)
                 if q is not None:
@@ -163,19 +261,16 @@ class _Backprop:
                     if self._skipped(term, k):
                         continue
                     self._bind(term.expr, k)
-                    shares.setdefault(sym, []).append((step.t, self.walker.walk(term.expr)))
+                    shares.setdefault(sym, []).append((t, self.walker.walk(term.expr)))
             out_steps.append(out)
-            if i == len(order) - 1:
-                initial.quantities += self._initial(k)
-        gradients = self._gradients(shares)
-        back = d.Backward(loss_q, out_steps, [initial] if initial.quantities else [],
-                          gradients)
-        back.flow = [d.Flow(s.t, _norm(s.get("dh")), _norm(s.get("dc")),
-                            self.carried_norms.get((s.t, "h")),
-                            self.carried_norms.get((s.t, "c"))) for s in out_steps]
-        if gradients:
-            self._norm_clip_update(back)
-        return back
+            if i == len(order) - 1 and direction != "both":
+                initial = d.Step(t, None, layer=layer, direction=direction,
+                                 quantities=self._initial(k))
+        flow = [d.Flow(s.t, _norm(s.get("dh")), _norm(s.get("dc")),
+                       self.carried_norms.get((s.t, "h")), self.carried_norms.get((s.t, "c")),
+                       layer, direction) for s in out_steps if direction != "both"]
+        return _Result(out_steps, initial, self._gradients(shares), flow, self._loss,
+                       self._norm_clip_update)
 
     def _skipped(self, term, k: int) -> bool:
         given = {short for (kk, short) in self.problem.given if kk == k}
@@ -227,7 +322,7 @@ class _Backprop:
         return (term.via is not None and term.via in given) or self._is_zero(term.expr, later)
 
     def _upstream(self, adj, k: int):
-        if self.loss or k != self._last():
+        if not self.top or self.loss or k != self._last():
             return None
         state = adj.quantity if adj.key in ("dh", "dc") else None
         return self.training.upstream.get(state) if state else None
@@ -236,7 +331,15 @@ class _Backprop:
         return len(self.steps) - 1 if self.unit.direction == "forward" else 0
 
     def _external(self, adj, k: int) -> list:
-        """The loss's part of an adjoint at step k: ∂L/∂ŷ (or δ_y), or ∂L/∂h."""
+        """The loss's part of an adjoint at step k (∂L/∂ŷ, δ_y or ∂L/∂h), and what the
+        layer above (or the outputs) hands to ∂L/∂h."""
+        handed = []
+        if self.handed and adj.key == "dh" and adj.quantity == "h" and all(
+                k in values for values in self.handed[1].values()):
+            handed = [self.handed[0]]
+        return self._loss_part(adj, k) + handed
+
+    def _loss_part(self, adj, k: int) -> list:
         loss = self.loss
         if loss is None or loss.targets[k] is None:
             return []
@@ -273,7 +376,7 @@ class _Backprop:
 
     # -- the loss ---------------------------------------------------------------------------
 
-    def _loss(self) -> d.Quantity:
+    def _loss(self, dv: d.Derivation | None = None) -> d.Quantity:
         loss = self.loss
         base = "y" if loss.on == "y" else self.problem.symbol("h")
         preds, targets, ts = [], [], []
@@ -308,12 +411,15 @@ class _Backprop:
             if place in self.overrides:
                 value = np.asarray(self.overrides[place], dtype=float).reshape(value.shape)
             q = d.Quantity("grad", Name("∂" + n.base, n.sub), value, None, tree)
-            out.append(d.ParamGradient(place, q))
+            out.append(d.ParamGradient(place, q, None, self.system.params[sym].array,
+                                       self.unit.layer, self.unit.direction))
         return sorted(out, key=lambda g: self._file_order(g.where))
 
     def _file_order(self, where: tuple) -> tuple:
         """The order the problem file gives them in: embedding, gates, output layer."""
         gates = [g.name for g in self.cell.gates]
+        where = where[len(_prefix(self.problem, self.unit)):] if where[0] not in (
+            "embedding", "output_layer") else where
         if where[0] == "embedding":
             return (0, 0, 0, 0)
         if where[0] in gates:
@@ -342,11 +448,9 @@ class _Backprop:
             return
         rate = float(self.training.learning_rate)
         back.learning_rate = rate
-        values = {s: v for s, v in self.system.params.items() if v is not None}
-        by_name = {Name.of(s): v for s, v in values.items()}
         for g in back.gradients:
             n = Name(g.gradient.name.base[1:], g.gradient.name.sub)
-            theta = by_name[n].array
+            theta = g.value
             value = theta - rate * scale * g.gradient.value
             node = d.Update(value, None, d.Leaf(theta, None, n, True), rate,
                             str(self.training.learning_rate),
@@ -381,7 +485,7 @@ def _locations(problem: Problem, unit: Unit, system) -> dict:
             value = getattr(p, slot)
             if value is not None:
                 key = p.naming.key(slot) if problem.layout == "split" else slot
-                by_value[id(value)] = (gate, key)
+                by_value[id(value)] = (*_prefix(problem, unit), gate, key)
     if problem.output_layer:
         by_value[id(problem.output_layer.V)] = ("output_layer", "V")
         if problem.output_layer.c is not None:
@@ -401,8 +505,28 @@ def _locations(problem: Problem, unit: Unit, system) -> dict:
             part = {("W", "h" + p.letter): "h", ("W", "x" + p.letter): "x",
                     ("b", p.letter): 1}.get((n.base, n.sub))
             if part is not None:
-                out[sym] = (gate, "W", part)
+                out[sym] = (*_prefix(problem, unit), gate, "W", part)
     return out
+
+
+def _prefix(problem: Problem, unit: Unit) -> tuple:
+    """Where a unit's gates are written: (), ("layers", 0), ("forward",), ("layers", 1,
+    "backward")."""
+    if unit.direction == "both":
+        return ()
+    out: tuple = ("layers", unit.layer - 1) if problem.layers > 1 else ()
+    return out + ((unit.direction,) if problem.bidirectional else ())
+
+
+def _outputs_system(problem: Problem) -> System:
+    """y = activation(V [h→; h←] + c): a bidirectional network's output layer alone."""
+    row = problem.orientation == "row"
+    n = problem.output_size
+    h = MatrixSymbol(Name("h", "both", 0).encode(), *((1, n) if row else (n, 1)))
+    q: dict = {"h": h}
+    params: dict = {}
+    equations = [output_equation(problem, q, params, n)] if problem.output_layer else []
+    return System(equations, params, q)
 
 
 # --- the walker, taught the gradient expressions ------------------------------------------------

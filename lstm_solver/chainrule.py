@@ -199,14 +199,18 @@ class Reverse:
     output_activation: str | None = None
 
 
-def reverse(system: System, cell, row: bool, output_shortcut: bool = False) -> Reverse:
+def reverse(system: System, cell, row: bool, output_shortcut: bool = False,
+            also: tuple[str, ...] = ()) -> Reverse:
     """The backward equations of one step of ``system``.
 
     ``output_shortcut``: the output layer's δ_y is given directly (softmax with
     cross-entropy: ŷ − y; an identity output: ∂L/∂ŷ), so there is no ∂L/∂ŷ equation.
+    ``also``: quantities without an equation of their own whose gradient is wanted too
+    ("x": what a layer hands down to the layer below; "h": a bidirectional output's).
     """
     params = {s for s, v in system.params.items() if v is not None}
-    reads = {system.quantity[s + "_prev"]: s for s in cell.state}
+    reads = {system.quantity[s + "_prev"]: s for s in cell.state
+             if s + "_prev" in system.quantity}
     collect: dict[MatrixSymbol, list[Term]] = {}
     param_terms: dict[MatrixSymbol, list[Term]] = {}
     adjoints: list[Adjoint] = []
@@ -271,8 +275,8 @@ def reverse(system: System, cell, row: bool, output_shortcut: bool = False) -> R
         eq = by_quantity.get(q)
         key = "d" + q if q in cell.state or q == "x" else "d." + q
         if eq is None:  # a gate without parameters: its value is given at every step
-            sym = system.quantity[q]
-            if sym not in collect:
+            sym = system.quantity.get(q)
+            if sym is None or sym not in collect:
                 continue
             D = adjoint(sym)
             adjoints.append(Adjoint(key, q, D, list(collect[sym])))
@@ -310,7 +314,11 @@ def reverse(system: System, cell, row: bool, output_shortcut: bool = False) -> R
     for terms in [*collect.values(), *(adj.terms for adj in adjoints)]:
         terms.sort(key=lambda term: rank.get(id(term), -1))
     carried = {reads[sym]: terms for sym, terms in collect.items() if sym in reads}
-    inputs = collect.get(system.quantity["x"], []) if "w" not in system.quantity else []
+    inputs = collect.get(system.quantity.get("x"), []) if "w" not in system.quantity else []
+    for q in also:  # after every equation that reads them
+        sym = system.quantity.get(q)
+        if sym is not None and not any(a.quantity == q for a in adjoints):
+            adjoints.append(Adjoint("d" + q, q, adjoint(sym), list(collect.get(sym, []))))
     return Reverse(adjoints, carried, param_terms, inputs, out_act)
 
 

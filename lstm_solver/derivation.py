@@ -234,10 +234,13 @@ class Step:
 class ParamGradient:
     """A parameter's gradient (Σₜ of its steps' shares) and, when asked, its update."""
 
-    where: tuple[str, ...]  # as the problem file writes it: ("input", "W"), ("output_layer",
-    #                         "V"), ("embedding",); with layers ("layers", 0, "input", "W")
+    where: tuple  # as the problem file writes it: ("input", "W"), ("output_layer", "V"),
+    #               ("embedding",); with layers ("layers", 0, "input", "W"), ("forward", ...)
     gradient: Quantity
     update: Quantity | None = None
+    value: np.ndarray | None = None  # the parameter itself
+    layer: int = 1
+    direction: str = "forward"  # "both": the output layer on a bidirectional network
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,8 @@ class Flow:
     dc: float | None = None
     dh_back: float | None = None
     dc_back: float | None = None
+    layer: int = 1
+    direction: str = "forward"
 
 
 @dataclass(eq=False)

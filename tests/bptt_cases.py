@@ -224,3 +224,132 @@ def torch_backward(torch, spec: dict) -> dict:
                        "d_pre": {g: grad(z) for g, z in r["pre"].items()},
                        "d_gates": {g: grad(v) for g, v in r["gates"].items()}}
                       for r in record]}
+
+
+def network_case(seed: int, cell: str, options: dict, layers: int, bidirectional: bool,
+                 loss, output: str | None, orientation: str = "column"):
+    """A stacked and/or bidirectional network: (problem data, torch's gradients function).
+
+    The torch side runs each layer (and direction) from the textbook equations with leaf
+    parameters, as random_case's single layer does."""
+    rng = np.random.default_rng(seed)
+    H, X, T = int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(2, 4))
+    row = orientation == "row"
+    directions = ("forward", "backward") if bidirectional else ("forward",)
+    units, blocks = [], []
+    size = X
+    for layer in range(layers):
+        block = {}
+        for direction in directions:
+            gates, params = {}, {}
+            for gate in GATES[cell]:
+                p = {"W": _r(rng, H, H), "U": _r(rng, H, size), "b": _r(rng, H)}
+                params[gate] = p
+                gates[gate] = {k: (v.T if row and v.ndim == 2 else v).tolist()
+                               for k, v in p.items()}
+            h0 = _r(rng, H)
+            c0 = _r(rng, H) if cell == "lstm" else None
+            initial = {"h": h0.tolist(), **({"c": c0.tolist()} if c0 is not None else {})}
+            block[direction] = {"gates": gates, "initial": initial}
+            units.append((layer, direction, params, h0, c0))
+        blocks.append(block)
+        size = H * len(directions)
+    xs = _r(rng, T, X, scale=2)
+    data: dict = {"cell": cell, **options, "orientation": orientation, "x": xs.tolist(),
+                  "decimals": 6}
+    if bidirectional:
+        data["bidirectional"] = True
+    if layers > 1:
+        data["layers"] = [b if bidirectional else b["forward"] for b in blocks]
+    elif bidirectional:
+        data.update(blocks[0])
+    else:
+        data.update(blocks[0]["forward"])
+    K = int(rng.integers(2, 4))
+    top = H * len(directions)
+    V = cb = None
+    if output:
+        V, cb = _r(rng, K, top), _r(rng, K)
+        data["output_layer"] = {"V": (V.T if row else V).tolist(), "c": cb.tolist(),
+                                "activation": output}
+    n = K if loss[1] == "y" else top
+    targets = (rng.integers(0, K, size=T).tolist() if loss[0] == "cross_entropy"
+               else _r(rng, T, n).tolist())
+    data["loss"] = {"kind": loss[0], "on": loss[1], "targets": targets}
+
+    def reference(torch):
+        act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
+               "identity": lambda z: z, "softmax": lambda z: torch.softmax(z, 0)}
+        leaves, inits = {}, {}
+        inputs = [torch.tensor(x) for x in xs]
+        for layer in range(layers):
+            outs = {}
+            for (lay, direction, params, h0, c0) in units:
+                if lay != layer:
+                    continue
+                P = {g: {k: torch.tensor(v, requires_grad=True) for k, v in p.items()}
+                     for g, p in params.items()}
+                leaves[(layer, direction)] = P
+                h = torch.tensor(h0, requires_grad=True)
+                c = torch.tensor(c0, requires_grad=True) if c0 is not None else None
+                inits[(layer, direction)] = {"h": h, **({"c": c} if c is not None else {})}
+                seq = range(T) if direction == "forward" else range(T - 1, -1, -1)
+                hs = [None] * T
+
+                def pre(g, h_in, x, after=None, P=P):
+                    q = P[g]
+                    if after is not None:
+                        return after * (q["W"] @ h_in) + q["U"] @ x + q["b"]
+                    return q["W"] @ h_in + q["U"] @ x + q["b"]
+
+                for k in seq:
+                    x = inputs[k]
+                    if cell == "lstm":
+                        i = torch.sigmoid(pre("input", h, x))
+                        f = torch.sigmoid(pre("forget", h, x))
+                        g = torch.tanh(pre("candidate", h, x))
+                        o = torch.sigmoid(pre("output", h, x))
+                        c = f * c + i * g
+                        h = o * torch.tanh(c)
+                    elif cell == "gru":
+                        r = torch.sigmoid(pre("reset", h, x))
+                        z = torch.sigmoid(pre("update", h, x))
+                        n_ = torch.tanh(pre("candidate", r * h, x) if options["reset"] == "before"
+                                        else pre("candidate", h, x, after=r))
+                        h = z * h + (1 - z) * n_ if options["z_multiplies"] == "previous" else \
+                            (1 - z) * h + z * n_
+                    else:
+                        h = act[options["activation"]](pre("hidden", h, x))
+                    hs[k] = h
+                outs[direction] = hs
+            inputs = [torch.cat([outs[dd][k] for dd in directions]) for k in range(T)]
+        Vt = torch.tensor(V, requires_grad=True) if V is not None else None
+        ct = torch.tensor(cb, requires_grad=True) if cb is not None else None
+        terms, count = [], 0
+        for k in range(T):
+            out = act[output](Vt @ inputs[k] + ct) if loss[1] == "y" else inputs[k]
+            if loss[0] == "cross_entropy":
+                terms.append(-torch.log(out[targets[k]]))
+            else:
+                terms.append(((out - torch.tensor(targets[k])) ** 2).sum())
+                count += out.numel()
+        total = sum(terms)
+        total = total / 2 if loss[0] == "half_squared_error" else (
+            total / count if loss[0] == "mean_squared_error" else total)
+        total.backward()
+        grads = {}
+        for (layer, direction), P in leaves.items():
+            prefix = (("layers", layer) if layers > 1 else ()) + (
+                (direction,) if bidirectional else ())
+            for g, q in P.items():
+                for k, v in q.items():
+                    grads[prefix + (g, k)] = (v.grad.T if row and v.ndim == 2
+                                              else v.grad).numpy()
+            for s, v in inits[(layer, direction)].items():
+                grads[prefix + ("initial", s)] = v.grad.numpy()
+        if Vt is not None:
+            grads[("output_layer", "V")] = (Vt.grad.T if row else Vt.grad).numpy()
+            grads[("output_layer", "c")] = ct.grad.numpy()
+        return float(total.detach()), grads
+
+    return data, reference

@@ -121,3 +121,24 @@ def test_json_backward_object():
     assert back["clip"]["max_norm"] == 1.0 and 0 < back["clip"]["scale"] < 1
     assert abs(back["clip"]["scale"] - 1 / back["norm"]) < 1e-12
     assert "initial" not in back["updated"]
+
+
+def test_stacked_and_bidirectional_are_worked_layer_by_layer(tmp_path):
+    path = tmp_path / "bidi.yaml"
+    path.write_text((PROBLEMS / "gru_bidirectional.yaml").read_text()
+                    + "loss: {kind: cross_entropy, targets: [0, 1, 1]}\nlearning_rate: 0.1\n")
+    out = run(path)
+    back = out[out.index("Backward pass"):]
+    order = ["Backward · outputs (both directions) · t = 3", "Backward · forward · t = 3",
+             "Backward · forward · t = 1", "Backward · backward · t = 1",
+             "Backward · backward · t = 3", "Backward · forward · the initial state",
+             "Parameter gradients", "Forward:", "Backward:", "∂L/∂V = Σₜ δ_yₜ h_bothₜᵀ"]
+    at = [back.index(o) for o in order]
+    assert at == sorted(at)
+    assert "∂L/∂h_bothₜ = Vᵀ δ_yₜ" in back
+    assert "∂L/∂hₜ = (∂L/∂h_bothₜ)[1:2] + W_rᵀ δ_rₜ₊₁" in back
+    assert "∂L/∂hₜ = (∂L/∂h_bothₜ)[3:4] + W_rᵀ δ_rₜ₋₁" in back  # the backward direction
+    data = json.loads(run(path, "--format", "json"))["backward"]
+    assert set(data["gradients"]) == {"forward", "backward", "output_layer"}
+    assert set(data["gradients"]["backward"]) == {"reset", "update", "candidate", "initial"}
+    assert {(s["direction"], s["t"]) for s in data["steps"]} >= {("both", 3), ("backward", 1)}

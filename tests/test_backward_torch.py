@@ -163,3 +163,35 @@ def test_gradients_are_named_as_the_file_names_them(torch, naming):
         if naming == "wikipedia":
             data["convention"] = "W_x"
         compare(torch, data, spec, rename=keys)
+
+
+NETWORKS = [(cell, opts, layers, bidi, loss) for (cell, opts), layers, bidi, loss in [
+    (CELLS[0], 2, False, ("half_squared_error", "h", None)),
+    (CELLS[0], 1, True, ("cross_entropy", "y", "softmax")),
+    (CELLS[0], 2, True, ("squared_error", "y", "tanh")),
+    (CELLS[3], 3, False, ("cross_entropy", "y", "softmax")),
+    (CELLS[2], 2, True, ("mean_squared_error", "h", None)),
+    (CELLS[5], 2, True, ("half_squared_error", "y", "identity")),
+    (CELLS[7], 3, False, ("squared_error", "h", None)),
+]]
+
+
+@pytest.mark.parametrize("cell,options,layers,bidirectional,loss", NETWORKS,
+                         ids=[f"{c}-{n}layers-{'bi' if b else 'uni'}-{loss[0]}"
+                              for c, _, n, b, loss in NETWORKS])
+@pytest.mark.parametrize("orientation", ["column", "row"])
+def test_stacked_and_bidirectional(torch, cell, options, layers, bidirectional, loss,
+                                   orientation):
+    from bptt_cases import network_case
+
+    for seed in range(2):
+        data, reference = network_case(300 + seed, cell, options, layers, bidirectional,
+                                       loss, loss[2], orientation)
+        ours = to_dict(solve(parse_problem(problem_text(data))))["backward"]
+        total, grads = reference(torch)
+        assert abs(ours["loss"] - total) < ATOL
+        for where, value in grads.items():
+            node = ours["gradients"]
+            for key in where:
+                node = node[key]
+            np.testing.assert_allclose(node, value, rtol=0, atol=ATOL, err_msg=str(where))

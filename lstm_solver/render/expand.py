@@ -210,8 +210,9 @@ class Expander(Printer):
         a = shown(node.left, self.rounding, parens=True)
         b = numbers(node.right.value, self.rounding, d.as_written(node.right))
         row = numbers(node.value[k], self.rounding)
+        wide = self.n.line_break if len(b) > 2 else ""  # a wide row: = on a new line
         return (f"{a[k]} {self.n.times} "
-                f"{self.n.vector(blocks.elide(b, self.full, self.n.ellipsis))} = "
+                f"{self.n.vector(blocks.elide(b, self.full, self.n.ellipsis))}{wide} = "
                 f"{self.n.vector(blocks.elide(row, self.full, self.n.ellipsis))}")
 
     def _print_Outer(self, node: d.Outer) -> None:
@@ -240,11 +241,19 @@ class Expander(Printer):
 
             lines += self._rows(node, entry)
         else:
-            lines += self._rows(node, lambda k: (
-                f"{self.n.text(f'row {k + 1}: ')}"
-                f"{self._terms(len(node.terms), lambda i: self._vector(node.terms[i].value[k]))}"
-                f"{self.n.line_break if len(node.terms) > 1 else ''} = "
-                f"{self._vector(node.value[k])}"))
+            every = 1 if node.value.shape[1] > 2 else 2  # vectors of a wide row: one a line
+
+            def row_sum(k: int) -> str:
+                terms = [self.n.cdots if i is None else self._vector(node.terms[i].value[k])
+                         for i in blocks.elide(list(range(len(node.terms))), self.full, None)]
+                out = terms[0]
+                for j, term in enumerate(terms[1:], start=1):
+                    out += (self.n.line_break if j % every == 0 else "") + f" + {term}"
+                return (f"{self.n.text(f'row {k + 1}: ')}{out}"
+                        f"{self.n.line_break if len(terms) > 1 else ''} = "
+                        f"{self._vector(node.value[k])}")
+
+            lines += self._rows(node, row_sum)
         self.out.append((node, lines))
 
     def _print_Part(self, node: d.Part) -> None:

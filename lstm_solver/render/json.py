@@ -106,8 +106,8 @@ def backward_to_dict(derivation: d.Derivation) -> dict[str, Any]:
     parts: dict[tuple, dict] = {}
     for g in b.gradients:
         where = g.where
-        if len(where) == 3:  # a column block of a concat W (GRU, reset: after)
-            parts.setdefault(where[:2], {})[where[2]] = g
+        if len(where) >= 3 and where[-2] == "W" and where[-1] in ("h", "x", 1):
+            parts.setdefault(where[:-1], {})[where[-1]] = g  # a column block of a concat W
             continue
         _put(gradients, where, _array(g.gradient.value))
         if g.update is not None:
@@ -127,17 +127,33 @@ def backward_to_dict(derivation: d.Derivation) -> dict[str, Any]:
         if all(blocks[s].update is not None for s in order):
             _put(updated, where, _array(join([block(blocks[s], blocks[s].update.value)
                                               for s in order])))
-    initial = {q.short[1:]: _numbers(q.value) for step in b.initial for q in step.quantities}
-    if initial:
-        gradients["initial"] = initial
-    out["gradients"] = gradients
+    for step in b.initial:
+        where = _unit_prefix(problem, step.layer, step.direction) + ("initial",)
+        for q in step.quantities:
+            _put(gradients, where + (q.short[1:],), _numbers(q.value))
+    out["gradients"] = _lists(gradients)
     if b.norm is not None:
         out["norm"] = _numbers(b.norm.value)[0]
     if b.clip is not None:
         out["clip"] = {"max_norm": b.max_norm, "scale": _numbers(b.clip.value)[0]}
     if updated:
-        out["updated"] = updated
+        out["updated"] = _lists(updated)
     return out
+
+
+def _unit_prefix(problem, layer: int, direction: str) -> tuple:
+    """Where a layer's (and direction's) gates are in the problem file."""
+    out: tuple = ("layers", layer - 1) if problem.layers > 1 else ()
+    return out + ((direction,) if problem.bidirectional else ())
+
+
+def _lists(tree):
+    """{"layers": {0: ..., 1: ...}} -> {"layers": [..., ...]}, as the file writes layers."""
+    if not isinstance(tree, dict):
+        return tree
+    if tree and all(isinstance(k, int) for k in tree):
+        return [_lists(tree[k]) for k in sorted(tree)]
+    return {k: _lists(v) for k, v in tree.items()}
 
 
 def _put(tree: dict, where: tuple, value) -> None:

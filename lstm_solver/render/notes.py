@@ -134,6 +134,8 @@ def is_gradient(q: d.Quantity) -> bool:
 
 def gradient_title(dv: d.Derivation, q: d.Quantity) -> str:
     """"Gradient of the cell state", "Output gate, pre-activation", ..."""
+    if q.short == "dh" and q.name.sub == "both":
+        return "Gradient of both directions' outputs"
     if q.short in GRADIENT_TITLES:
         return GRADIENT_TITLES[q.short]
     short = q.short[2:]
@@ -147,7 +149,7 @@ def gradient_title(dv: d.Derivation, q: d.Quantity) -> str:
 
 def flow_factors(dv: d.Derivation, state: str = "h") -> list[float]:
     """Per step going back: ‖what reaches the state at t from step t+1‖ / ‖∂L/∂(state)ₜ₊₁‖."""
-    rows = dv.backward.flow
+    rows = [r for r in dv.backward.flow if (r.layer, r.direction) == (1, "forward")]
     out = []
     for later, row in zip(rows, rows[1:]):
         back = row.dh_back if state == "h" else row.dc_back
@@ -177,6 +179,9 @@ def gradient_flow(dv: d.Derivation) -> str:
         total *= f
     said = (f"Going back one step, what reaches hₜ from step t+1 is about ×{g:.2g} of "
             f"‖∂L/∂hₜ₊₁‖" + (f" (×{total:.2g} over {n} steps)" if n > 1 else ""))
+    if len(dv.problem.units) > 1:
+        said = f"In layer 1{', forward,' if dv.problem.bidirectional else ''}: " + said[0].lower() \
+            + said[1:]
     cells = flow_factors(dv, "c")
     lstm = ""
     if cells:
@@ -195,11 +200,36 @@ def gradient_flow(dv: d.Derivation) -> str:
     return said + verdict + lstm + "."
 
 
+def unit_label(p, layer: int, direction: str) -> str:
+    """"layer 2 · forward", "backward", "outputs (both directions)", or "" for one unit."""
+    if direction == "both":
+        return "outputs (both directions)"
+    if len(p.units) == 1:
+        return ""
+    parts = ([f"layer {layer}"] if p.layers > 1 else []) + (
+        [direction] if p.bidirectional else [])
+    return " · ".join(parts)
+
+
+def backward_heading(p, step: d.Step, what: str | None = None) -> str:
+    """"Backward · step t = 2", "Backward · layer 2 · forward · t = 3", ..."""
+    unit = unit_label(p, step.layer, step.direction)
+    tail = what or (f"t = {step.t}" if unit else f"step t = {step.t}")
+    return " · ".join(x for x in ("Backward", unit, tail) if x)
+
+
 def backward_intro(dv: d.Derivation) -> list[str]:
     """What the backward pass's names mean, said once before it."""
     p = dv.problem
     lines = ["From the last step back to the first. δ_gₜ is ∂L/∂(pre-activation of gₜ); "
              "∂L/∂hₜ adds the loss's part at t and what step t+1 hands back."]
+    if p.layers > 1:
+        lines.append("Layer by layer from the top: ∂L/∂x_lₜ is what layer l hands down to "
+                     "the layer below, whose hₜ is layer l's input xₜ.")
+    if p.bidirectional:
+        lines.append("∂L/∂h_bothₜ is the gradient of [h→ₜ; h←ₜ], the two directions side by "
+                     "side; each direction takes its own part. The backward direction is "
+                     "worked from t = 1 up, the reverse of the order it read the sequence.")
     loss = p.training.loss
     if loss is not None:
         what = "yₜ" if loss.on == "y" else "hₜ"

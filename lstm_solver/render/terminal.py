@@ -188,21 +188,24 @@ class TerminalSolution:
             yield from self._quantity(b.loss, whole, width, False, fast=True)
         for step in b.steps:
             yield Text()
-            heading = f"Backward · step t = {step.t}"
-            if len(dv.problem.units) > 1:
-                heading = f"Backward · layer {step.layer} · {step.direction} · t = {step.t}"
-            yield Rule(Text(heading, style="bold magenta"), align="left")
+            yield Rule(Text(notes.backward_heading(dv.problem, step), style="bold magenta"),
+                       align="left")
             yield from self._quantities(step, width, fast=True)
         for step in b.initial:
             yield Text()
-            yield Rule(Text("Backward · the initial state", style="bold magenta"),
-                       align="left")
+            yield Rule(Text(notes.backward_heading(dv.problem, step, "the initial state"),
+                            style="bold magenta"), align="left")
             yield from self._quantities(step, width, fast=True)
         if b.gradients:
             yield Text()
             yield Rule(Text("Parameter gradients: Σ over the steps", style="bold magenta"),
                        align="left")
+            unit = None
             for g in b.gradients:
+                label = notes.unit_label(dv.problem, g.layer, g.direction)
+                if label and label != unit:
+                    yield Text(f"\n{label[0].upper()}{label[1:]}:", style="bold")
+                unit = label
                 yield from self._quantity(g.gradient, whole, width, False, fast=True)
         if b.norm is not None:
             yield Text()

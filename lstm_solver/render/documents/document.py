@@ -131,8 +131,8 @@ class Document:
         if b.loss is not None:
             self.quantity(dv, whole, b.loss)
         for step in b.steps:
-            self.heading(f"Backward, {_step_heading(dv.problem, step)[0].lower()}"
-                         f"{_step_heading(dv.problem, step)[1:]}", level + 1)
+            self.heading(notes.backward_heading(dv.problem, step).replace(" · ", ", "),
+                         level + 1)
             for q in step.quantities:
                 if q.given:
                     self.paragraph(f"{_qname(q, step.t)} = "
@@ -141,12 +141,18 @@ class Document:
                 if not q.given:
                     self.quantity(dv, step, q)
         for step in b.initial:
-            self.heading("Backward, the initial state", level + 1)
+            self.heading(notes.backward_heading(dv.problem, step, "the initial state")
+                         .replace(" · ", ", "), level + 1)
             for q in step.quantities:
                 self.quantity(dv, step, q)
         if b.gradients:
             self.heading("Parameter gradients: the sum over the steps", level + 1)
+            unit = None
             for g in b.gradients:
+                label = notes.unit_label(dv.problem, g.layer, g.direction)
+                if label and label != unit:
+                    self.paragraph(f"{label[0].upper()}{label[1:]}:")
+                unit = label
                 self.quantity(dv, whole, g.gradient)
         if b.norm is not None:
             self.heading("Gradient norm" + (", clipping" if b.clip else "") + (
@@ -427,10 +433,13 @@ def flow_table(dv: d.Derivation) -> tuple[list[str], list[list[str]]]:
     back from step t+1."""
     show = dv.rounding.show
     lstm = any(row.dc is not None for row in dv.backward.flow)
-    header = ["t", "‖∂L/∂hₜ‖", "from t+1"] + (["‖∂L/∂cₜ‖", "from t+1"] if lstm else [])
+    units = len(dv.problem.units) > 1
+    header = (["unit"] if units else []) + ["t", "‖∂L/∂hₜ‖", "from t+1"] + (
+        ["‖∂L/∂cₜ‖", "from t+1"] if lstm else [])
     rows = []
     for row in dv.backward.flow:
-        cells = [str(row.t), show(row.dh), "—" if row.dh_back is None else show(row.dh_back)]
+        cells = [notes.unit_label(dv.problem, row.layer, row.direction)] if units else []
+        cells += [str(row.t), show(row.dh), "—" if row.dh_back is None else show(row.dh_back)]
         if lstm:
             cells += [show(row.dc) if row.dc is not None else "—",
                       "—" if row.dc_back is None else show(row.dc_back)]

@@ -504,6 +504,9 @@ class LatexDocument(LatexMath):
         self.out.append(rf"\paragraph*{{{escape(title)} ${math_name}$}}")
 
     def worked(self, label: str, rows: list[str]) -> None:
+        if width(label) + width(rows[0]) > MAX_LINE + 16:  # a long label stands alone
+            self.math([rf"{label}:\quad & "] + [f"& {r}" for r in rows])
+            return
         self.math([rf"{label}:\quad & {rows[0]}"] + [f"& {r}" for r in rows[1:]])
 
     def result(self, lhs: str, value: str) -> None:
