@@ -37,7 +37,7 @@ from .chainrule import (
 from .equations import Name, System, add, build, output_equation
 from .errors import ProblemError
 from .problem import Problem, Unit
-from .solver import _Walker
+from .solver import _safe_matvec, _safe_sum, _Walker
 
 ADJOINT_BASES = ("∂", "δ")
 
@@ -52,8 +52,12 @@ def backward(problem: Problem, dv: d.Derivation, overrides: dict | None = None) 
     ``overrides`` puts other values in place of some gradients, as a student wrote them
     ((t, "dh"), (t, "δ.o"), ... or a parameter's location such as ("input", "W")), so that
     what follows from them can be recomputed (check.py's "follows")."""
+    with np.errstate(all="ignore"):  # huge finite inputs: ±inf where float64 ends, never a warning
+        return _backward(problem, dv, overrides or {})
+
+
+def _backward(problem: Problem, dv: d.Derivation, overrides: dict) -> d.Backward:
     training = problem.training
-    overrides = overrides or {}
     for step in dv.steps + dv.outputs:
         for short, why in step.missing.items():
             raise ProblemError(f"the backward pass needs every quantity, but "
@@ -451,7 +455,8 @@ class _Backprop:
         for g in back.gradients:
             n = Name(g.gradient.name.base[1:], g.gradient.name.sub)
             theta = g.value
-            value = theta - rate * scale * g.gradient.value
+            step_ = rate * scale * g.gradient.value if scale else np.zeros_like(theta)
+            value = theta - np.nan_to_num(step_, nan=0.0, posinf=np.inf, neginf=-np.inf)
             node = d.Update(value, None, d.Leaf(theta, None, n, True), rate,
                             str(self.training.learning_rate),
                             d.Leaf(g.gradient.value, None, g.gradient.name), scale, label)
@@ -551,8 +556,9 @@ class _GradWalker(_Walker):
             return self._node(d.Derivative, value, None, function=expr.function, of=of)
         if isinstance(expr, Outer):
             left, right = (self.walk(a) for a in expr.args)
-            with np.errstate(all="ignore"):
-                value = np.outer(left.value, right.value)
+            value = np.outer(left.value, right.value)
+            zero = (left.value == 0)[:, None] | (right.value == 0)[None, :]
+            value = np.where(np.isnan(value) & zero, 0.0, value)  # 0 × ∞ is 0 here
             return self._node(d.Outer, value, None, left=left, right=right, row=self.row)
         if isinstance(expr, Part):
             arg = self.walk(expr.args[0])
@@ -565,7 +571,9 @@ class _GradWalker(_Walker):
                               label=expr.args[1].name, arg=arg)
         if isinstance(expr, SoftmaxBack):
             out, grad = (self.walk(a) for a in expr.args)
-            value = out.value * (grad.value - float(np.dot(grad.value, out.value)))
+            dot = float(_safe_sum([np.array([x]) for x in grad.value * out.value])[0])
+            value = np.nan_to_num(out.value * (grad.value - dot), nan=0.0, posinf=np.inf,
+                                  neginf=-np.inf)
             return self._node(d.SoftmaxGrad, value, None, out=out, grad=grad)
         if isinstance(expr, MatMul) and not lookup and any(
                 isinstance(a, Transpose) for a in expr.args):
@@ -579,8 +587,7 @@ class _GradWalker(_Walker):
         leaf = d.Leaf(matrix.value.T, None, matrix.name, matrix.from_file, transposed=True)
         vector = self.walk(vec_expr)
         M = leaf.value
-        with np.errstate(all="ignore"):
-            value = (M.T @ vector.value) if self.row else (M @ vector.value)
+        value = _safe_matvec(M.T if self.row else M, vector.value)
         return self._node(d.Product, value, None, matrix=leaf, vector=vector, row=self.row)
 
     def _node(self, cls, value, exact, **fields) -> d.Node:

@@ -173,3 +173,34 @@ def test_odd_upstream(odd):
         to_dict(solve(parse_problem(yaml.safe_dump(data), "odd.yaml")))
     except ProblemError as exc:
         assert str(exc).startswith("odd.yaml")
+
+
+def test_huge_values_give_no_nan_and_no_warning():
+    """1e300 inputs through the backward pass: ±inf where float64 ends, never NaN or a
+    warning; the JSON stays valid."""
+    import json
+    import warnings
+
+    import numpy as np
+
+    from lstm_solver.render.json import render
+
+    gate = "{W: [[1, -2], [2, 1]], U: [[3, 1.0e+300], [1, 1]], b: ['1e300', -1.0e+300]}"
+    text = ("cell: lstm\ngates:\n"
+            + "".join(f"  {g}: {gate}\n" for g in ("input", "forget", "candidate", "output"))
+            + "initial: {h: [1.0e+300, -1.0e+300], c: [1.0e+300, 2]}\n"
+            + "x: [[1.0e+300, -1.0e+300], [1, 2]]\n"
+            + "output_layer: {V: [[1.0e+300, 1], [1, -1.0e+300]], activation: softmax}\n"
+            + "loss: {kind: cross_entropy, targets: [0, 1]}\nclip: {max_norm: 1}\n"
+            + "learning_rate: 0.1\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        derivation = solve(parse_problem(text))
+        data = json.loads(render(derivation))
+    b = derivation.backward
+    for step in b.steps:
+        for q in step.quantities:
+            assert not np.isnan(q.value).any(), (step.t, q.short)
+    for g in b.gradients:
+        assert not np.isnan(g.gradient.value).any() and not np.isnan(g.update.value).any()
+    assert "NaN" not in json.dumps(data)
