@@ -45,11 +45,15 @@ def main() -> None:
     lstm-solve problems/ --format latex -o key.tex    one document, a section each
     lstm-solve problems/ --questions --format markdown -o sheet.md
     lstm-solve generate --cell gru --count 30 --seed 1 -o variants/
+    lstm-solve generate --count 30 -o week3/ --sheets moodle    (or qti: Canvas)
     """
 
 
-FORMATS = ["terminal", "json", "latex", "markdown", "html", "pdf"]
-SUFFIX = {"json": ".json", "latex": ".tex", "markdown": ".md", "html": ".html", "pdf": ".pdf"}
+FORMATS = ["terminal", "json", "latex", "markdown", "html", "pdf", "moodle", "qti"]
+SUFFIX = {"json": ".json", "latex": ".tex", "markdown": ".md", "html": ".html", "pdf": ".pdf",
+          "moodle": ".xml", "qti": ".zip"}
+PLATFORMS = ("moodle", "qti")  # quizzes: the questions and their answers in one file
+SHEET_NAMES = {"moodle": "moodle.xml", "qti": "qti.zip"}  # generate --sheets moodle|qti
 PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to a file
 
 
@@ -65,6 +69,9 @@ PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to
 @click.option("--key", "sheet", flag_value="key", default=True,
               help="The full worked solutions (the default).")
 @click.option("--title", help="The document's title (several problems).")
+@click.option("--set", "set_name", metavar="NAME",
+              help="moodle, qti: the problems are variants of one question, NAME: one Moodle "
+                   "category (a random question draws one), Canvas question groups.")
 @click.option("--decimals", type=click.IntRange(0, 15), help="Digits shown (overrides the file).")
 @click.option("--carry", type=click.Choice(["exact", "rounded"]),
               help="Carry intermediate values exactly, or rounded as by hand.")
@@ -72,8 +79,8 @@ PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to
 @click.option("--full", is_flag=True, help="Show every row and column (no ⋮ elision).")
 @click.option("--exact", is_flag=True, help="Also show exact values: fractions, σ(p/q), ...")
 def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, sheet: str,
-          title: str | None, decimals: int | None, carry: str | None, round_half: str | None,
-          full: bool, exact: bool) -> None:
+          title: str | None, set_name: str | None, decimals: int | None, carry: str | None,
+          round_half: str | None, full: bool, exact: bool) -> None:
     """Print the worked solution of each problem in FILES (files or folders).
 
     Several problems make one document with a section each (and, in LaTeX,
@@ -106,6 +113,13 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
                                                   console=_stderr(), transient=True)]
         return [solve_one(p) for p in paths]
 
+    if fmt in PLATFORMS and sheet == "questions":
+        raise click.UsageError(f"--format {fmt} writes a quiz: its questions and their answers "
+                               "together (leave out --questions)")
+    if set_name is not None and fmt not in PLATFORMS:
+        raise click.UsageError("--set names a set of variants in a quiz: use it with "
+                               "--format moodle or qti")
+
     def show():
         if output and os.path.exists(output) and not force:
             raise OutputExists(output)
@@ -122,8 +136,9 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
             for solution in solutions:
                 render(solution, console, full=full, questions=questions)
             return
-        data = _render(solutions, fmt, full, questions, title or "")
-        target = output or (None if fmt != "pdf" else Path(files[0]).stem + ".pdf")
+        data = _render(solutions, fmt, full, questions, title or "", set_name)
+        target = output or (None if fmt not in ("pdf", "qti")
+                            else Path(files[0]).stem + SUFFIX[fmt])
         if target is None:
             click.echo(data, nl=False)
             return
@@ -172,8 +187,10 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
               help="A cell option, e.g. reset=after or activation=relu.")
 @click.option("--saturated", is_flag=True,
               help="Allow pre-activations beyond ±3 (gates of almost exactly 0 or 1).")
-@click.option("--sheets", type=click.Choice(["markdown", "latex", "html", "pdf"]),
-              help="Also write the question sheet and the answer key for the whole set.")
+@click.option("--sheets", type=click.Choice(["markdown", "latex", "html", "pdf", *PLATFORMS]),
+              help="Also write the question sheet and the answer key for the whole set; "
+                   "moodle, qti: the set as a quiz (moodle.xml, qti.zip), named after the "
+                   "folder.")
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
 def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs: int,
              steps: int, layout: str, orientation: str, convention: str, naming: str,
@@ -203,7 +220,9 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
                     output=output_size, options=chosen)
         out = Path(folder)
         names = [out / f"variant-{k:03d}.yaml" for k in range(1, count + 1)]
-        if sheets:
+        if sheets in PLATFORMS:
+            names.append(out / SHEET_NAMES[sheets])
+        elif sheets:
             suffix = SUFFIX[sheets]
             names += [out / f"questions{suffix}", out / f"key{suffix}"]
         if not force:
@@ -224,6 +243,11 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
         click.echo(f"wrote {count} variants to {out}", err=True)
         if sheets:
             solutions = [solve_problem(parse_problem(t, str(p))) for p, t in zip(names, texts)]
+        if sheets in PLATFORMS:
+            data = _render(solutions, sheets, False, False, "", out.resolve().name)
+            write_atomic(names[-1], data, force)
+            click.echo(f"wrote {names[-1]}", err=True)
+        elif sheets:
             for questions, path in ((True, names[-2]), (False, names[-1])):
                 write_atomic(path, _render(solutions, sheets, False, questions, ""), force)
                 click.echo(f"wrote {path}", err=True)
@@ -301,7 +325,12 @@ def summary_dict(summary) -> dict:
     }
 
 
-def _render(solutions, fmt: str, full: bool, questions: bool, title: str) -> str | bytes:
+def _render(solutions, fmt: str, full: bool, questions: bool, title: str,
+            set_name: str | None = None) -> str | bytes:
+    if fmt in PLATFORMS:
+        from .render.platforms import render as quiz
+
+        return quiz(solutions, fmt, set_name, title, full)
     if fmt == "json":
         from .render.json import render_many
 
