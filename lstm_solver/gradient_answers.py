@@ -384,3 +384,70 @@ def worked(dv, t, quantity: str):
     if quantity == "loss":
         return whole, b.loss
     return None
+
+
+def asked_gradients(dv) -> list:
+    """The gradients a question asks for (``ask: [dh, grad, ...]``), one AskedNumber per
+    element, for the quiz exports (asked.py): from the last step back, then the loss,
+    the parameters' gradients, the norm, the scale and the updated parameters."""
+    from fractions import Fraction
+
+    from .asked import AskedNumber
+    from .render.json import backward_to_dict
+    from .training import GRADIENT_ASKS
+
+    p = dv.problem
+    asked = [a for a in p.ask if a in GRADIENT_ASKS]
+    if not asked or dv.backward is None:
+        return []
+    back = backward_to_dict(dv)
+    out = []
+
+    def add(quantity: str, t, values, layer=1, direction="forward") -> None:
+        flat = np.asarray(values, dtype=float).ravel()
+        where = ""
+        if len(p.units) > 1:
+            parts = ([f"layer {layer}"] if p.layers > 1 else []) + (
+                [direction] if p.bidirectional else [])
+            where = f" ({', '.join(parts)})"
+        for i, v in enumerate(flat):
+            if not np.isfinite(v):
+                raise ProblemError(f"{label(p, quantity, t)}[{i + 1}] is {v} (the numbers "
+                                   "overflow): it cannot be a quiz answer", file=p.file)
+            out.append(AskedNumber(f"{label(p, quantity, t)}[{i + 1}]{where}", float(v),
+                                   p.rounding.decimals, Fraction(1, len(flat)), None, t,
+                                   quantity, i, layer, direction))
+
+    for step in back["steps"]:
+        layer, direction = step.get("layer", 1), step.get("direction", "forward")
+        for name in ("dh", "dc", "dy"):
+            if name in asked and name in step:
+                add(name, step["t"], step[name], layer, direction)
+        for group in ("d_values", "d_pre"):
+            if group in asked:
+                for gate, values in step[group].items():
+                    add(f"{group}.{gate}", step["t"], values, layer, direction)
+    if "loss" in asked and "loss" in back:
+        add("loss", None, [back["loss"]])
+    for top in ("grad", "updated"):
+        if top in asked:
+            for path, values in _leaves(back.get("updated", {}) if top == "updated"
+                                        else back["gradients"]):
+                add(".".join([top, *map(str, path)]), None, values)
+    if "norm" in asked and "norm" in back:
+        add("norm", None, [back["norm"]])
+    if "scale" in asked and "clip" in back:
+        add("scale", None, [back["clip"]["scale"]])
+    return out
+
+
+def _leaves(tree, path=()):
+    """(path, numbers) of every matrix or vector in a nested gradients mapping."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            yield from _leaves(value, path + (key,))
+    elif isinstance(tree, list) and tree and isinstance(tree[0], (dict,)):
+        for k, value in enumerate(tree):
+            yield from _leaves(value, path + (k,))
+    else:
+        yield path, tree

@@ -45,3 +45,29 @@ def test_ask_names_gradients(ask, fragment):
         return
     with pytest.raises(ProblemError, match=fragment.replace("(", r"\(")):
         parse_problem(base + (loss if ask != "dh" else "") + f"ask: {ask}\n")
+
+
+def test_quiz_exports_ask_for_the_gradients(tmp_path):
+    """A variant asking for gradients: every gradient number is a Moodle blank that Moodle's
+    own cloze grammar reads, and a QTI question."""
+    from test_moodle import check_blanks, clozes
+
+    from lstm_solver.asked import asked_numbers
+    from lstm_solver.render.platforms.moodle import render
+
+    out = tmp_path / "set"
+    result = CliRunner().invoke(main, ["generate", "-o", str(out), "--count", "1", "--seed", "5",
+                                       "--steps", "2", "-H", "1", "-X", "2", "--ask",
+                                       "c,dh,dc,d_pre,grad,norm,scale,updated"])
+    assert result.exit_code == 0, result.output
+    sol = solve(load_problem(out / "variant-001.yaml"))
+    numbers = asked_numbers(sol)
+    labels = [n.label for n in numbers]
+    assert "∂L/∂h₂[1]" in labels and "δ_o₁[1]" in labels and "∂L/∂U_f[2]" in labels
+    assert "‖g‖[1]" in labels and "s[1]" in labels and "W′_o[1]" in labels
+    back = sol.backward
+    by_label = {n.label: n.value for n in numbers}
+    assert by_label["‖g‖[1]"] == back.norm.value[0] and by_label["s[1]"] == back.clip.value[0]
+    assert by_label["W′_o[1]"] == back.gradients[9].update.value.ravel()[0]
+    (q,) = clozes(render([sol]))
+    check_blanks(q, sol)

@@ -340,3 +340,15 @@ def shown(node: d.Node, rounding: Rounding, parens: bool = False) -> numbers:
 def inline(cells: Sequence[str], full: bool = False) -> str:
     """``[0.4166, 0.3213]``, elided with … in the middle when long."""
     return "[" + ", ".join(blocks.elide(cells, full, "…")) + "]"
+
+
+def inline_value(q: d.Quantity, rounding: Rounding, full: bool = False) -> str:
+    """A quantity's value on one line: a vector ``[0.1, 0.2]``, a matrix (a parameter's
+    gradient) ``[[0.1, 0.2], [0.3, 0.4]]``, a scalar (the loss, the norm) ``0.1149``."""
+    if q.value.ndim == 2:
+        rows = blocks.elide(list(range(len(q.value))), full, None)
+        return "[" + ", ".join("…" if k is None else inline(numbers(q.value[k], rounding), full)
+                               for k in rows) + "]"
+    if q.value.size == 1 and q.short in ("loss", "norm", "scale"):
+        return rounding.show(q.value[0])
+    return inline(numbers(q.value, rounding, d.as_written(q.tree) if q.tree else q.given), full)

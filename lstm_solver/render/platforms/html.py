@@ -28,7 +28,15 @@ from ...equations import Name
 from .. import blocks, notes
 from ..documents.document import Document, title_of
 from ..expand import Expander
-from ..text import TextPrinter, ValuePrinter, inline, numbers, text_notation, time_index
+from ..text import (
+    TextPrinter,
+    ValuePrinter,
+    inline,
+    inline_value,
+    numbers,
+    text_notation,
+    time_index,
+)
 from ..text import name as text_name
 
 WIDTH = 96  # characters of a worked line before it wraps (the <pre> scrolls beyond)
@@ -62,7 +70,9 @@ def title(solution) -> str:
 
 
 def html_name(n: Name, t: int | None = None) -> str:
-    """W<sub>f</sub>, h<sub>t−1</sub>, or at t = 2, h<sub>1</sub>."""
+    """W<sub>f</sub>, h<sub>t−1</sub>, or at t = 2, h<sub>1</sub>; ∂L/∂h<sub>t</sub>."""
+    if n.base.startswith("∂"):  # a gradient (the backward pass)
+        return "∂L/∂" + html_name(Name(n.base[1:], n.sub, n.dt), t)
     subs = [n.sub] if n.sub else []
     if n.dt is not None:
         subs.append(time_index(n.dt, t).replace("-", "−"))
@@ -86,7 +96,7 @@ class HtmlSymbols(TextPrinter):
     printer with HTML names (its own pieces, σ ( + ⊙ [ ;, need no escaping)."""
 
     def _print_Leaf(self, node: d.Leaf) -> str:
-        return html_name(node.name, self.t)
+        return html_name(node.name, self.t) + ("ᵀ" if node.transposed else "")
 
 
 class PlatformHtml(Document):
@@ -196,7 +206,7 @@ class PlatformHtml(Document):
                                     dv.exact).sections(q.tree):
             self.out.append(f"<p>{esc(label.doprint(node))}:</p>")
             self.out.append(pre("\n".join(lines)))
-        result = inline(numbers(q.value, dv.rounding, d.as_written(q.tree)), self.full)
+        result = inline_value(q, dv.rounding, self.full)
         self.out.append(f"<p><strong>{esc(lhs)} = {esc(result)}</strong></p>")
         note = notes.line(dv, step, q)
         if note:
