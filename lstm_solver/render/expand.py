@@ -249,8 +249,9 @@ class Expander(Printer):
                 out = terms[0]
                 for j, term in enumerate(terms[1:], start=1):
                     out += (self.n.line_break if j % every == 0 else "") + f" + {term}"
+                long = node.value.shape[1] > 2 or len(terms) > 2
                 return (f"{self.n.text(f'row {k + 1}: ')}{out}"
-                        f"{self.n.line_break if len(terms) > 1 else ''} = "
+                        f"{self.n.line_break if long else ''} = "
                         f"{self._vector(node.value[k])}")
 
             lines += self._rows(node, row_sum)
