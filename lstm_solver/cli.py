@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .errors import ProblemError
+from .extras import MissingDependency
 from .files import OutputExists
 from .naming import CONVENTIONS, NAMES
 from .render.documents.pdf import PdfError
@@ -46,12 +47,13 @@ def main() -> None:
     lstm-solve problems/ --questions --format markdown -o sheet.md
     lstm-solve generate --cell gru --count 30 --seed 1 -o variants/
     lstm-solve generate --count 30 -o week3/ --sheets moodle    (or qti: Canvas)
+    lstm-solve import lstm.pt --x '[[1, 0], [0, 1]]' -o problem.yaml
     """
 
 
-FORMATS = ["terminal", "json", "latex", "markdown", "html", "pdf", "moodle", "qti"]
+FORMATS = ["terminal", "json", "latex", "markdown", "html", "pdf", "moodle", "qti", "pytorch"]
 SUFFIX = {"json": ".json", "latex": ".tex", "markdown": ".md", "html": ".html", "pdf": ".pdf",
-          "moodle": ".xml", "qti": ".zip"}
+          "moodle": ".xml", "qti": ".zip", "pytorch": ".py"}
 PLATFORMS = ("moodle", "qti")  # quizzes: the questions and their answers in one file
 SHEET_NAMES = {"moodle": "moodle.xml", "qti": "qti.zip"}  # generate --sheets moodle|qti
 PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to a file
@@ -116,6 +118,9 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
     if fmt in PLATFORMS and sheet == "questions":
         raise click.UsageError(f"--format {fmt} writes a quiz: its questions and their answers "
                                "together (leave out --questions)")
+    if fmt == "pytorch" and sheet == "questions":
+        raise click.UsageError("--format pytorch writes a script that prints the key's values "
+                               "(leave out --questions)")
     if set_name is not None and fmt not in PLATFORMS:
         raise click.UsageError("--set names a set of variants in a quiz: use it with "
                                "--format moodle or qti")
@@ -310,6 +315,101 @@ def check(problem_file: str, answer_files: tuple[str, ...], fmt: str,
     sys.exit(0 if _guarded(run) else 1)
 
 
+@main.command("import")
+@click.argument("weights", type=click.Path(path_type=str))
+@click.option("--x", "x", required=True, metavar="VALUES",
+              help="The inputs, as in a problem file: '[1, 0, 2]' (one step) or "
+                   "'[[1, 0, 2], [0, 1, -1]]' (a step a row).")
+@click.option("--cell", type=click.Choice(["lstm", "gru", "rnn"]),
+              help="Checked against the weights (found from their shapes if left out).")
+@click.option("--h0", metavar="VALUES", help="The initial h (a stack: one vector per layer "
+              "and direction, as PyTorch orders them). Default: zeros.")
+@click.option("--c0", metavar="VALUES", help="An LSTM's initial c. Default: zeros.")
+@click.option("--prefix", help="The network's name in a bigger model's state_dict "
+              "(lstm for lstm.weight_ih_l0).")
+@click.option("--layer", "layers", multiple=True, metavar="NAME",
+              help="Keras: the recurrent layers to read, bottom first (repeat the option).")
+@click.option("--activation", type=click.Choice(["tanh", "sigmoid", "relu"]),
+              help="A plain RNN's nonlinearity (weights do not store it; default tanh).")
+@click.option("--reset", type=click.Choice(["after", "before"]),
+              help="A Keras GRU without bias: reset_after (default after, as Keras).")
+@click.option("--output-layer", metavar="NAME",
+              help="The linear (Dense) layer on top: fc for fc.weight and fc.bias.")
+@click.option("--output-activation", default="softmax", show_default=True,
+              type=click.Choice(["softmax", "sigmoid", "tanh", "identity"]))
+@click.option("--title", help="The problem's title.")
+@click.option("--decimals", type=click.IntRange(0, 15), help="Digits shown.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
+              help="Write the problem file here (default: standard output).")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def import_weights(weights: str, x: str, cell: str | None, h0: str | None, c0: str | None,
+                   prefix: str | None, layers: tuple[str, ...], activation: str | None,
+                   reset: str | None, output_layer: str | None, output_activation: str,
+                   title: str | None, decimals: int | None, output: str | None,
+                   force: bool) -> None:
+    """Write a problem file from trained weights: a PyTorch state_dict (.pt, read with
+    weights_only=True), numpy arrays (.npz) or Keras weights (.weights.h5).
+
+    \b
+    lstm-solve import lstm.pt --x '[[1, 0], [0, 1]]' -o problem.yaml
+    lstm-solve import model.weights.h5 --x '[0.5, -1]' --output-layer dense -o q.yaml
+    """
+    def run():
+        from .weights.files import comment, import_problem
+        from .yamlsource import read_text
+
+        if output and os.path.exists(output) and not force:
+            raise OutputExists(output)
+
+        def value(text: str | None, option: str):
+            return None if text is None else read_text(text, option).data
+
+        keys = {k: v for k, v in (("title", title), ("decimals", decimals)) if v is not None}
+        problem = import_problem(weights, value(x, "--x"), cell=cell, h0=value(h0, "--h0"),
+                                 c0=value(c0, "--c0"), prefix=prefix, layers=layers,
+                                 activation=activation, reset=reset, output_layer=output_layer,
+                                 output_activation=output_activation, **keys)
+        text = problem.to_yaml(comment(problem, weights))
+        if not output:
+            click.echo(text, nl=False)
+            return
+        from .files import write_atomic
+
+        write_atomic(output, text, force)
+        click.echo(f"wrote {output}", err=True)
+
+    _guarded(run)
+
+
+@main.command()
+@click.option("--path", "show_path", is_flag=True, help="Print where the schema file is.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
+              help="Write the schema to this file (default: standard output).")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def schema(show_path: bool, output: str | None, force: bool) -> None:
+    """The JSON Schema of the problem file, for editors (completion and checking).
+
+    \b
+    lstm-solve schema -o problem.schema.json
+    then, at the top of a problem file:
+    # yaml-language-server: $schema=./problem.schema.json
+    """
+    from .schema import PATH, text
+
+    def run():
+        if show_path:
+            click.echo(str(PATH))
+        elif output:
+            from .files import write_atomic
+
+            write_atomic(output, text(), force)
+            click.echo(f"wrote {output}", err=True)
+        else:
+            click.echo(text(), nl=False)
+
+    _guarded(run)
+
+
 def summary_dict(summary) -> dict:
     from .check import FORMAT, to_dict
 
@@ -335,6 +435,10 @@ def _render(solutions, fmt: str, full: bool, questions: bool, title: str,
         from .render.json import render_many
 
         return render_many(solutions) + "\n"
+    if fmt == "pytorch":  # a script that checks the key with PyTorch
+        from .render.programs.pytorch import render as program
+
+        return program(solutions)
     if fmt == "terminal":  # to a file: plain text, 80 columns
         import io
 
@@ -374,6 +478,9 @@ def _guarded(run):
         click.echo(f"error: {exc} exists; use --force to overwrite it", err=True)
         sys.exit(EXIT_BAD_INPUT)
     except PdfError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except MissingDependency as exc:  # an optional library; the message names the extra
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except (KeyboardInterrupt, SystemExit):
