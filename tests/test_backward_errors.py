@@ -204,3 +204,25 @@ def test_huge_values_give_no_nan_and_no_warning():
     for g in b.gradients:
         assert not np.isnan(g.gradient.value).any() and not np.isnan(g.update.value).any()
     assert "NaN" not in json.dumps(data)
+
+
+def test_the_schema_describes_the_backward_keys():
+    """The editor's JSON Schema accepts what the reader reads and refuses what it refuses."""
+    from conftest import _require
+
+    from lstm_solver.schema import load
+
+    jsonschema = _require("jsonschema")
+    validator = jsonschema.Draft202012Validator(load())
+    good = {"cell": "rnn", "gates": {"h": {"W": [[1]], "U": [[1]]}}, "x": [1, 2],
+            "loss": {"kind": "squared_error", "on": "h", "targets": [0.5, 1], "steps": "last"},
+            "clip": {"max_norm": "1/2"}, "learning_rate": 0.1, "ask": ["h", "dh", "grad"]}
+    assert list(validator.iter_errors(good)) == []
+    for bad in ({"upstream": {"h": [1]}}, {"loss": None, "clip": {"max_norm": 1}},
+                {"loss": {"kind": "l2", "targets": [1, 2]}}, {"clip": {"max_norm": -1}},
+                {"loss": {"targets": [1, 2], "target": 1}}, {"ask": ["grads"]}):
+        data = {**good, **bad}
+        data = {k: v for k, v in data.items() if v is not None}
+        assert list(validator.iter_errors(data)), bad
+        with pytest.raises(ProblemError):
+            parse_problem(yaml.safe_dump(data))
