@@ -43,8 +43,11 @@ class Spec:
     names: str = "W/U"  # split: W/U, W_x/W_h, Wx/Wh or W_ih/W_hh
 
 
-def generate(spec: Spec, count: int, seed: int = 0, tries: int = TRIES) -> list[str]:
-    """``count`` distinct problem files (YAML text) for ``spec``."""
+def generate(spec: Spec, count: int, seed: int = 0, tries: int = TRIES,
+             students: list[str] | None = None) -> list[str]:
+    """``count`` distinct problem files (YAML text) for ``spec``; with ``students``, one
+    for each (``count`` is then their number), its ``student:`` and title naming them."""
+    count = len(students) if students else count
     from .solver import solve
 
     rng = np.random.default_rng(seed)
@@ -69,6 +72,10 @@ def generate(spec: Spec, count: int, seed: int = 0, tries: int = TRIES) -> list[
                   f"{spec.steps} step{'s' * (spec.steps > 1)}, layout {spec.layout}"
                   + (f", {_named(spec)}" if spec.layout == "split" else "") + ".\n")
         title = yaml.safe_dump({"title": f"Variant {k}"}, sort_keys=False)
+        if students:
+            title = yaml.safe_dump({"title": f"Variant {k}: {students[k - 1]}",
+                                    "student": students[k - 1]}, sort_keys=False,
+                                   allow_unicode=True, width=10**6)
         out.append(header + title + body)
     return out
 

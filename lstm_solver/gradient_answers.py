@@ -16,6 +16,8 @@ back, so "earlier" is later in time), wrong.
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -321,43 +323,160 @@ def _printed(problem: Problem, path: list[str]) -> str:
     return f"{path[1]}_{p.letter}" if p is not None else ".".join(path)
 
 
+def gradient_label(problem: Problem, quantity: str, t) -> str:
+    """label(), where an answer about the whole problem has the t of whole_t()."""
+    whole = quantity.split(".")[0] in ("grad", "updated", "loss", "norm", "scale")
+    return label(problem, quantity, None if whole else t)
+
+
 def is_gradient(quantity: str) -> bool:
     return quantity in ("dh", "dc", "dy", "loss", "norm", "scale") or quantity.split(".")[0] in (
         "d_pre", "d_values", "grad", "updated")
 
 
-def check_gradients(problem: Problem, truth, answers: dict[Key, Value],
-                    tolerance: float | None, file: str | None = None) -> list:
-    """A verdict for every number of the gradient answers, in the order they are computed."""
-    from .check import Item, tolerance_of
-    from .render.json import backward_to_dict
+ASK_NAME = {"d_pre": "d_pre", "d_values": "d_values", "grad": "grad", "updated": "updated"}
 
-    back = backward_to_dict(truth)
+
+def ask_name(quantity: str) -> str:
+    """The ``ask:`` name that asks for an answer's quantity: d_pre.o -> d_pre."""
+    return quantity.split(".")[0]
+
+
+def whole_t(problem: Problem) -> int:
+    """The t of an answer about the whole problem (a parameter's gradient, the loss, the
+    norm...): the step before the first, which no answer about a step can have."""
+    return problem.start - 1
+
+
+def gradient_items(checker, answers: dict[Key, Value]) -> list:
+    """A verdict for every number of the gradient answers and every gradient the question
+    asks for (``ask: [dh, grad, ...]``), in the order the backward pass computes them, by
+    the rules of check.py: correct (within one unit of the value carried exactly or
+    rounded), imprecise, follows (recomputed from the student's own earlier gradients),
+    wrong, missing."""
+    from .check import Item
+    from .render.json import backward_to_dict
+    from .training import gradients_asked
+
+    problem = checker.problem
+    truth = checker.truth
+    if truth.backward is None:
+        return []
+    if answers and len(problem.units) > 1:
+        raise ProblemError("answers about the backward pass are checked for one layer in one "
+                           "direction; this network has several", file=problem.file)
+    backs = [backward_to_dict(truth)]
+    rounded = replace(problem.rounding, carry="rounded", decimals=checker.decimals)
+    if problem.rounding != rounded:
+        try:
+            from .solver import solve
+
+            backs.append(backward_to_dict(solve(replace(problem, rounding=rounded))))
+        except (ValueError, KeyError, ProblemError, ArithmeticError):
+            pass
+    asked = set(gradients_asked(problem))
+    keys = list(answers)
+    for key in _all_keys(backs[0], problem):
+        if ask_name(key[1]) in asked and key not in answers:
+            keys.append(key)
     rank = _rank(truth)
     items = []
-    for key in sorted(answers, key=lambda k: rank_of(rank, k)):
-        value = answers[key]
+    for key in sorted(keys, key=lambda k: rank_of(rank, k)):
         t, quantity = key
-        true = expected(back, key)
+        true = expected(backs[0], key)
         if true is None:
             raise ProblemError(f"{label(problem, quantity, t)} is not part of this problem's "
                                "backward pass (no clipping or learning rate given?)",
-                               file=file, key=value.key or None)
-        answer = value.array.ravel()
+                               file=answers[key].key and problem.file)
         true = true.ravel()
-        flat = tuple(x for row in value.exact for x in (row if isinstance(row, tuple)
-                                                         else (row,)))
-        tol = (tolerance if tolerance is not None else tolerance_of(flat)) + 1e-12
-        correct = np.abs(answer - true) <= tol
-        follows = np.zeros_like(correct)
-        if not correct.all():
+        value = answers.get(key)
+        is_asked = ask_name(quantity) in asked
+        share = _marks(problem, quantity, t, len(true)) if is_asked else Fraction(0)
+        flat = _flat(value) if value is not None else [None] * len(true)
+        answer = np.array([np.nan if x is None else float(x) for x in flat])
+        verdict = np.where(np.isnan(answer), "missing", "").astype(object)
+        open_ = verdict == ""
+        for back in backs:
+            ref = expected(back, key)
+            if ref is not None:
+                hit = open_ & _within(answer, ref.ravel(), checker.tol)
+                verdict[hit] = "correct"
+                open_ &= ~hit
+        for i in np.flatnonzero(open_):
+            digits = _digits(flat[i])
+            if digits is not None and digits < checker.decimals and any(
+                    _rounds(flat[i], digits, float(expected(b, key).ravel()[i]),
+                            problem.rounding.round_half) for b in backs
+                    if expected(b, key) is not None):
+                verdict[i] = "imprecise"
+        open_ = verdict == ""
+        if open_.any():
             own = recomputed(problem, truth, answers, key, rank)
             if own is not None:
-                follows = ~correct & (np.abs(answer - own.ravel()) <= tol)
-        for i, x in enumerate(answer):
-            verdict = "correct" if correct[i] else "follows" if follows[i] else "wrong"
-            items.append(Item(t, quantity, i, float(x), float(true[i]), verdict))
+                hit = open_ & _within(answer, own.ravel(), checker.tol)
+                verdict[hit] = "follows"
+                open_ &= ~hit
+        verdict[open_] = "wrong"
+        for i in range(len(true)):
+            if verdict[i] == "missing" and not is_asked:
+                continue
+            items.append(Item(
+                whole_t(problem) if t is None else t, quantity, i,
+                None if flat[i] is None else float(flat[i]), float(true[i]), str(verdict[i]),
+                written=None if flat[i] is None else str(flat[i]), out_of=share,
+                marks=share * checker.marking.credit(str(verdict[i])), asked=is_asked))
     return items
+
+
+def _all_keys(back: dict, problem: Problem) -> list[Key]:
+    """Every answer key the backward pass has a value for."""
+    out: list[Key] = []
+    for step in back["steps"]:
+        for name in ("dh", "dc", "dy"):
+            if name in step:
+                out.append((step["t"], name))
+        for group in ("d_values", "d_pre"):
+            out += [(step["t"], f"{group}.{g}") for g in step.get(group, {})]
+    out += [(None, "loss")] if "loss" in back else []
+    out += [(None, ".".join(["grad", *map(str, path)]))
+            for path, _ in _leaves(back["gradients"])]
+    out += [(None, "norm")] if "norm" in back else []
+    out += [(None, "scale")] if "clip" in back else []
+    out += [(None, ".".join(["updated", *map(str, path)]))
+            for path, _ in _leaves(back.get("updated", {}))]
+    return out
+
+
+def _marks(problem: Problem, quantity: str, t, entries: int) -> Fraction:
+    marks = getattr(problem, "marks", None) or {}
+    mark = marks.get(ask_name(quantity), 1) if isinstance(marks, dict) else 1
+    if isinstance(mark, dict):
+        mark = mark.get(t, 0)
+    return Fraction(str(mark)) / entries
+
+
+def _flat(value: Value) -> list:
+    return [x for row in value.exact for x in (row if isinstance(row, tuple) else (row,))]
+
+
+def _digits(x) -> int | None:
+    if isinstance(x, Decimal):
+        return max(0, -int(x.as_tuple().exponent))
+    return 0 if isinstance(x, int) else None
+
+
+def _rounds(x, digits: int, reference: float, round_half: str) -> bool:
+    from .numbers import Rounding
+
+    if not np.isfinite(reference) or digits > 15:
+        return False
+    return Rounding(digits, round_half).decimal(reference) == Decimal(x)
+
+
+def _within(answer: np.ndarray, reference: np.ndarray, tol: float) -> np.ndarray:
+    from .check import within
+
+    return within(answer, reference, tol)
 
 
 def worked(dv, t, quantity: str):
@@ -394,10 +513,10 @@ def asked_gradients(dv) -> list:
 
     from .asked import AskedNumber
     from .render.json import backward_to_dict
-    from .training import GRADIENT_ASKS
+    from .training import gradients_asked
 
     p = dv.problem
-    asked = [a for a in p.ask if a in GRADIENT_ASKS]
+    asked = gradients_asked(p)
     if not asked or dv.backward is None:
         return []
     back = backward_to_dict(dv)

@@ -27,6 +27,23 @@ GRADIENT_ASKS = ("loss", "dh", "dc", "dy", "d_values", "d_pre", "grad", "norm", 
                  "updated")
 
 
+def gradients_asked(problem) -> list[str]:
+    """The gradients a question asks for: those ``ask:`` names, or by default what its
+    sentence asks (∂L/∂hₜ, ∂L/∂cₜ and each gate's δ at every step; with weights, every
+    parameter's gradient and their norm; the clipping scale and the update when given)."""
+    training = problem.training
+    if training is None:
+        return []
+    if problem.ask:
+        return [a for a in problem.ask if a in GRADIENT_ASKS]
+    weights = any(u.gates for u in problem.units)
+    out = ["dh"] + (["dc"] if "c" in problem.cell_def.state else []) + ["d_pre"]
+    out += ["grad", "norm"] if weights else []
+    out += ["scale"] if weights and training.max_norm is not None else []
+    out += ["updated"] if weights and training.learning_rate is not None else []
+    return out
+
+
 @dataclass(frozen=True)
 class Loss:
     """What the loss compares, and with what."""
