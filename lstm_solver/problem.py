@@ -862,7 +862,7 @@ class _Reader:
                         "least one gate (gates: ...) or the initial state")
 
     def initial(self, raw, path: tuple, cell: Cell, hidden: int, symbols) -> dict[str, Value]:
-        raw = raw or {}
+        raw = {} if raw is None else raw  # (an array has no truth value)
         allowed = [n for s in cell.state for n in (s, *cell.state_aliases.get(s, ()))]
         self.mapping(raw, path, allowed, "initial states")
         out = {}
