@@ -377,7 +377,7 @@ def gradient_items(checker, answers: dict[Key, Value]) -> list:
     asked = set(gradients_asked(problem))
     keys = list(answers)
     for key in _all_keys(backs[0], problem):
-        if ask_name(key[1]) in asked and key not in answers:
+        if ask_name(key[1]) in asked and key not in answers and not given(truth, *key):
             keys.append(key)
     rank = _rank(truth)
     items = []
@@ -390,7 +390,7 @@ def gradient_items(checker, answers: dict[Key, Value]) -> list:
                                file=answers[key].key and problem.file)
         true = true.ravel()
         value = answers.get(key)
-        is_asked = ask_name(quantity) in asked
+        is_asked = ask_name(quantity) in asked and not given(truth, t, quantity)
         share = _marks(problem, quantity, t, len(true)) if is_asked else Fraction(0)
         flat = _flat(value) if value is not None else [None] * len(true)
         answer = np.array([np.nan if x is None else float(x) for x in flat])
@@ -479,6 +479,12 @@ def _within(answer: np.ndarray, reference: np.ndarray, tol: float) -> np.ndarray
     return within(answer, reference, tol)
 
 
+def given(dv, t, quantity: str) -> bool:
+    """Was this gradient given in the question (upstream: ∂L/∂h at the last step)?"""
+    found = worked(dv, t, quantity) if t is not None else None
+    return bool(found and found[1] is not None and found[1].given)
+
+
 def worked(dv, t, quantity: str):
     """(step, quantity) of the solution that works out a gradient answer, or None."""
     b = dv.backward
@@ -540,7 +546,7 @@ def asked_gradients(dv) -> list:
     for step in back["steps"]:
         layer, direction = step.get("layer", 1), step.get("direction", "forward")
         for name in ("dh", "dc", "dy"):
-            if name in asked and name in step:
+            if name in asked and name in step and not given(dv, step["t"], name):
                 add(name, step["t"], step[name], layer, direction)
         for group in ("d_values", "d_pre"):
             if group in asked:

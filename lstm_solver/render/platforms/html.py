@@ -130,6 +130,10 @@ class PlatformHtml(Document):
     def part(self, dv: d.Derivation, t: int, layer: int, direction: str, short: str) -> str:
         """How one quantity at one step is worked out, and every value of that step: the
         feedback on one number (a Canvas question)."""
+        from ...gradient_answers import is_gradient
+
+        if is_gradient(short):
+            return self.gradient_part(dv, t, short)
         step = next(s for s in dv.steps + dv.outputs
                     if (s.t, s.layer, s.direction) == (t, layer, direction))
         self.questions, self.opening, self.out = False, False, []
@@ -146,6 +150,17 @@ class PlatformHtml(Document):
                   f"{inline(numbers(v.value, dv.rounding, v.given), self.full)}"
                   for v in step.quantities]
         self.paragraph(f"All the values at t = {t}: " + "; ".join(values) + ".")
+        return "\n".join(self.out) + "\n"
+
+    def gradient_part(self, dv: d.Derivation, t: int | None, short: str) -> str:
+        """How a gradient (the backward pass) is worked out: the feedback on one number."""
+        from ...gradient_answers import worked
+
+        self.questions, self.opening, self.out = False, False, []
+        step, q = worked(dv, t, short) or (None, None)
+        self.heading("Backward pass" + (f", step t = {t}" if t is not None else ""), 2)
+        if q is not None:
+            self.quantity(dv, step or d.Step(t, None), q)
         return "\n".join(self.out) + "\n"
 
     def equations(self, dv: d.Derivation) -> str:
