@@ -80,9 +80,11 @@ PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to
 @click.option("--round-half", type=click.Choice(["up", "even"]), help="How to round a 5.")
 @click.option("--full", is_flag=True, help="Show every row and column (no ⋮ elision).")
 @click.option("--exact", is_flag=True, help="Also show exact values: fractions, σ(p/q), ...")
+@click.option("--page-per-problem", is_flag=True,
+              help="Start each problem on a new page (LaTeX, PDF, HTML, Markdown).")
 def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, sheet: str,
           title: str | None, set_name: str | None, decimals: int | None, carry: str | None,
-          round_half: str | None, full: bool, exact: bool) -> None:
+          round_half: str | None, full: bool, exact: bool, page_per_problem: bool) -> None:
     """Print the worked solution of each problem in FILES (files or folders).
 
     Several problems make one document with a section each (and, in LaTeX,
@@ -141,7 +143,8 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
             for solution in solutions:
                 render(solution, console, full=full, questions=questions)
             return
-        data = _render(solutions, fmt, full, questions, title or "", set_name)
+        data = _render(solutions, fmt, full, questions, title or "", set_name,
+                       page_per_problem)
         target = output or (None if fmt not in ("pdf", "qti")
                             else Path(files[0]).stem + SUFFIX[fmt])
         if target is None:
@@ -193,6 +196,8 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
               help="A cell option, e.g. reset=after or activation=relu.")
 @click.option("--saturated", is_flag=True,
               help="Allow pre-activations beyond ±3 (gates of almost exactly 0 or 1).")
+@click.option("--zero-initial", is_flag=True,
+              help="Start from h₀ = 0 (and c₀ = 0); by default the initial state is not zero.")
 @click.option("--sheets", type=click.Choice(["markdown", "latex", "html", "pdf", *PLATFORMS]),
               help="Also write the question sheet and the answer key for the whole set; "
                    "moodle, qti: the set as a quiz (moodle.xml, qti.zip), named after the "
@@ -204,8 +209,8 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
 def generate(folder: str, count: int | None, seed: int, cell: str, hidden: int, inputs: int,
              steps: int, layout: str, orientation: str, convention: str, naming: str,
              numbers: str, ask: str,
-             output_size: int, options: tuple[str, ...], saturated: bool, sheets: str | None,
-             students: str | None, force: bool) -> None:
+             output_size: int, options: tuple[str, ...], saturated: bool, zero_initial: bool,
+             sheets: str | None, students: str | None, force: bool) -> None:
     """Write COUNT randomized variants of one question, for a class."""
     from .generate import GenerateError, Spec
     from .generate import generate as make
@@ -235,7 +240,7 @@ def generate(folder: str, count: int | None, seed: int, cell: str, hidden: int, 
                     orientation=orientation, numbers=numbers, saturated=saturated,
                     convention=convention, names=naming,
                     ask=tuple(a.strip() for a in ask.split(",") if a.strip()),
-                    output=output_size, options=chosen)
+                    output=output_size, options=chosen, zero_initial=zero_initial)
         out = Path(folder)
         files = [out / f"variant-{k:03d}.yaml" for k in range(1, total + 1)]
         roster = [out / "roster.csv"] if names else []
@@ -272,9 +277,9 @@ def generate(folder: str, count: int | None, seed: int, cell: str, hidden: int, 
             data = _render(solutions, sheets, False, False, "", out.resolve().name)
             write_atomic(sheet_files[0], data, force)
             click.echo(f"wrote {sheet_files[0]}", err=True)
-        elif sheets:
-            for questions, path in ((True, sheet_files[0]), (False, sheet_files[1])):
-                write_atomic(path, _render(solutions, sheets, False, questions, ""), force)
+        elif sheets:  # a problem to a page; two PDFs compiled at once
+            for path, data in zip(sheet_files, _sheets(solutions, sheets)):
+                write_atomic(path, data, force)
                 click.echo(f"wrote {path}", err=True)
 
     _guarded(run)
@@ -477,7 +482,7 @@ def _partial(options: tuple[str, ...]) -> dict:
 
 
 def _render(solutions, fmt: str, full: bool, questions: bool, title: str,
-            set_name: str | None = None) -> str | bytes:
+            set_name: str | None = None, page_per_problem: bool = False) -> str | bytes:
     if fmt in PLATFORMS:
         from .render.platforms import render as quiz
 
@@ -504,12 +509,27 @@ def _render(solutions, fmt: str, full: bool, questions: bool, title: str,
         return buffer.getvalue()
     from .render.documents import render
 
-    document = render(solutions, "latex" if fmt == "pdf" else fmt, full, questions, title)
+    document = render(solutions, "latex" if fmt == "pdf" else fmt, full, questions, title,
+                      page_per_problem)
     if fmt != "pdf":
         return document
     from .render.documents.pdf import compile_latex
 
     return compile_latex(document)
+
+
+def _sheets(solutions, fmt: str) -> list[str | bytes]:
+    """A class's question sheets and key, a problem to a page (PDFs compiled at once)."""
+    from .render.documents import render
+
+    target = "latex" if fmt == "pdf" else fmt
+    documents = [render(solutions, target, False, questions, "", True)
+                 for questions in (True, False)]
+    if fmt != "pdf":
+        return documents
+    from .render.documents.pdf import compile_many
+
+    return compile_many(documents)
 
 
 def _stderr():

@@ -494,7 +494,7 @@ class _Reader:
                         raise self.fail(("ask", i), f"{key} needs {needed}")
                 out.append(key)
                 continue
-            short = "y" if key == "y" else cell.quantity(str(key))
+            short = "y" if isinstance(key, str) and key == "y" else cell.quantity(str(key))
             if short is None:
                 raise self.fail(("ask", i), f"unknown quantity {key!r}"
                                 f"{_did_you_mean(key, [*names, *GRADIENT_ASKS])}; expected any "

@@ -54,7 +54,7 @@ def test_backward_steps_from_the_last_back_with_every_gradient():
     assert "δ_oₜ = ∂L/∂oₜ ⊙ oₜ ⊙ (1 − oₜ)" in step2  # σ' = σ(1 − σ)
     assert "δ_aₜ = ∂L/∂aₜ ⊙ (1 − aₜ²)" in step2  # tanh' = 1 − tanh²
     assert "1: 0.84993 × (1 - 0.84993) = 0.12755" in step2
-    assert "1: 1 - 0.90828² = 0.17502" in step2
+    assert "1: 1 - 0.90828² ≈ 0.17502" in step2  # (1 − 0.90828² is 0.175027…)
     # ∂L/∂h₁: the loss's part plus what step 2 hands back
     assert ("∂L/∂hₜ = hₜ − h*ₜ + U_iᵀ δ_iₜ₊₁ + U_fᵀ δ_fₜ₊₁ + U_aᵀ δ_aₜ₊₁ + U_oᵀ δ_oₜ₊₁"
             in back)
@@ -73,12 +73,12 @@ def test_clipping_and_the_update_are_worked():
     assert "s = min(1, max_norm / ‖g‖)" in out
     assert re.search(r"\d\.\d{4} > 1, so s = 1 / \d\.\d{4} = 0\.\d{4}", out)
     assert "W′_r = W_r − λ s ∂L/∂W_r" in out
-    assert re.search(r"row 1: \[0\.5000, -1\] - 0\.5 × 0\.\d{4} × \[", out)
+    assert re.search(r"row 1: \[0\.5, -1\] - 0\.5 × 0\.\d{4} × \[", out)
 
 
 def test_upstream_without_weights():
     out = run(UPSTREAM)
-    assert "∂L/∂h₅ = [0.1000, -0.2000]  (given)" in out
+    assert "∂L/∂h₅ = [0.1, -0.2]  (given)" in out
     assert "∂L/∂o₅ = [" in out and "∂L/∂c₅ = [" in out and "∂L/∂c₄ = [" in out
     assert "Parameter gradients" not in out and "‖g‖" not in out  # no weights were given
 
@@ -92,7 +92,7 @@ def test_documents_show_the_backward_pass(tmp_path):
         r"\right)" in latex
     markdown = run(GRU, "--format", "markdown")
     assert "## Backward pass: gradients through time" in markdown
-    assert "#### Clipping scale $s$" in markdown and "| t | ‖∂L/∂hₜ‖ | from t+1 |" in markdown
+    assert "#### Clipping scale $s$" in markdown and "| from t+1 |" in markdown
     html = run(UPSTREAM, "--format", "html")
     assert "<h2>Backward pass: gradients through time</h2>" in html
     assert "<mfrac><mrow><mo>∂</mo><mi>L</mi></mrow>" in html

@@ -66,7 +66,7 @@ def describe(kind: str, values: np.ndarray, previous: np.ndarray | None = None) 
     if kind == "hidden":
         return "what the cell outputs at this step and carries to the next"
     if kind == "reset":
-        return f"lets {_each(v, _pct, 'unit')} of h_(t-1) into the candidate"
+        return f"lets {_each(v, _pct, 'unit')} of hₜ₋₁ into the candidate"
     if kind == "update_previous":
         return (f"keeps {_each(v, _pct, 'unit')} of the previous state; the rest comes "
                 "from the candidate")
@@ -223,6 +223,9 @@ def backward_intro(dv: d.Derivation) -> list[str]:
     p = dv.problem
     lines = ["From the last step back to the first. δ_gₜ is ∂L/∂(pre-activation of gₜ); "
              "∂L/∂hₜ adds the loss's part at t and what step t+1 hands back."]
+    if p.rounding.carry == "exact":
+        lines.append("≈ marks a line whose shown numbers do not give its shown result in the "
+                     "last digit: every value is carried unrounded.")
     if p.layers > 1:
         lines.append("Layer by layer from the top: ∂L/∂x_lₜ is what layer l hands down to "
                      "the layer below, whose hₜ is layer l's input xₜ.")

@@ -24,6 +24,8 @@ from .expand import Expander
 from .text import TextPrinter, ValuePrinter, inline, name, numbers, text_notation
 
 INDENT = 2
+APPROX = ("≈ marks a line whose shown numbers do not give its shown result in the last "
+          "digit: values are carried unrounded and shown rounded.")
 
 
 @dataclass
@@ -37,6 +39,11 @@ class TerminalSolution:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         dv = self.derivation
         problem = dv.problem
+        width = options.max_width
+        if self.questions:
+            yield from self._sheet(width)
+            return
+        worked = self._worked()
         if problem.title:
             yield Rule(Text(problem.title, style="bold"))
         if problem.question:
@@ -45,43 +52,81 @@ class TerminalSolution:
         which = multiplies_sentence(problem)
         if which:
             yield Text(which, style="italic")
-        if self.questions:
-            yield from self._question(options.max_width)
-            return
+        if any(line.approx for sections in worked.values() for _, lines in sections
+               for line in lines):
+            yield Text(APPROX, style="dim")
         for step in dv.steps:
-            yield from self._step(step, options.max_width)
+            yield from self._step(step, width, worked)
         if dv.outputs:
             yield Text()
             yield Rule(Text("Outputs: both directions side by side", style="bold cyan"),
                        align="left")
             for step in dv.outputs:
-                yield from self._quantities(step, options.max_width)
+                yield from self._quantities(step, width, worked)
         yield Text()
-        yield _final_table(dv, self.full)
+        yield _final_table(dv)
         if dv.backward is not None:
-            yield from self._backward(options.max_width)
+            yield from self._backward(width)
 
-    def _question(self, width: int) -> RenderResult:
-        """What the question gives, as written, and what it asks."""
-        from .documents.document import ask_sentence, given_data
+    def _worked(self) -> dict[int, list]:
+        """Every quantity's worked lines, made once (the header says if any is ≈)."""
+        dv = self.derivation
+        row = dv.problem.orientation == "row"
+        out = {}
+        for step in dv.steps + dv.outputs:
+            notation = text_notation(step.t, row)
+            for q in step.quantities:
+                if not q.given and q.tree is not None:
+                    out[id(q)] = Expander(notation, dv.rounding, self.full,
+                                          dv.exact).worked(q.tree)
+        return out
+
+    def _sheet(self, width: int) -> RenderResult:
+        """A student's sheet: name line, the question, the cell in equations, the data as
+        written, what to compute, and a table to write the answers in."""
+        from .documents.document import (
+            answer_columns,
+            ask_sentence,
+            cell_equations,
+            conventions,
+            given_data,
+            identity,
+            sentences,
+            student_of,
+        )
+        from .inline import plain
 
         dv = self.derivation
+        p = dv.problem
+        yield Rule(Text(identity(p), style="bold"))
+        student = student_of(p)
+        yield Text(f"Name: {student or '_' * 28}   Student ID: {'_' * 14}")
+        yield Text()
+        if p.question:
+            yield Padding(Text(p.question.strip(), style="italic"), (0, 0, 1, 0))
+        yield Text(plain(sentences(conventions(p))))
+        printer = TextPrinter(None, p.orientation == "row")
+        yield Text()
+        for n, tree in cell_equations(dv):
+            yield Padding(Text(f"{name(n)} = {printer.doprint(tree)}"), (0, 0, 0, INDENT))
         yield Text("\nGiven:", style="bold")
-        for caption, items in given_data(dv.problem):
+        for caption, items in given_data(p):
             if caption:
                 yield Text(caption)
-            yield from self._data(items, width)
-        yield Text("\n" + ask_sentence(dv), style="bold")
+            for line in data_lines(items, width - INDENT, p.orientation == "row"):
+                yield Padding(Text(line, no_wrap=True), (0, 0, 0, INDENT))
+        yield Text("\n" + plain(ask_sentence(dv)), style="bold")
+        for caption, columns, t in answer_columns(dv):
+            table = Table(title=caption, title_justify="left", show_lines=True)
+            table.add_column("k", justify="right")
+            for n, _ in columns:
+                table.add_column(name(n, t), min_width=10)
+            for k in range(max(size for _, size in columns)):
+                table.add_row(str(k + 1), *("" if k < size else "—" for _, size in columns))
+            yield Text()
+            yield table
 
-    def _data(self, items, width: int) -> RenderResult:
-        dv = self.derivation
-        for n, t, values, _ in items:
-            cells = [list(r) for r in values] if values.ndim == 2 else (
-                [list(values)] if dv.problem.orientation == "row" else [[v] for v in values])
-            pieces = [blocks.text(f"{name(n, t)} = "), blocks.matrix(cells, self.full, width)]
-            yield Padding(Text(str(blocks.hjoin(*pieces)), no_wrap=True), (0, 0, 0, INDENT))
-
-    def _step(self, step: d.Step, width: int) -> RenderResult:
+    def _step(self, step: d.Step, width: int, worked: dict) -> RenderResult:
         dv = self.derivation
         problem = dv.problem
         yield Text()
@@ -97,79 +142,93 @@ class TerminalSolution:
             shown = inline(numbers(step.x, dv.rounding), self.full) if step.x is not None \
                 else "unknown"
             yield Text(f"{x_name} = {what} of layer {step.layer - 1} = {shown}")
-        elif step.x is not None and not problem.embedding:
-            yield Text(f"{x_name} = {inline(numbers(step.x, dv.rounding, True), self.full)}")
-        yield from self._quantities(step, width)
+        elif step.x is not None and not problem.embedding:  # given: every entry
+            yield Text("\n".join(wrap_inline(f"{x_name} = ", numbers(step.x, dv.rounding, True),
+                                              width)))
+        yield from self._quantities(step, width, worked)
 
-    def _quantities(self, step: d.Step, width: int, fast: bool = False) -> RenderResult:
+    def _quantities(self, step: d.Step, width: int, worked: dict,
+                    fast: bool = False) -> RenderResult:
         dv = self.derivation
         row = dv.problem.orientation == "row"
         given = [q for q in step.quantities if q.given]
-        for q in given:
-            yield Text.assemble((f"{name(q.name, step.t)} = ", "bold"),
-                                inline(numbers(q.value, dv.rounding, True), self.full),
-                                ("  (given)", "dim"))
+        for q in given:  # every entry: the question gave them
+            prefix = f"{name(q.name, step.t)} = "
+            lines = wrap_inline(prefix, numbers(q.value, dv.rounding, True), width - 9)
+            text = Text.assemble("\n".join(lines), ("  (given)", "dim"))
+            text.stylize("bold", 0, len(prefix))
+            yield text
         for q in step.quantities:
             if not q.given:
-                yield from self._quantity(q, step, width, row, fast)
+                yield from self._quantity(q, step, width, row, worked.get(id(q)), fast)
         for short, why in step.missing.items():
             yield Text.assemble(("\nCannot compute ", "bold yellow"),
                                 (_symbol(dv, short, step.t), "bold yellow"), f": {why}.")
 
     def _quantity(self, q: d.Quantity, step: d.Step, width: int, row: bool,
-                  fast: bool = False) -> RenderResult:
-        """The title, then the equation in symbols, with numbers, the worked lines, the
-        result and a note; ``fast`` lays the lines out here (the backward pass's many
-        lines), not through rich's wrapping."""
+                  sections: list | None = None, fast: bool = False) -> RenderResult:
+        """One quantity worked out (render/checking.py shows the first wrong one so);
+        ``fast`` lays its lines out here, not through rich (the backward pass's many)."""
         title = f"{notes.title(self.derivation, step, q)} {name(q.name, step.t)}"
-        parts = self._parts(q, step, width, row)
+        parts = self._parts(q, step, width, row, sections)
         if fast:
-            yield _Lines.of(title, parts, width, self.full)
+            yield _Lines.of(title, parts, width)
             return
         yield Text()
         yield Text(title, style="bold")
         for kind, text, style in parts:
             if kind == "block":
-                item = Text(text, style=style, no_wrap=not self.full, overflow="fold")
+                item = Text(text, style=style, no_wrap=True)
             elif kind == "lines":
-                item = Padding(Text(text), (0, 0, 0, 2), expand=False)
+                item = Padding(Text(text, no_wrap=True), (0, 0, 0, 2), expand=False)
             else:
                 item = Text(text, style=style)
             yield Padding(item, (0, 0, 0, INDENT), expand=False)
 
-    def _parts(self, q: d.Quantity, step: d.Step, width: int,
-               row: bool) -> list[tuple[str, str, str]]:
+    def _parts(self, q: d.Quantity, step: d.Step, width: int, row: bool,
+               sections: list | None = None) -> list[tuple[str, str, str]]:
         """(kind, text, style): "wrap" is word-wrapped, "block" is laid out already (never
-        wrapped), "lines" are worked lines, indented once more."""
+        wrapped), "lines" are worked lines (wrapped here), indented once more."""
         dv = self.derivation
         t = step.t
+        if sections is None:
+            sections = Expander(text_notation(t, row), dv.rounding, self.full,
+                                dv.exact).worked(q.tree)
         lhs = name(q.name, t)
-        parts = [("wrap", f"{name(q.name)} = {TextPrinter(None, row).doprint(q.tree)}",
-                  "magenta")]
+        body = [("wrap", f"{name(q.name)} = {TextPrinter(None, row).doprint(q.tree)}",
+                 "magenta")]
         room = width - INDENT - len(lhs) - 3
         values = ValuePrinter(dv.rounding, self.full, row, room - 12)  # room for "σ(" etc.
         pieces = [blocks.text(f"{lhs} = "), *values.pieces(q.tree)]
-        for line in blocks.wrap(pieces, width - INDENT, len(lhs) + 3):
-            parts.append(("block", str(line), ""))
-        expander = Expander(text_notation(t, row), dv.rounding, self.full, dv.exact)
+        if max(piece.width for piece in pieces) <= width - INDENT:
+            for line in blocks.wrap(pieces, width - INDENT, len(lhs) + 3):
+                body.append(("block", str(line), ""))
+        else:  # a matrix wider than the screen (--full): its numbers below, in blocks
+            body.append(("wrap", f"{lhs} = {TextPrinter(t, row).doprint(q.tree)}, where", ""))
+            items = [(leaf.name, t if leaf.name.dt is not None else None, leaf.value,
+                      leaf.from_file) for leaf in d.leaves(q.tree)]
+            body += [("block", line, "") for line in data_lines(
+                items, width - INDENT, row, dv.rounding, self.full)]
         label = TextPrinter(t, row)
-        for node, lines in expander.sections(q.tree):
-            parts.append(("wrap", f"{label.doprint(node)}:", "dim"))
-            parts.append(("lines", "\n".join(lines), ""))
+        for node, lines in sections:
+            body.append(("wrap", f"{label.doprint(node)}:", "dim"))
+            wrapped = blocks.wrap_section(lines, width - INDENT - 2)
+            body.append(("lines", "\n".join(wrapped), ""))
         if q.value.ndim == 2:  # a parameter's gradient or update
             M, show = q.value, dv.rounding.show
             block = blocks.hjoin(blocks.text(f"{lhs} = "), blocks.lazy_matrix(
                 *M.shape, lambda i, j: show(M[i, j]), self.full, width - INDENT - len(lhs) - 3))
-            parts.append(("block", str(block), "bold green"))
+            body.append(("block", str(block), "bold green"))
+        elif q.value.size == 1 and q.short in ("loss", "norm", "scale"):
+            body.append(("wrap", f"{lhs} = {dv.rounding.show(q.value[0])}", "bold green"))
         else:
-            result = inline(numbers(q.value, dv.rounding, d.as_written(q.tree)), self.full)
-            if q.value.size == 1 and q.short in ("loss", "norm", "scale"):
-                result = dv.rounding.show(q.value[0])
-            parts.append(("wrap", f"{lhs} = {result}", "bold green"))
+            result = numbers(q.value, dv.rounding, d.as_written(q.tree))
+            body.append(("wrap", "\n".join(wrap_inline(f"{lhs} = ", blocks.elide(
+                result, self.full, "…"), width - INDENT)), "bold green"))
         note = notes.line(dv, step, q)
         if note:
-            parts.append(("wrap", f"→ {note}", "italic"))
-        return parts
+            body.append(("wrap", f"→ {note}", "italic"))
+        return body
 
     # -- the backward pass --------------------------------------------------------------------
 
@@ -190,12 +249,12 @@ class TerminalSolution:
             yield Text()
             yield Rule(Text(notes.backward_heading(dv.problem, step), style="bold magenta"),
                        align="left")
-            yield from self._quantities(step, width, fast=True)
+            yield from self._quantities(step, width, {}, fast=True)
         for step in b.initial:
             yield Text()
             yield Rule(Text(notes.backward_heading(dv.problem, step, "the initial state"),
                             style="bold magenta"), align="left")
-            yield from self._quantities(step, width, fast=True)
+            yield from self._quantities(step, width, {}, fast=True)
         if b.gradients:
             yield Text()
             yield Rule(Text("Parameter gradients: Σ over the steps", style="bold magenta"),
@@ -224,55 +283,6 @@ class TerminalSolution:
         yield _norms_table(dv)
         yield Text("→ " + notes.gradient_flow(dv), style="italic")
 
-def _summary(dv: d.Derivation) -> str:
-    p = dv.problem
-    parts = [f"{p.cell.upper()}", f"H = {p.hidden_size}"]
-    if p.input_size:
-        parts.append(f"X = {p.input_size}")
-    parts.append(f"{p.steps} step{'s' if p.steps > 1 else ''}")
-    parts.append(p.layout + (f" [{', '.join(map(str, p.stack))}]" if p.layout == "concat"
-                             else f" ({p.naming.form()})"))
-    if p.orientation == "row":
-        parts.append("row vectors (v·W)")
-    r = p.rounding
-    carry = "rounded values carried" if r.carry == "rounded" else "exact values carried"
-    return " · ".join(parts) + f"\n{r.decimals} decimals · halves rounded {r.round_half} · {carry}"
-
-
-def _symbol(dv: d.Derivation, short: str, t: int | None) -> str:
-    return name(Name(dv.problem.symbol(short), "", 0), t)
-
-
-def _final_table(dv: d.Derivation, full: bool) -> Table:
-    steps = dv.steps + dv.outputs
-    shorts = []
-    for step in steps:
-        for q in step.quantities:
-            if q.short not in shorts:
-                shorts.append(q.short)
-    layered = len(dv.problem.units) > 1
-    table = Table(title="Results", title_style="bold", show_lines=len(steps) > 1)
-    if layered:
-        table.add_column("layer", justify="right")
-        table.add_column("dir")
-    table.add_column("t", justify="right")
-    for short in shorts:
-        table.add_column(_symbol(dv, short, None).removesuffix("ₜ") + "ₜ", justify="right")
-    for step in steps:
-        cells = []
-        for short in shorts:
-            q = step.get(short)
-            if q is None:
-                cells.append("—")
-            else:
-                bare = q.given or (q.tree is not None and all(d.as_written(q.tree)))
-                shown = blocks.elide(numbers(q.value, dv.rounding, bare), full, "⋮")
-                cells.append("\n".join(shown) + ("\n(given)" if q.given else ""))
-        where = [str(step.layer), {"both": "→←"}.get(step.direction, d.ARROWS.get(
-            step.direction, ""))] if layered else []
-        table.add_row(*where, str(step.t), *cells)
-    return table
-
 
 @dataclass
 class _Lines:
@@ -283,8 +293,7 @@ class _Lines:
     lines: list[tuple[str, str]]  # (text, style)
 
     @classmethod
-    def of(cls, title: str, parts: list[tuple[str, str, str]], width: int,
-           full: bool) -> _Lines:
+    def of(cls, title: str, parts: list[tuple[str, str, str]], width: int) -> _Lines:
         import textwrap
 
         out = [("", ""), (title, "bold")]
@@ -292,7 +301,7 @@ class _Lines:
             indent = " " * (INDENT + 2 * (kind == "lines"))
             room = max(20, width - len(indent))
             for line in text.split("\n"):
-                if kind == "block" or blocks.display_width(line) <= room:
+                if kind != "wrap" or blocks.display_width(line) <= room:
                     out.append((indent + line, style))
                     continue
                 for piece in textwrap.wrap(line, room, break_on_hyphens=False) or [""]:
@@ -318,6 +327,107 @@ def _norms_table(dv: d.Derivation) -> Table:
         table.add_column(column, justify="right")
     for row in rows:
         table.add_row(*row)
+    return table
+
+
+def wrap_inline(prefix: str, cells: list[str], width: int) -> list[str]:
+    """``h₂ = [0.2723, 0.9725]``, continued under the first entry when too long."""
+    lines = [prefix + "["]
+    indent = " " * (blocks.display_width(prefix) + 1)
+    for k, c in enumerate(cells):
+        piece = c + (", " if k < len(cells) - 1 else "]")
+        if blocks.display_width(lines[-1] + piece.rstrip()) > width and k:
+            lines[-1] = lines[-1].rstrip()
+            lines.append(indent)
+        lines[-1] += piece
+    return lines
+
+
+def data_lines(items, width: int, row: bool, rounding=None, full: bool = True) -> list[str]:
+    """The data of a question (or of a quantity) as bracketed blocks: never cut off, a
+    wide matrix in column blocks ("columns 5–8", as numpy prints it), small ones several
+    to a line. Entries are text as written, or numbers shown with ``rounding``."""
+    from .documents.document import line_groups
+    from .documents.latex import grid
+    from .text import show
+
+    out: list[str] = []
+    for group in line_groups(items):
+        line: list[blocks.Block] = []
+        for n, t, value, bare in group:
+            cell = str if rounding is None else (lambda x, b=bare: show(rounding, x, b))
+            cells = grid(value, cell, full, row)
+            lhs = f"{name(n, t)} = "
+            room = width - blocks.display_width(lhs) - 2
+            parts = blocks.data_blocks(cells, room, 10_000, value.ndim == 1)
+            if len(parts) > 1:
+                if line:
+                    out += str(blocks.hjoin(*line)).splitlines()
+                    line = []
+                indent = " " * blocks.display_width(lhs)
+                for k, (caption, rows) in enumerate(parts):
+                    out.append((lhs if k == 0 else indent) + f"({caption})")
+                    out += [indent + r for r in str(blocks.matrix(rows, True)).splitlines()]
+                continue
+            block = blocks.hjoin(blocks.text(lhs), blocks.matrix(parts[0][1], True))
+            used = sum(b.width for b in line)
+            if line and used + 3 + block.width > width:
+                out += str(blocks.hjoin(*line)).splitlines()
+                line = []
+            line += ([blocks.text("   ")] if line else []) + [block]
+        if line:
+            out += str(blocks.hjoin(*line)).splitlines()
+    return out
+
+
+def _summary(dv: d.Derivation) -> str:
+    p = dv.problem
+    parts = [f"{p.cell.upper()}", f"H = {p.hidden_size}"]
+    if p.input_size:
+        parts.append(f"X = {p.input_size}")
+    parts.append(f"{p.steps} step{'s' if p.steps > 1 else ''}")
+    parts.append(p.layout + (f" [{', '.join(map(str, p.stack))}]" if p.layout == "concat"
+                             else f" ({p.naming.form()})"))
+    if p.orientation == "row":
+        parts.append("row vectors (v·W)")
+    r = p.rounding
+    carry = "rounded values carried" if r.carry == "rounded" else "exact values carried"
+    return " · ".join(parts) + f"\n{r.decimals} decimals · halves rounded {r.round_half} · {carry}"
+
+
+def _symbol(dv: d.Derivation, short: str, t: int | None) -> str:
+    return name(Name(dv.problem.symbol(short), "", 0), t)
+
+
+def _final_table(dv: d.Derivation) -> Table:
+    """Every requested quantity at every step, every entry."""
+    steps = dv.steps + dv.outputs
+    shorts = []
+    for step in steps:
+        for q in step.quantities:
+            if q.short not in shorts:
+                shorts.append(q.short)
+    layered = len(dv.problem.units) > 1
+    table = Table(title="Results", title_style="bold", show_lines=len(steps) > 1)
+    if layered:
+        table.add_column("layer", justify="right")
+        table.add_column("dir")
+    table.add_column("t", justify="right")
+    for short in shorts:
+        table.add_column(_symbol(dv, short, None).removesuffix("ₜ") + "ₜ", justify="right")
+    for step in steps:
+        cells = []
+        for short in shorts:
+            q = step.get(short)
+            if q is None:
+                cells.append("—")
+            else:
+                bare = q.given or (q.tree is not None and all(d.as_written(q.tree)))
+                shown = numbers(q.value, dv.rounding, bare)
+                cells.append("\n".join(shown) + ("\n(given)" if q.given else ""))
+        where = [str(step.layer), {"both": "→←"}.get(step.direction, d.ARROWS.get(
+            step.direction, ""))] if layered else []
+        table.add_row(*where, str(step.t), *cells)
     return table
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 
 def render(solutions, target: str, full: bool = False, questions: bool = False,
-           title: str = "") -> str:
+           title: str = "", page_per_problem: bool = False) -> str:
+    """One document for ``solutions``: the key, or with ``questions`` the students'
+    sheet; ``page_per_problem`` starts each problem on a new page."""
     from .targets import TARGETS
 
-    return TARGETS[target](full, questions).render(solutions, title)
+    return TARGETS[target](full, questions, page_per_problem).render(solutions, title)
