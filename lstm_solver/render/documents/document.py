@@ -531,56 +531,71 @@ def ask_sentence(dv: d.Derivation) -> Rich:
         out += [" to ", Math((str(p.start + p.steps - 1),))]
     out += ["."]
     if p.training is not None:
-        out += [" " + backward_ask(dv)]
+        out += [" ", *backward_ask(dv)]
     return out
 
 
-def backward_ask(dv: d.Derivation) -> str:
-    """What a backward-pass question asks, in words."""
+def backward_ask(dv: d.Derivation) -> Rich:
+    """What a backward-pass question asks, in words with its symbols as math: what
+    gradients_asked (training.py) says, as the quizzes and check ask it."""
+    from ...training import gradients_asked
+
     p = dv.problem
     training = p.training
     loss = training.loss
-    if loss is not None:
-        on = "yₜ" if loss.on == "y" else "hₜ"
-        what = {"half_squared_error": f"L = ½ Σₜ ‖{on} − {on[0]}*ₜ‖²",
-                "squared_error": f"L = Σₜ ‖{on} − {on[0]}*ₜ‖²",
-                "mean_squared_error": f"L, the mean of ({on} − {on[0]}*ₜ)² over every entry",
-                "cross_entropy": f"L = −Σₜ log {on}[{on[0]}*ₜ] (cross-entropy)"}[loss.kind]
-        if loss.steps == "last":
-            what += " at the last step only"
-        start = f"Then, for the loss {what}, compute by backpropagation through time"
-    else:
-        start = "Then, from the given upstream gradient, compute by backpropagation"
-    asked = [a for a in p.ask if a in GRADIENT_ASKS]
-    lstm = "c" in p.cell_def.state
-    if asked:
-        words = {"loss": "the loss L", "dh": "∂L/∂hₜ", "dc": "∂L/∂cₜ" if lstm else "",
-                 "dy": "δ_yₜ (the output layer's)", "d_values": "∂L/∂(each gate)ₜ",
-                 "d_pre": "each gate's δ (the gradient of its pre-activation)",
-                 "grad": "the gradient of every parameter", "norm": "their global norm",
-                 "scale": f"the clipping scale for max_norm = {training.max_norm}",
-                 "updated": "the parameters after one SGD step with learning rate "
-                            f"{training.learning_rate}"}
-        per_step = [words[a] for a in asked if a in ("dh", "dc", "dy", "d_values", "d_pre")
-                    and words[a]]
-        parts = ([", ".join(per_step) + " at every step"] if per_step else []) + [
-            words[a] for a in asked if a in ("loss", "grad", "norm", "scale", "updated")]
-        return start + " " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + \
-            parts[-1] + "."
-    states = ["∂L/∂hₜ"] + (["∂L/∂cₜ"] if lstm else [])
-    deltas = "each gate's δ (the gradient of its pre-activation)"
-    parts = [", ".join(states) + f" and {deltas} at every step"]
-    if any(u.gates for u in p.units):
-        parts.append("the gradient of every parameter")
-        parts.append("their global norm")
-    if training.max_norm is not None:
-        parts.append(f"the clipping scale for max_norm = {training.max_norm}")
-    if training.learning_rate is not None:
-        parts.append(f"the parameters after one SGD step with learning rate "
-                     f"{training.learning_rate}")
-    return start + " " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + \
-        parts[-1] + "."
+    h, c = Name(p.symbol("h"), "", 0), Name(p.symbol("c"), "", 0) if "c" in p.cell_def.state \
+        else None
 
+    def grad(n: Name) -> Math:
+        return Math((Name("∂" + n.base, n.sub, n.dt),))
+
+    out: Rich = []
+    if loss is not None:
+        on = Name("y", "", 0) if loss.on == "y" else h
+        target = Math((Name(on.base + "*", "", 0),))
+        out += ["Then, for the loss ", Math(("L", "=")), Verbatim({
+            "half_squared_error": " ½ Σₜ ‖", "squared_error": " Σₜ ‖",
+            "mean_squared_error": " the mean of (", "cross_entropy": " −Σₜ log "}[loss.kind]),
+            Math((on,))]
+        if loss.kind == "cross_entropy":
+            out += ["[", target, "]"]
+        else:
+            out += [" − ", target, Verbatim("‖²" if loss.kind != "mean_squared_error"
+                                            else ")² over every entry")]
+        if loss.steps == "last":
+            out += [" at the last step only"]
+        out += [", compute by backpropagation through time "]
+    else:
+        out += ["Then, from the given upstream gradient, compute by backpropagation "]
+    asked = gradients_asked(p)
+    per_step: list[Rich] = []
+    if "dh" in asked:
+        per_step.append([grad(h)])
+    if "dc" in asked and c is not None:
+        per_step.append([grad(c)])
+    if "dy" in asked:
+        per_step.append([Math((Name("δ", "y", 0),)), " (the output layer's)"])
+    if "d_values" in asked:
+        per_step.append(["the gradient of each gate"])
+    if "d_pre" in asked:
+        per_step.append(["each gate's δ (the gradient of its pre-activation)"])
+    whole: list[Rich] = []
+    words = {"loss": "the loss L", "grad": "the gradient of every parameter",
+             "norm": "their global norm",
+             "scale": f"the clipping scale for max_norm = {training.max_norm}",
+             "updated": "the parameters after one SGD step with learning rate "
+                        f"{training.learning_rate}"}
+    whole += [[words[a]] for a in ("loss", "grad", "norm", "scale", "updated") if a in asked]
+    parts: list[Rich] = []
+    if per_step:
+        joined: Rich = []
+        for k, part in enumerate(per_step):
+            joined += ([" and " if k == len(per_step) - 1 else ", "] if k else []) + part
+        parts.append(joined + [" at every step"])
+    parts += whole
+    for k, part in enumerate(parts):
+        out += ([" and " if k == len(parts) - 1 else ", "] if k else []) + part
+    return out + ["."]
 
 
 def asked_shorts(dv: d.Derivation) -> list[str]:
