@@ -37,6 +37,7 @@ from .numbers import (
     parse_vector,
 )
 from .packing import Packed
+from .training import GRADIENT_ASKS, Training, read_training
 from .yamlsource import Document, dotted, read_text
 
 TOP_KEYS = (
@@ -45,6 +46,7 @@ TOP_KEYS = (
     "embedding_layout", "given", "start", "decimals", "carry", "round_half", "output_layer",
     "activation", "z_multiplies", "reset", "ask", "convention", "marks", "student",
     "packed", "forget_bias", "coupled", "peephole", "projection", "round", "batch",
+    "loss", "upstream", "clip", "learning_rate",  # the backward pass (training.py)
 )
 UNIT_KEYS = ("gates", "initial", "packed", "peephole", "projection")
 LSTM_VARIANTS = ("forget_bias", "coupled", "peephole", "projection")  # LSTM only
@@ -175,6 +177,7 @@ class Problem:
     # marks per quantity per step (check.py): short -> marks, or short -> {t: marks}
     marks: dict[str, Fraction | dict[int, Fraction]] = field(default_factory=dict)
     student: str | None = None  # the student this variant is for (generate --students)
+    training: Training | None = None  # loss/upstream, clip, learning rate: the backward pass
 
     @property
     def steps(self) -> int:
@@ -571,6 +574,7 @@ class _Reader:
         ask = self.ask(data, cell)
         marks = self.marks(data, cell, ask, given, range(start, start + len(xs)))
         top = sum(u.h_size for u in units if u.layer == units[-1].layer)
+        output_layer = self.output_layer(data, top, orientation)
         return Problem(
             cell=cell_name,
             units=units,
@@ -587,7 +591,7 @@ class _Reader:
             given=given,
             start=start,
             rounding=rounding,
-            output_layer=self.output_layer(data, top, orientation),
+            output_layer=output_layer,
             options=options,
             ask=ask,
             naming=naming,
@@ -595,6 +599,7 @@ class _Reader:
             batch=batch,
             marks=marks,
             student=self.text(data, "student"),
+            training=read_training(self, data, cell, units, len(xs), output_layer),
         )
 
     # -- courses' own forms (issue 17) --------------------------------------------------
@@ -643,6 +648,11 @@ class _Reader:
                             "rounded" if "round" in data else "exact")
         if "round" not in data:
             return Rounding(decimals, round_half, carry)
+        backward = next((k for k in ("loss", "upstream") if k in data), None)
+        if backward:
+            raise self.fail(("round",), f"rounds values before they are carried, which the "
+                            f"backward pass ('{backward}') cannot differentiate (a step "
+                            f"function): remove one of them", at_key=True)
         if carry == "exact":
             raise self.fail(("round",), "names the values rounded before they are carried, "
                             "but carry: exact carries every value unrounded: write carry: "
@@ -687,6 +697,10 @@ class _Reader:
             if key in data:
                 raise self.fail((key,), f"a batch gives '{key}' in each of its rows "
                                 f"(batch: [{{{key}: ...}}, ...]), not at the top", at_key=True)
+        backward = next((k for k in ("loss", "upstream") if k in data), None)
+        if backward:
+            raise self.fail(("batch",), f"the backward pass ('{backward}') works one sequence: "
+                            f"write the row it is for as a problem of its own", at_key=True)
         raw = data["batch"]
         if not isinstance(raw, list) or not raw:
             raise self.fail(("batch",), "expected a list of rows, each with its own x (and "
@@ -729,11 +743,25 @@ class _Reader:
         names = [*cell.names(), "y"]
         out = []
         for i, key in enumerate(raw):
+            if key in GRADIENT_ASKS:  # a gradient (the backward pass, training.py)
+                needs = {"loss": ("loss" in data or "upstream" in data, "a loss (or upstream "
+                                  "gradient) to differentiate"),
+                         "dc": ("c" in cell.state, "a cell state (an LSTM)"),
+                         "dy": ("output_layer" in data, "an output_layer"),
+                         "scale": ("clip" in data, "clip: {max_norm}"),
+                         "updated": ("learning_rate" in data, "a learning_rate")}
+                for what in ("loss", key):
+                    ok, needed = needs.get(what, (True, ""))
+                    if not ok:
+                        raise self.fail(("ask", i), f"{key} needs {needed}")
+                out.append(key)
+                continue
             short = "y" if isinstance(key, str) and key == "y" else cell.quantity(str(key))
             if short is None:
                 raise self.fail(("ask", i), f"unknown quantity {key!r}"
-                                f"{_did_you_mean(key, names)}; expected any of: "
-                                f"{_choices(names)}")
+                                f"{_did_you_mean(key, [*names, *GRADIENT_ASKS])}; expected any "
+                                f"of: {_choices(names)} (or, with a loss, "
+                                f"{_choices(GRADIENT_ASKS)})")
             if short == "y" and "output_layer" not in data:
                 raise self.fail(("ask", i), "y needs an output_layer")
             out.append(short)
@@ -1224,7 +1252,7 @@ class _Reader:
                 h_size: int | None = None, default: dict | None = None) -> dict[str, Value]:
         """h (of size ``h_size``: P with a projection) and c (of size ``hidden``); zeros, or
         ``default``'s, where not given."""
-        raw = raw or {}
+        raw = {} if raw is None else raw  # (an array has no truth value)
         allowed = [n for s in cell.state for n in (s, *cell.state_aliases.get(s, ()))]
         self.mapping(raw, path, allowed, "initial states")
         out = {}

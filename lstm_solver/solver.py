@@ -91,7 +91,12 @@ def _solve(problem: Problem, exact: bool, systems: dict) -> d.Derivation:
         inputs = [_joined([last[u.direction][problem.start + k].get("h")
                            for u in problem.layer(layer)]) for k in range(problem.steps)]
     outputs = _outputs(problem, last, exact) if problem.bidirectional else []
-    return d.Derivation(problem, steps, exact, outputs)
+    derivation = d.Derivation(problem, steps, exact, outputs)
+    if problem.training:  # a loss (or an upstream gradient): the backward pass too
+        from .bptt import backward
+
+        derivation.backward = backward(problem, derivation)
+    return derivation
 
 
 def _joined(parts: list[d.Quantity | None]) -> Carried | None:

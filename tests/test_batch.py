@@ -223,3 +223,12 @@ def test_check_refuses_batch_answers_to_a_single_problem(tmp_path):
     result = CliRunner().invoke(main, ["check", str(problem),
                                        _answers(tmp_path, "batch: [{h: [1, 2]}]\n")])
     assert result.exit_code != 0 and "the problem has no batch" in result.stderr
+
+
+def test_a_batch_or_round_with_a_backward_pass_is_refused_at_its_key(tmp_path):
+    with pytest.raises(ProblemError, match="works one sequence"):
+        parse_problem(problem_text({**BATCH, "upstream": {"h": [1, 1]}}), "q.yaml")
+    single = {"cell": "lstm", "gates": GATES, "x": [1], "round": ["h"],
+              "upstream": {"h": [1, 1]}}
+    with pytest.raises(ProblemError, match="cannot differentiate"):
+        parse_problem(problem_text(single), "q.yaml")

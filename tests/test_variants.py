@@ -426,3 +426,54 @@ def test_a_pytorch_program_of_a_batch_has_a_section_per_row(tmp_path):
                                        "pytorch"])
     assert result.exit_code == 0, result.stderr
     assert "(batch row 1)" in result.stdout and "(batch row 2)" in result.stdout
+
+
+# --- the backward pass (issue 11) derives the variants' equations too -----------------------
+
+@pytest.mark.parametrize("peephole,coupled,forget_bias,projection", [
+    (("i", "f", "o"), False, 0.0, False), (("f", "o"), True, 1.0, False),
+    ((), False, 1.0, True), (("o",), False, 0.0, True), ((), True, 0.0, True),
+])
+def test_variant_gradients_against_torch_autograd(torch, peephole, coupled, forget_bias,
+                                                   projection):
+    """∂L/∂θ of every parameter (peepholes and W_hr too) with L = u·h_T (upstream), against
+    torch.autograd of the papers' equations in float64."""
+    rng = np.random.default_rng(len(peephole) + 3 * coupled + 5 * projection)
+    H, X, T = 3, 2, 3
+    P_size = 2 if projection else H
+    P = _params(rng, H, X, P_size, row=False)
+    W_hr = rng.normal(size=(P_size, H)) if projection else None
+    xs, h0, c0 = rng.normal(size=(T, X)), rng.normal(size=P_size), rng.normal(size=H)
+    u = rng.normal(size=P_size)
+    data = _file(P, xs, h0, c0, peephole, coupled, forget_bias, W_hr, False)
+    data["upstream"] = {"h": u.tolist()}
+    got = to_dict(solve(parse_problem(problem_text(data))))["backward"]["gradients"]
+
+    t = {k: [torch.tensor(a, requires_grad=True) for a in P[k]] for k in "ifgo"}
+    w = {k: torch.tensor(P["w_" + k], requires_grad=True) for k in "ifo"}
+    R = torch.tensor(W_hr, requires_grad=True) if projection else None
+    h, c = torch.tensor(h0), torch.tensor(c0)
+    for x in torch.tensor(xs):
+        def pre(k, h=h, x=x):
+            return t[k][0] @ x + t[k][1] @ h + t[k][2]
+
+        f = torch.sigmoid(pre("f") + (w["f"] * c if "f" in peephole else 0) + forget_bias)
+        i = 1 - f if coupled else torch.sigmoid(pre("i") + (w["i"] * c if "i" in peephole
+                                                            else 0))
+        c = f * c + i * torch.tanh(pre("g"))
+        o = torch.sigmoid(pre("o") + (w["o"] * c if "o" in peephole else 0))
+        m = o * torch.tanh(c)
+        h = R @ m if projection else m
+    (torch.tensor(u) @ h).backward()
+    for k in "ifgo":
+        if coupled and k == "i":
+            assert NAMES[k] not in got
+            continue
+        for j, key in enumerate(("W_x", "W_h", "b")):
+            np.testing.assert_allclose(got[NAMES[k]][key], t[k][j].grad.numpy(), rtol=0,
+                                       atol=1e-12, err_msg=f"{k} {key}")
+    for k in peephole:
+        np.testing.assert_allclose(got["peephole"][NAMES[k]], w[k].grad.numpy(), rtol=0,
+                                   atol=1e-12, err_msg=f"peephole {k}")
+    if projection:
+        np.testing.assert_allclose(got["projection"]["W"], R.grad.numpy(), rtol=0, atol=1e-12)
