@@ -139,14 +139,9 @@ class TerminalSolution:
                 yield Padding(Text(line, no_wrap=True), (0, 0, 0, INDENT))
         yield Text("\n" + plain(ask_sentence(dv)), style="bold")
         for caption, columns, t in answer_columns(dv):
-            table = Table(title=caption, title_justify="left", show_lines=True)
-            table.add_column("k", justify="right")
-            for n, _ in columns:
-                table.add_column(name(n, t), min_width=10)
-            for k in range(max(size for _, size in columns)):
-                table.add_row(str(k + 1), *("" if k < size else "—" for _, size in columns))
-            yield Text()
-            yield table
+            for part in _fitting(columns, width):
+                yield Text()
+                yield _answer_table(caption, part, t)
 
     def _step(self, step: d.Step, width: int, worked: dict) -> RenderResult:
         dv = self.derivation
@@ -506,6 +501,28 @@ def render(derivation, console: Console, full: bool = False, questions: bool = F
     else:
         solution = TerminalCount(derivation, questions)
     print_trimmed(console, solution)
+
+
+ANSWER_WIDTH = 10  # a box wide enough to write a 4-decimal number by hand
+
+
+def _fitting(columns: list, width: int) -> list[list]:
+    """The answer columns in groups narrow enough for the terminal: a box is
+    ANSWER_WIDTH wide plus 3 for its borders, after the k column (5)."""
+    per_table = max(1, (width - 5) // (ANSWER_WIDTH + 3))
+    tables = -(-len(columns) // per_table)
+    size = -(-len(columns) // tables)  # balanced: 3 + 3 rather than 5 + 1
+    return [columns[i:i + size] for i in range(0, len(columns), size)]
+
+
+def _answer_table(caption: str, columns: list, t: int) -> Table:
+    table = Table(title=caption, title_justify="left", show_lines=True)
+    table.add_column("k", justify="right")
+    for n, _ in columns:
+        table.add_column(name(n, t), min_width=ANSWER_WIDTH)
+    for k in range(max(size for _, size in columns)):
+        table.add_row(str(k + 1), *("" if k < size else "—" for _, size in columns))
+    return table
 
 
 def print_trimmed(console: Console, *renderables) -> None:
