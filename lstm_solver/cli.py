@@ -84,7 +84,8 @@ PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to
 @click.option("--decimals", type=click.IntRange(0, 15), help="Digits shown (overrides the file).")
 @click.option("--carry", type=click.Choice(["exact", "rounded"]),
               help="Carry intermediate values exactly, or rounded as by hand.")
-@click.option("--round-half", type=click.Choice(["up", "even"]), help="How to round a 5.")
+@click.option("--round-half", type=click.Choice(["up", "even", "down", "truncate"]),
+              help="How to round a 5 (down: toward 0); truncate cuts the digits off.")
 @click.option("--full", is_flag=True, help="Show every row and column (no ⋮ elision).")
 @click.option("--exact", is_flag=True, help="Also show exact values: fractions, σ(p/q), ...")
 @click.option("--page-per-problem", is_flag=True,
@@ -196,7 +197,10 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
               help="Split layout: the parameters' names (W_ih/W_hh: PyTorch's, with b_ih).")
 @click.option("--numbers", type=click.Choice(["integers", "decimal"]), default="integers",
               show_default=True, help="Small whole numbers, or one decimal place.")
-@click.option("--ask", default="", help="The quantities asked, e.g. c,h (default: all).")
+@click.option("--ask", default="", help="The quantities asked, e.g. c,h (default: all); "
+              "gradients too (dh, dc, d_pre, d_values, grad, loss, norm, scale, updated), "
+              "which add a loss with random targets (scale: clipping, updated: a learning "
+              "rate).")
 @click.option("--output-size", type=click.IntRange(0, 64), default=0,
               help="Add a softmax output layer with this many classes.")
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
@@ -502,13 +506,15 @@ def _shown(p) -> None:
 
     if not hasattr(p, "units"):  # a parameter count
         return
-    shown = p.steps * len(p.units)
-    if shown > MAX_SHOWN_STEPS:
-        where = "" if len(p.units) == 1 else f" × {len(p.units)} layers and directions"
+    rows = len(p.batch) if getattr(p, "batch", None) else 1
+    if p.steps * len(p.units) * rows > MAX_SHOWN_STEPS:
+        where = ("" if len(p.units) == 1 else f" × {len(p.units)} layers and directions") + (
+            f" × {rows} batch rows" if rows > 1 else "")
         raise ProblemError(f"{p.steps:,} steps{where} make a worked solution too long to "
-                           f"print (at most {MAX_SHOWN_STEPS} steps × layers × directions); "
-                           "--format json gives every value",
-                           file=p.file, key="tokens" if p.tokens else "x")
+                           f"print (at most {MAX_SHOWN_STEPS} steps × layers × directions × "
+                           "batch rows); --format json gives every value",
+                           file=p.file, key="batch" if rows > 1 else "tokens" if p.tokens
+                           else "x")
 
 
 def _partial(options: tuple[str, ...]) -> dict:

@@ -18,7 +18,7 @@ from rich.text import Text
 from .. import derivation as d
 from ..counting import CountDerivation
 from ..equations import Name
-from ..naming import multiplies_sentence
+from ..forms import notes as head_notes
 from . import blocks, notes
 from .expand import Expander
 from .text import TextPrinter, ValuePrinter, inline, name, numbers, text_notation
@@ -35,6 +35,7 @@ class TerminalSolution:
     derivation: d.Derivation
     full: bool = False
     questions: bool = False  # only the question and its data: a student's sheet
+    row: int = 1  # a batch's row: rows 2, 3, ... are printed without the head
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         dv = self.derivation
@@ -44,17 +45,38 @@ class TerminalSolution:
             yield from self._sheet(width)
             return
         worked = self._worked()
+        if self.row > 1:
+            yield from self._solution(width, worked)
+            return
         if problem.title:
             yield Rule(Text(problem.title, style="bold"))
         if problem.question:
             yield Padding(Text(problem.question.strip(), style="italic"), (0, 0, 1, 0))
         yield Text(_summary(dv), style="dim")
-        which = multiplies_sentence(problem)
-        if which:
-            yield Text(which, style="italic")
+        for note in head_notes(problem):  # which matrix multiplies which, packing, ...
+            yield Text(note, style="italic")
         if any(line.approx for sections in worked.values() for _, lines in sections
                for line in lines):
             yield Text(APPROX, style="dim")
+        yield from self._solution(width, worked)
+        if dv.rows and self.full:  # a batch: every row worked in full (issue 17)
+            for k, row in enumerate(dv.rows, start=2):
+                yield Text()
+                yield Rule(Text(f"Batch row {k} of {len(dv.rows) + 1}", style="bold"))
+                yield TerminalSolution(row, self.full, row=k)
+        elif dv.rows:
+            yield Text()
+            yield _final_table(dv, [(k, row) for k, row in enumerate(dv.rows, start=2)],
+                               f"Batch rows 2–{len(dv.rows) + 1} (--full works each)")
+
+    def _solution(self, width: int, worked: dict) -> RenderResult:
+        """Every step, then the results table (a batch's row: its own data first)."""
+        dv = self.derivation
+        if dv.problem.batch or self.row > 1:
+            from .documents.document import row_inputs
+            from .inline import plain
+
+            yield Text(plain(row_inputs(dv, self.row)), style="dim")
         for step in dv.steps:
             yield from self._step(step, width, worked)
         if dv.outputs:
@@ -65,6 +87,8 @@ class TerminalSolution:
                 yield from self._quantities(step, width, worked)
         yield Text()
         yield _final_table(dv)
+        if dv.backward is not None:
+            yield from self._backward(width)
 
     def _worked(self) -> dict[int, list]:
         """Every quantity's worked lines, made once (the header says if any is ≈)."""
@@ -115,14 +139,9 @@ class TerminalSolution:
                 yield Padding(Text(line, no_wrap=True), (0, 0, 0, INDENT))
         yield Text("\n" + plain(ask_sentence(dv)), style="bold")
         for caption, columns, t in answer_columns(dv):
-            table = Table(title=caption, title_justify="left", show_lines=True)
-            table.add_column("k", justify="right")
-            for n, _ in columns:
-                table.add_column(name(n, t), min_width=10)
-            for k in range(max(size for _, size in columns)):
-                table.add_row(str(k + 1), *("" if k < size else "—" for _, size in columns))
-            yield Text()
-            yield table
+            for part in _fitting(columns, width):
+                yield Text()
+                yield _answer_table(caption, part, t)
 
     def _step(self, step: d.Step, width: int, worked: dict) -> RenderResult:
         dv = self.derivation
@@ -145,7 +164,8 @@ class TerminalSolution:
                                               width)))
         yield from self._quantities(step, width, worked)
 
-    def _quantities(self, step: d.Step, width: int, worked: dict) -> RenderResult:
+    def _quantities(self, step: d.Step, width: int, worked: dict,
+                    fast: bool = False) -> RenderResult:
         dv = self.derivation
         row = dv.problem.orientation == "row"
         given = [q for q in step.quantities if q.given]
@@ -157,50 +177,174 @@ class TerminalSolution:
             yield text
         for q in step.quantities:
             if not q.given:
-                yield from self._quantity(q, step, width, row, worked[id(q)])
+                yield from self._quantity(q, step, width, row, worked.get(id(q)), fast)
         for short, why in step.missing.items():
             yield Text.assemble(("\nCannot compute ", "bold yellow"),
                                 (_symbol(dv, short, step.t), "bold yellow"), f": {why}.")
 
     def _quantity(self, q: d.Quantity, step: d.Step, width: int, row: bool,
-                  sections: list | None = None) -> RenderResult:
-        """One quantity worked out (render/checking.py shows the first wrong one so)."""
+                  sections: list | None = None, fast: bool = False) -> RenderResult:
+        """One quantity worked out (render/checking.py shows the first wrong one so);
+        ``fast`` lays its lines out here, not through rich (the backward pass's many)."""
+        title = f"{notes.title(self.derivation, step, q)} {name(q.name, step.t)}"
+        parts = self._parts(q, step, width, row, sections)
+        if fast:
+            yield _Lines.of(title, parts, width)
+            return
+        yield Text()
+        yield Text(title, style="bold")
+        for kind, text, style in parts:
+            if kind == "block":
+                item = Text(text, style=style, no_wrap=True)
+            elif kind == "lines":
+                item = Padding(Text(text, no_wrap=True), (0, 0, 0, 2), expand=False)
+            else:
+                item = Text(text, style=style)
+            yield Padding(item, (0, 0, 0, INDENT), expand=False)
+
+    def _parts(self, q: d.Quantity, step: d.Step, width: int, row: bool,
+               sections: list | None = None) -> list[tuple[str, str, str]]:
+        """(kind, text, style): "wrap" is word-wrapped, "block" is laid out already (never
+        wrapped), "lines" are worked lines (wrapped here), indented once more."""
         dv = self.derivation
         t = step.t
         if sections is None:
             sections = Expander(text_notation(t, row), dv.rounding, self.full,
                                 dv.exact).worked(q.tree)
         lhs = name(q.name, t)
-        yield Text()
-        yield Text(f"{notes.title(dv, step, q)} {lhs}", style="bold")
-        body: list = [Text(f"{name(q.name)} = {TextPrinter(None, row).doprint(q.tree)}",
-                           style="magenta")]
+        body = [("wrap", f"{name(q.name)} = {TextPrinter(None, row).doprint(q.tree)}",
+                 "magenta")]
         room = width - INDENT - len(lhs) - 3
         values = ValuePrinter(dv.rounding, self.full, row, room - 12)  # room for "σ(" etc.
         pieces = [blocks.text(f"{lhs} = "), *values.pieces(q.tree)]
         if max(piece.width for piece in pieces) <= width - INDENT:
             for line in blocks.wrap(pieces, width - INDENT, len(lhs) + 3):
-                body.append(Text(str(line), no_wrap=True))
+                body.append(("block", str(line), ""))
         else:  # a matrix wider than the screen (--full): its numbers below, in blocks
-            body.append(Text(f"{lhs} = {TextPrinter(t, row).doprint(q.tree)}, where"))
+            body.append(("wrap", f"{lhs} = {TextPrinter(t, row).doprint(q.tree)}, where", ""))
             items = [(leaf.name, t if leaf.name.dt is not None else None, leaf.value,
                       leaf.from_file) for leaf in d.leaves(q.tree)]
-            body += [Text(line, no_wrap=True) for line in data_lines(
+            body += [("block", line, "") for line in data_lines(
                 items, width - INDENT, row, dv.rounding, self.full)]
         label = TextPrinter(t, row)
         for node, lines in sections:
-            body.append(Text(f"{label.doprint(node)}:", style="dim"))
+            body.append(("wrap", f"{label.doprint(node)}:", "dim"))
             wrapped = blocks.wrap_section(lines, width - INDENT - 2)
-            body.append(Padding(Text("\n".join(wrapped), no_wrap=True), (0, 0, 0, 2),
-                                expand=False))
-        result = numbers(q.value, dv.rounding, d.as_written(q.tree))
-        body.append(Text("\n".join(wrap_inline(f"{lhs} = ", blocks.elide(
-            result, self.full, "…"), width - INDENT)), style="bold green"))
+            body.append(("lines", "\n".join(wrapped), ""))
+        if q.value.ndim == 2:  # a parameter's gradient or update
+            M, show = q.value, dv.rounding.show
+            block = blocks.hjoin(blocks.text(f"{lhs} = "), blocks.lazy_matrix(
+                *M.shape, lambda i, j: show(M[i, j]), self.full, width - INDENT - len(lhs) - 3))
+            body.append(("block", str(block), "bold green"))
+        elif q.value.size == 1 and q.short in ("loss", "norm", "scale"):
+            body.append(("wrap", f"{lhs} = {dv.rounding.show(q.value[0])}", "bold green"))
+        else:
+            result = numbers(q.value, dv.rounding, d.as_written(q.tree))
+            body.append(("wrap", "\n".join(wrap_inline(f"{lhs} = ", blocks.elide(
+                result, self.full, "…"), width - INDENT)), "bold green"))
         note = notes.line(dv, step, q)
         if note:
-            body.append(Text(f"→ {note}", style="italic"))
-        for item in body:
-            yield Padding(item, (0, 0, 0, INDENT), expand=False)
+            body.append(("wrap", f"→ {note}", "italic"))
+        return body
+
+    # -- the backward pass --------------------------------------------------------------------
+
+    def _backward(self, width: int) -> RenderResult:
+        """The loss, each step's gradients from the last step back, the initial state's,
+        every parameter's, their norm, clipping, the update, and how ‖∂L/∂hₜ‖ changed."""
+        dv = self.derivation
+        b = dv.backward
+        yield Text()
+        yield Rule(Text("Backward pass: gradients through time (BPTT)", style="bold magenta"),
+                   align="left")
+        for line in notes.backward_intro(dv):
+            yield Text(line, style="dim")
+        whole = d.Step(None, None)  # quantities that belong to no one step
+        if b.loss is not None:
+            yield from self._quantity(b.loss, whole, width, False, fast=True)
+        for step in b.steps:
+            yield Text()
+            yield Rule(Text(notes.backward_heading(dv.problem, step), style="bold magenta"),
+                       align="left")
+            yield from self._quantities(step, width, {}, fast=True)
+        for step in b.initial:
+            yield Text()
+            yield Rule(Text(notes.backward_heading(dv.problem, step, "the initial state"),
+                            style="bold magenta"), align="left")
+            yield from self._quantities(step, width, {}, fast=True)
+        if b.gradients:
+            yield Text()
+            yield Rule(Text("Parameter gradients: Σ over the steps", style="bold magenta"),
+                       align="left")
+            unit = None
+            for g in b.gradients:
+                label = notes.unit_label(dv.problem, g.layer, g.direction)
+                if label and label != unit:
+                    yield Text(f"\n{label[0].upper()}{label[1:]}:", style="bold")
+                unit = label
+                yield from self._quantity(g.gradient, whole, width, False, fast=True)
+        if b.norm is not None:
+            yield Text()
+            yield Rule(Text("Gradient norm" + (", clipping" if b.clip else "") + (
+                " and the SGD update" if b.learning_rate else ""), style="bold magenta"),
+                align="left")
+            yield from self._quantity(b.norm, whole, width, False, fast=True)
+        if b.clip is not None:
+            yield from self._quantity(b.clip, whole, width, False, fast=True)
+        if b.learning_rate is not None:
+            yield Text(f"\nθ ← θ − λ{' s' if b.clip else ''} ∂L/∂θ with λ = "
+                       f"{dv.problem.training.learning_rate}", style="dim")
+            for g in b.gradients:
+                yield from self._quantity(g.update, whole, width, False, fast=True)
+        yield Text()
+        yield _norms_table(dv)
+        yield Text("→ " + notes.gradient_flow(dv), style="italic")
+
+
+@dataclass
+class _Lines:
+    """Lines laid out here (wrapped, indented), handed to rich as plain segments: the
+    backward pass prints thousands of lines for a large network, and rich's own wrapping
+    of each would take seconds."""
+
+    lines: list[tuple[str, str]]  # (text, style)
+
+    @classmethod
+    def of(cls, title: str, parts: list[tuple[str, str, str]], width: int) -> _Lines:
+        import textwrap
+
+        out = [("", ""), (title, "bold")]
+        for kind, text, style in parts:
+            indent = " " * (INDENT + 2 * (kind == "lines"))
+            room = max(20, width - len(indent))
+            for line in text.split("\n"):
+                if kind != "wrap" or blocks.display_width(line) <= room:
+                    out.append((indent + line, style))
+                    continue
+                for piece in textwrap.wrap(line, room, break_on_hyphens=False) or [""]:
+                    out.append((indent + piece, style))
+        return cls(out)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.segment import Segment
+        from rich.style import Style
+
+        for text, style in self.lines:
+            yield Segment(text, Style.parse(style) if style else None)
+            yield Segment.line()
+
+
+def _norms_table(dv: d.Derivation) -> Table:
+    """‖∂L/∂hₜ‖ (and ‖∂L/∂cₜ‖) from the last step back, and the part from step t+1."""
+    from .documents.document import flow_table
+
+    header, rows = flow_table(dv)
+    table = Table(title="How the gradient flows back", title_style="bold")
+    for column in header:
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 def wrap_inline(prefix: str, cells: list[str], width: int) -> list[str]:
@@ -265,30 +409,39 @@ def _summary(dv: d.Derivation) -> str:
         parts.append("row vectors (v·W)")
     r = p.rounding
     carry = "rounded values carried" if r.carry == "rounded" else "exact values carried"
-    return " · ".join(parts) + f"\n{r.decimals} decimals · halves rounded {r.round_half} · {carry}"
+    if r.carry == "rounded" and r.only:  # round: [h]
+        carry = ", ".join(p.symbol(s) for s, _ in r.only) + " rounded before carried"
+    half = {"down": "halves rounded toward 0", "truncate": "digits beyond cut off"}.get(
+        r.round_half, f"halves rounded {r.round_half}")
+    return " · ".join(parts) + f"\n{r.decimals} decimals · {half} · {carry}"
 
 
 def _symbol(dv: d.Derivation, short: str, t: int | None) -> str:
     return name(Name(dv.problem.symbol(short), "", 0), t)
 
 
-def _final_table(dv: d.Derivation) -> Table:
-    """Every requested quantity at every step, every entry."""
-    steps = dv.steps + dv.outputs
+def _final_table(dv: d.Derivation, rows: list | None = None,
+                 title: str = "Results") -> Table:
+    """Every requested quantity at every step, every entry; with ``rows`` ((row number,
+    derivation) pairs of a batch), those rows' steps, a "row" column first."""
+    numbered = rows or [(None, dv)]
+    steps = [(k, step) for k, row in numbered for step in row.steps + row.outputs]
     shorts = []
-    for step in steps:
+    for _, step in steps:
         for q in step.quantities:
             if q.short not in shorts:
                 shorts.append(q.short)
     layered = len(dv.problem.units) > 1
-    table = Table(title="Results", title_style="bold", show_lines=len(steps) > 1)
+    table = Table(title=title, title_style="bold", show_lines=len(steps) > 1)
+    if rows:
+        table.add_column("row", justify="right")
     if layered:
         table.add_column("layer", justify="right")
         table.add_column("dir")
     table.add_column("t", justify="right")
     for short in shorts:
         table.add_column(_symbol(dv, short, None).removesuffix("ₜ") + "ₜ", justify="right")
-    for step in steps:
+    for k, step in steps:
         cells = []
         for short in shorts:
             q = step.get(short)
@@ -300,7 +453,7 @@ def _final_table(dv: d.Derivation) -> Table:
                 cells.append("\n".join(shown) + ("\n(given)" if q.given else ""))
         where = [str(step.layer), {"both": "→←"}.get(step.direction, d.ARROWS.get(
             step.direction, ""))] if layered else []
-        table.add_row(*where, str(step.t), *cells)
+        table.add_row(*([str(k)] if rows else []), *where, str(step.t), *cells)
     return table
 
 
@@ -348,6 +501,28 @@ def render(derivation, console: Console, full: bool = False, questions: bool = F
     else:
         solution = TerminalCount(derivation, questions)
     print_trimmed(console, solution)
+
+
+ANSWER_WIDTH = 10  # a box wide enough to write a 4-decimal number by hand
+
+
+def _fitting(columns: list, width: int) -> list[list]:
+    """The answer columns in groups narrow enough for the terminal: a box is
+    ANSWER_WIDTH wide plus 3 for its borders, after the k column (5)."""
+    per_table = max(1, (width - 5) // (ANSWER_WIDTH + 3))
+    tables = -(-len(columns) // per_table)
+    size = -(-len(columns) // tables)  # balanced: 3 + 3 rather than 5 + 1
+    return [columns[i:i + size] for i in range(0, len(columns), size)]
+
+
+def _answer_table(caption: str, columns: list, t: int) -> Table:
+    table = Table(title=caption, title_justify="left", show_lines=True)
+    table.add_column("k", justify="right")
+    for n, _ in columns:
+        table.add_column(name(n, t), min_width=ANSWER_WIDTH)
+    for k in range(max(size for _, size in columns)):
+        table.add_row(str(k + 1), *("" if k < size else "—" for _, size in columns))
+    return table
 
 
 def print_trimmed(console: Console, *renderables) -> None:

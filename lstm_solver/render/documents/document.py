@@ -24,6 +24,7 @@ walk calls them (each one method, so that a feature can hook in at its place):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -31,9 +32,11 @@ import numpy as np
 from ... import derivation as d
 from ...counting import CountDerivation
 from ...equations import Name
-from ...naming import multiplies_sentence
+from ...forms import notes as head_notes
 from ...numbers import Value
+from ...packing import label as packed_label
 from ...problem import Problem
+from ...training import GRADIENT_ASKS
 from .. import notes
 from ..inline import Math, Rich, Verbatim
 from ..text import numbers
@@ -132,6 +135,34 @@ class Document:
             return
         self.approx_seen = False
         note_at = len(self.out)
+        if p.batch:
+            self.paragraph(row_inputs(dv, 1), "dim")
+        self.steps(dv, level)
+        if dv.rows and self.full:  # a batch: every row worked in full (issue 17)
+            for k, row in enumerate(dv.rows, start=2):
+                self.heading(f"Batch row {k} of {len(p.batch)}", level + 1)
+                self.paragraph(row_inputs(row, k), "dim")
+                self.steps(row, level + 1)
+                self.heading("Results", level + 2)
+                self.results(*_results(row))
+        if not self.tracks_approx:  # a target that expands its lines itself
+            self.approx_seen = any(any_approx(r, self.full) for r in (dv, *dv.rows))
+        if self.approx_seen:  # said once, before the worked steps
+            after = self.out[note_at:]
+            del self.out[note_at:]
+            self.paragraph(APPROX_NOTE, "dim")
+            self.out += after
+        self.heading("Results", level + 1)
+        self.results(*_results(dv))
+        if dv.rows and not self.full:
+            self.heading(f"Batch rows 2–{len(p.batch)} (the same weights)", level + 1)
+            self.results(*_results(dv, [(k, row) for k, row in enumerate(dv.rows, start=2)]))
+        if dv.backward is not None:
+            self.backward(dv, level)
+
+    def steps(self, dv: d.Derivation, level: int) -> None:
+        """Every step of ``dv`` (a batch's row too), each quantity worked out."""
+        p = dv.problem
         for step in dv.steps:
             self.heading(_step_heading(p, step), level + 1)
             if step.layer > 1 and step.x is not None:
@@ -156,15 +187,55 @@ class Document:
             for step in dv.outputs:
                 for q in step.quantities:
                     self.quantity(dv, step, q)
-        if not self.tracks_approx:  # a target that expands its lines itself
-            self.approx_seen = any_approx(dv, self.full)
-        if self.approx_seen:  # said once, before the worked steps
-            after = self.out[note_at:]
-            del self.out[note_at:]
-            self.paragraph(APPROX_NOTE, "dim")
-            self.out += after
-        self.heading("Results", level + 1)
-        self.results(*_results(dv))
+
+    def backward(self, dv: d.Derivation, level: int) -> None:
+        """The backward pass, after the forward one: the loss, each step's gradients from
+        the last step back, the initial state's, the parameters', norm, clipping, update."""
+        b = dv.backward
+        self.heading("Backward pass: gradients through time", level + 1)
+        for text in notes.backward_intro(dv):
+            self.paragraph(text, "dim")
+        whole = d.Step(None, None)  # quantities that belong to no one step
+        if b.loss is not None:
+            self.quantity(dv, whole, b.loss)
+        for step in b.steps:
+            self.heading(notes.backward_heading(dv.problem, step).replace(" · ", ", "),
+                         level + 1)
+            for q in step.quantities:
+                if q.given:
+                    self.paragraph([Math((q.name,), step.t), " = "
+                                    + _inline(q.value, dv.rounding, True, True) + " (given)"])
+            for q in step.quantities:
+                if not q.given:
+                    self.quantity(dv, step, q)
+        for step in b.initial:
+            self.heading(notes.backward_heading(dv.problem, step, "the initial state")
+                         .replace(" · ", ", "), level + 1)
+            for q in step.quantities:
+                self.quantity(dv, step, q)
+        if b.gradients:
+            self.heading("Parameter gradients: the sum over the steps", level + 1)
+            unit = None
+            for g in b.gradients:
+                label = notes.unit_label(dv.problem, g.layer, g.direction)
+                if label and label != unit:
+                    self.paragraph(f"{label[0].upper()}{label[1:]}:")
+                unit = label
+                self.quantity(dv, whole, g.gradient)
+        if b.norm is not None:
+            self.heading("Gradient norm" + (", clipping" if b.clip else "") + (
+                " and the SGD update" if b.learning_rate else ""), level + 1)
+            self.quantity(dv, whole, b.norm)
+            if b.clip is not None:
+                self.quantity(dv, whole, b.clip)
+            if b.learning_rate is not None:
+                self.paragraph(f"θ ← θ − λ{' s' if b.clip else ''} ∂L/∂θ with λ = "
+                               f"{dv.problem.training.learning_rate}")
+                for g in b.gradients:
+                    self.quantity(dv, whole, g.update)
+        self.heading("How the gradient flows back", level + 1)
+        self.table(*flow_table(dv))
+        self.paragraph("→ " + notes.gradient_flow(dv), "note")
 
     def intro(self, dv: d.Derivation) -> None:
         """The question as a student reads it: its text, the cell in mathematics, the
@@ -311,9 +382,9 @@ def conventions(p: Problem) -> list[Rich]:
         f", over {p.steps} steps, ", Math((Name("t"), "=", str(p.start))), " to ",
         Math((str(last),)), "."]
     out.append(sizes)
-    which = multiplies_sentence(p)  # issue 16: which matrix multiplies which, in its words
-    if which:
-        out.append([Verbatim(which)])
+    # which matrix multiplies which (issue 16), how packed weights are cut and what each
+    # LSTM variant adds (issue 17), in their own words
+    out += [[Verbatim(note)] for note in head_notes(p, rounding=False)]
     if p.orientation == "row":
         out.append(["Vectors are rows, so a product is written ", Math((Name("v"), Name("W"))),
                     " and each weight matrix is shaped (inputs × outputs)."])
@@ -344,8 +415,14 @@ def functions_sentence(p: Problem) -> Rich:
 def rounding_sentence(p: Problem) -> Rich:
     r = p.rounding
     places = f"{r.decimals} decimal place{'s' if r.decimals != 1 else ''}"
-    half = {"up": "a final 5 rounded up", "even": "a final 5 rounded to even"}.get(
+    half = {"up": "a final 5 rounded up", "even": "a final 5 rounded to even",
+            "down": "a final 5 rounded toward 0", "truncate": "the digits beyond cut off"}.get(
         r.round_half, r.round_half)
+    if r.carry == "rounded" and r.only:  # round: [h] (issue 17)
+        named = ", ".join(f"{p.symbol(s)} to {d} decimal place{'s' * (d != 1)}"
+                          for s, d in r.only)
+        return [f"Round only {named} ({half}) before carrying it on, as a step of its "
+                f"equation; give every other value to {places} and carry it unrounded."]
     if r.carry == "rounded":
         return [f"Round every intermediate value to {places} ({half}) and go on with the "
                 "rounded value, as by hand."]
@@ -367,6 +444,15 @@ def count_summary(p) -> str:
         parts.append(f"{p.layers} layers")
     if p.bidirectional:
         parts.append("bidirectional")
+    v = getattr(p, "lstm", None)
+    if v and v.coupled:
+        parts.append("coupled input and forget gates (i = 1 − f)")
+    if v and v.peephole:
+        parts.append(f"peepholes on {', '.join(v.peephole)}")
+    if getattr(p, "proj_size", None):
+        parts.append(f"projection to P = {p.proj_size}")
+    if getattr(p, "initial_state", "zeros") == "learned":
+        parts.append("learned initial state")
     return "Count the trainable parameters: " + " · ".join(parts) + "."
 
 
@@ -391,7 +477,14 @@ def cell_equations(dv: d.Derivation) -> list[tuple[Name, d.Node]]:
 
 def written(value: Value) -> np.ndarray:
     """A value's numbers as the problem wrote them (0.4165792, 1/3), as an array of text."""
-    return np.array(value.exact, dtype=object).astype(str)
+    return np.vectorize(_as_written, otypes=[object])(np.array(value.exact, dtype=object))
+
+
+def _as_written(x) -> str:
+    """0.0000001 as written (str of its Decimal would say 1E-7)."""
+    if isinstance(x, Decimal) and -30 < x.adjusted() < 30:
+        return format(x, "f")
+    return str(x)
 
 
 Item = tuple[Name, int | None, np.ndarray, bool]
@@ -404,11 +497,19 @@ def given_data(p: Problem) -> list[tuple[str, list[Item]]]:
     cell = p.cell_def
     for unit in p.units:
         items: list[Item] = []
-        for g in unit.gates.values():
+        if unit.packed is not None:  # as the sheet writes them: the gates side by side
+            for key, value in unit.packed.values.items():
+                items.append((Name(*packed_label(key)), None, written(value), True))
+        for g in unit.gates.values() if unit.packed is None else ():
             for param in g.written():  # in the file's names: W_f, U_f or W_xf, W_hf, ...
                 items.append((Name(param.base, param.sub), None, written(param.value), True))
+        for short, value in unit.peephole.items():  # issue 17's variants: their weights
+            items.append((Name("w", "c" + short), None, written(value), True))
+        if unit.projection is not None:
+            items.append((Name("W", "hr"), None, written(unit.projection), True))
         backward = unit.direction == "backward"  # starts after the last step: h_{T+1}
-        for state in cell.state:
+        own = p.batch and unit is p.units[0] and any(r.initial for r in p.batch)
+        for state in cell.state if not own else ():  # a batch's rows give their own
             items.append((Name(p.symbol(state), "", 1 if backward else -1),
                           p.start + (p.steps - 1 if backward else 0),
                           written(unit.initial[state]), True))
@@ -419,7 +520,13 @@ def given_data(p: Problem) -> list[tuple[str, list[Item]]]:
     items = []
     if p.embedding:
         items.append((Name("E"), None, written(p.embedding.matrix), True))
-    for k, x in enumerate(p.inputs):
+    for n, row in enumerate(p.batch, start=1):  # a batch: each row's inputs and state
+        rows = [(Name("w" if p.embedding else "x", "", 0), p.start + k, written(x), True)
+                for k, x in enumerate(row.inputs)]
+        for state, value in (row.initial or {}).items():
+            rows.append((Name(p.symbol(state), "", -1), p.start, written(value), True))
+        groups.append((f"Batch row {n}:", rows))
+    for k, x in enumerate(p.inputs if not p.batch else ()):
         items.append((Name("w" if p.embedding else "x", "", 0), p.start + k, written(x), True))
     for (k, short), value in p.given.items():
         items.append((Name(p.symbol(short), "", 0), p.start + k, written(value), True))
@@ -427,7 +534,9 @@ def given_data(p: Problem) -> list[tuple[str, list[Item]]]:
         items.append((Name("V"), None, written(p.output_layer.V), True))
         if p.output_layer.c is not None:
             items.append((Name("c"), None, written(p.output_layer.c), True))
-    groups.append(("Inputs:" if len(p.units) > 1 else "", items))
+    items += _backward_data(p)
+    groups.append(("Shared by every row:" if p.batch else "Inputs:" if len(p.units) > 1
+                   else "", items))
     return [(caption, items) for caption, items in groups if items]
 
 
@@ -450,8 +559,39 @@ def line_groups(items: list[Item]) -> list[list[Item]]:
     return out
 
 
+def row_inputs(dv: d.Derivation, k: int) -> str:
+    """"Batch row k of n: x₁ = [...]; h₀ = [...]; c₀ = [...]" (a batch row's own data)."""
+    from ..text import inline
+
+    p = dv.problem
+    xs = [f"x{_sub(p.start + j)} = {inline(numbers(x.array, dv.rounding, True))}"
+          for j, x in enumerate(p.inputs)]
+    initial = (p.batch[k - 1].initial if p.batch else None) or p.units[0].initial
+    state = [f"{p.symbol(s)}{_sub(p.start - 1)} = {inline(numbers(v.array, dv.rounding, True))}"
+             for s, v in initial.items()]
+    n = len(p.batch) if p.batch else None
+    return (f"Batch row {k}" + (f" of {n}" if n else "") + ": " + "; ".join(xs + state) + ".")
+
+
+def _backward_data(p: Problem) -> list[Item]:
+    """The targets of the loss (or the upstream gradient) a backward question gives."""
+    training = p.training
+    if training is None:
+        return []
+    items: list[Item] = []
+    if training.loss is not None:
+        base = ("y" if training.loss.on == "y" else p.symbol("h")) + "*"
+        for k in training.loss.counted:
+            items.append((Name(base, "", 0), p.start + k, written(training.loss.targets[k]),
+                          True))
+    last = p.start + p.steps - 1
+    for state, value in training.upstream.items():
+        items.append((Name("∂" + p.symbol(state), "", 0), last, written(value), True))
+    return items
+
+
 def ask_sentence(dv: d.Derivation) -> Rich:
-    """"Compute gₜ, cₜ, hₜ for t = 2." """
+    """"Compute gₜ, cₜ, hₜ for t = 2." (and, with a loss, what the backward pass asks)"""
     p = dv.problem
     out: Rich = ["Compute "]
     for k, n in enumerate(asked_names(dv)):
@@ -459,12 +599,79 @@ def ask_sentence(dv: d.Derivation) -> Rich:
     out += [" for ", Math((Name("t"), "=", str(p.start)))]
     if p.steps > 1:
         out += [" to ", Math((str(p.start + p.steps - 1),))]
+    out += ["."]
+    if p.training is not None:
+        out += [" ", *backward_ask(dv)]
+    return out
+
+
+def backward_ask(dv: d.Derivation) -> Rich:
+    """What a backward-pass question asks, in words with its symbols as math: what
+    gradients_asked (training.py) says, as the quizzes and check ask it."""
+    from ...training import gradients_asked
+
+    p = dv.problem
+    training = p.training
+    loss = training.loss
+    h, c = Name(p.symbol("h"), "", 0), Name(p.symbol("c"), "", 0) if "c" in p.cell_def.state \
+        else None
+
+    def grad(n: Name) -> Math:
+        return Math((Name("∂" + n.base, n.sub, n.dt),))
+
+    out: Rich = []
+    if loss is not None:
+        on = Name("y", "", 0) if loss.on == "y" else h
+        target = Math((Name(on.base + "*", "", 0),))
+        out += ["Then, for the loss ", Math(("L", "=")), Verbatim({
+            "half_squared_error": " ½ Σₜ ‖", "squared_error": " Σₜ ‖",
+            "mean_squared_error": " the mean of (", "cross_entropy": " −Σₜ log "}[loss.kind]),
+            Math((on,))]
+        if loss.kind == "cross_entropy":
+            out += ["[", target, "]"]
+        else:
+            out += [" − ", target, Verbatim("‖²" if loss.kind != "mean_squared_error"
+                                            else ")² over every entry")]
+        if loss.steps == "last":
+            out += [" at the last step only"]
+        out += [", compute by backpropagation through time "]
+    else:
+        out += ["Then, from the given upstream gradient, compute by backpropagation "]
+    asked = gradients_asked(p)
+    per_step: list[Rich] = []
+    if "dh" in asked:
+        per_step.append([grad(h)])
+    if "dc" in asked and c is not None:
+        per_step.append([grad(c)])
+    if "dy" in asked:
+        per_step.append([Math((Name("δ", "y", 0),)), " (the output layer's)"])
+    if "d_values" in asked:
+        per_step.append(["the gradient of each gate"])
+    if "d_pre" in asked:
+        per_step.append(["each gate's δ (the gradient of its pre-activation)"])
+    whole: list[Rich] = []
+    words = {"loss": "the loss L", "grad": "the gradient of every parameter",
+             "norm": "their global norm",
+             "scale": f"the clipping scale for max_norm = {training.max_norm}",
+             "updated": "the parameters after one SGD step with learning rate "
+                        f"{training.learning_rate}"}
+    whole += [[words[a]] for a in ("loss", "grad", "norm", "scale", "updated") if a in asked]
+    parts: list[Rich] = []
+    if per_step:
+        joined: Rich = []
+        for k, part in enumerate(per_step):
+            joined += ([" and " if k == len(per_step) - 1 else ", "] if k else []) + part
+        parts.append(joined + [" at every step"])
+    parts += whole
+    for k, part in enumerate(parts):
+        out += ([" and " if k == len(parts) - 1 else ", "] if k else []) + part
     return out + ["."]
 
 
 def asked_shorts(dv: d.Derivation) -> list[str]:
     p = dv.problem
-    return list(p.ask) or [s for s in p.cell_def.quantities if (0, s) not in p.given] + (
+    forward = [s for s in p.ask if s not in GRADIENT_ASKS]  # (gradients: the backward pass)
+    return forward or [s for s in p.cell_def.quantities if (0, s) not in p.given] + (
         ["y"] if p.output_layer else [])
 
 
@@ -479,14 +686,18 @@ def asked(dv: d.Derivation) -> list[str]:
 
 
 def answer_columns(dv: d.Derivation) -> list[tuple[str, list[tuple[Name, int]], int]]:
-    """For each step: its heading, the asked quantities with their sizes, and t."""
+    """For each step: its heading, the asked quantities with their sizes, and t (each
+    row of a batch, "Batch row 2 · ...")."""
     wanted = set(asked_shorts(dv))
     out = []
-    for step in dv.steps + dv.outputs:
-        columns = [(q.name, len(q.value)) for q in step.quantities
-                   if not q.given and q.short in wanted]
-        if columns:
-            out.append((_step_heading(dv.problem, step), columns, step.t))
+    rows = [(1, dv), *enumerate(dv.rows, start=2)]
+    for k, row in rows:
+        head = f"Batch row {k} · " if len(rows) > 1 else ""
+        for step in row.steps + row.outputs:
+            columns = [(q.name, len(q.value)) for q in step.quantities
+                       if not q.given and q.short in wanted]
+            if columns:
+                out.append((head + _step_heading(dv.problem, step), columns, step.t))
     return out
 
 
@@ -498,21 +709,27 @@ class Cell:
     given: bool = False
 
 
-def _results(dv: d.Derivation) -> tuple[list[str | Name], list[list[str | Cell]]]:
-    """The final table: a row per step, a column per (asked) quantity; every entry."""
+def _results(dv: d.Derivation, batch: list | None = None
+             ) -> tuple[list[str | Name], list[list[str | Cell]]]:
+    """The final table: a row per step, a column per (asked) quantity; every entry; with
+    ``batch`` ((row number, derivation) pairs), those rows' steps, a "row" column first."""
     p = dv.problem
-    steps = dv.steps + dv.outputs
+    numbered = batch or [(None, dv)]
+    steps = [(k, step) for k, row in numbered for step in row.steps + row.outputs]
     shorts: list[str] = []
-    for step in steps:
+    asked = [a for a in p.ask if a not in GRADIENT_ASKS]
+    for _, step in steps:
         for q in step.quantities:
-            if q.short not in shorts and (not p.ask or q.short in p.ask):
+            if q.short not in shorts and (not asked or q.short in asked):
                 shorts.append(q.short)
     layered = len(p.units) > 1
-    header: list[str | Name] = (["layer", "direction"] if layered else []) + ["t"] + [
+    header: list[str | Name] = (["row"] if batch else []) + (
+        ["layer", "direction"] if layered else []) + ["t"] + [
         Name(p.symbol(s), "", 0) for s in shorts]
     rows = []
-    for step in steps:
-        cells: list[str | Cell] = [str(step.layer), step.direction] if layered else []
+    for k, step in steps:
+        cells: list[str | Cell] = [str(k)] if batch else []
+        cells += [str(step.layer), step.direction] if layered else []
         cells.append(str(step.t))
         for short in shorts:
             q = step.get(short)
@@ -521,5 +738,24 @@ def _results(dv: d.Derivation) -> tuple[list[str | Name], list[list[str | Cell]]
                 continue
             bare = q.given or (q.tree is not None and all(d.as_written(q.tree)))
             cells.append(Cell(list(numbers(q.value, dv.rounding, bare)), q.given))
+        rows.append(cells)
+    return header, rows
+
+
+def flow_table(dv: d.Derivation) -> tuple[list[str], list[list[str]]]:
+    """The gradient's norm at each step, from the last back, and the part of it that came
+    back from step t+1."""
+    show = dv.rounding.show
+    lstm = any(row.dc is not None for row in dv.backward.flow)
+    units = len(dv.problem.units) > 1
+    header = (["unit"] if units else []) + ["t", "‖∂L/∂hₜ‖", "from t+1"] + (
+        ["‖∂L/∂cₜ‖", "from t+1"] if lstm else [])
+    rows = []
+    for row in dv.backward.flow:
+        cells = [notes.unit_label(dv.problem, row.layer, row.direction)] if units else []
+        cells += [str(row.t), show(row.dh), "—" if row.dh_back is None else show(row.dh_back)]
+        if lstm:
+            cells += [show(row.dc) if row.dc is not None else "—",
+                      "—" if row.dc_back is None else show(row.dc_back)]
         rows.append(cells)
     return header, rows
