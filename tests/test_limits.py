@@ -466,3 +466,27 @@ def test_rounded_carry_with_exact_values_and_an_overflow(tmp_path):
     assert result.exit_code == 0, result.stderr
     assert "OVERFLOW at t = 1: row 1 of W_h h₀ and row 1 of U_h x₁ are beyond" in " ".join(
         result.stdout.split())
+
+
+@pytest.mark.parametrize("extra", ["", "bidirectional: true\n", "peephole: true\n",
+                                   "initial_state: learned\n", "output_size: 5\n",
+                                   "projection: 2\nbias: double\nbidirectional: true\n"
+                                   "initial_state: learned\npeephole: true\n"])
+def test_grouped_layers_count_as_many_as_layer_by_layer(monkeypatch, extra):
+    from lstm_solver import counting as counting_module
+
+    problem = parse_problem("task: count_parameters\ncell: lstm\nhidden_size: 6\n"
+                            "input_size: 3\nlayers: 7\n" + extra)
+    grouped = count(problem)
+    monkeypatch.setattr(counting_module, "GROUP_FROM", 10**9)
+    one_by_one = count(problem)
+    assert len(grouped.items) < len(one_by_one.items)
+    assert grouped.total == one_by_one.total and grouped.notes == one_by_one.notes
+
+
+def test_grouped_projected_layers_match_pytorch(torch):
+    problem = parse_problem("task: count_parameters\ncell: lstm\nhidden_size: 6\n"
+                            "input_size: 3\nlayers: 7\nprojection: 4\nbias: double\n"
+                            "bidirectional: true\n")
+    module = torch.nn.LSTM(3, 6, num_layers=7, bidirectional=True, proj_size=4)
+    assert count(problem).total == sum(p.numel() for p in module.parameters())
