@@ -490,3 +490,11 @@ def test_grouped_projected_layers_match_pytorch(torch):
                             "bidirectional: true\n")
     module = torch.nn.LSTM(3, 6, num_layers=7, bidirectional=True, proj_size=4)
     assert count(problem).total == sum(p.numel() for p in module.parameters())
+
+
+@pytest.mark.parametrize("fmt", ["latex", "markdown", "html", "terminal"])
+def test_results_when_nothing_asked_can_be_computed(tmp_path, fmt):
+    """Found by the fuzzer: LaTeX's results table split an empty list of columns."""
+    text = "cell: lstm\nlayout: concat\ngates:\n  candidate: {W: [[1, 2]]}\nx: [1]\nask: [h]\n"
+    result = run(tmp_path, text, "--format", fmt)
+    assert result.exit_code == 0, result.stderr
