@@ -17,6 +17,7 @@ from . import __version__
 from .errors import ProblemError
 from .files import OutputExists
 from .render.documents.pdf import PdfError
+from .render.pictures.output import PicturesUnavailable
 
 EXIT_BAD_INPUT = 2
 
@@ -50,6 +51,11 @@ def main() -> None:
 FORMATS = ["terminal", "json", "latex", "markdown", "html", "pdf"]
 SUFFIX = {"json": ".json", "latex": ".tex", "markdown": ".md", "html": ".html", "pdf": ".pdf"}
 PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to a file
+DIAGRAM_OPTION = click.option(
+    "--diagram", type=click.Choice(["first", "all", "none"]), default="first",
+    show_default=True, help="HTML, LaTeX and PDF keys: the cell drawn with its values after "
+    "the first step (of each layer and direction) or after every step, and a sequence's "
+    "gates over time; none: no pictures.")
 
 
 @main.command()
@@ -70,9 +76,10 @@ PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to
 @click.option("--round-half", type=click.Choice(["up", "even"]), help="How to round a 5.")
 @click.option("--full", is_flag=True, help="Show every row and column (no ⋮ elision).")
 @click.option("--exact", is_flag=True, help="Also show exact values: fractions, σ(p/q), ...")
+@DIAGRAM_OPTION
 def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, sheet: str,
           title: str | None, decimals: int | None, carry: str | None, round_half: str | None,
-          full: bool, exact: bool) -> None:
+          full: bool, exact: bool, diagram: str) -> None:
     """Print the worked solution of each problem in FILES (files or folders).
 
     Several problems make one document with a section each (and, in LaTeX,
@@ -121,7 +128,7 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
             for solution in solutions:
                 render(solution, console, full=full, questions=questions)
             return
-        data = _render(solutions, fmt, full, questions, title or "")
+        data = _render(solutions, fmt, full, questions, title or "", diagram)
         target = output or (None if fmt != "pdf" else Path(files[0]).stem + ".pdf")
         if target is None:
             click.echo(data, nl=False)
@@ -164,10 +171,11 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
 @click.option("--sheets", type=click.Choice(["markdown", "latex", "html", "pdf"]),
               help="Also write the question sheet and the answer key for the whole set.")
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
+@DIAGRAM_OPTION
 def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs: int,
              steps: int, layout: str, orientation: str, numbers: str, ask: str,
              output_size: int, options: tuple[str, ...], saturated: bool, sheets: str | None,
-             force: bool) -> None:
+             force: bool, diagram: str) -> None:
     """Write COUNT randomized variants of one question, for a class."""
     from .generate import GenerateError, Spec
     from .generate import generate as make
@@ -205,7 +213,8 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
         if sheets:
             solutions = [solve_problem(parse_problem(t, str(p))) for p, t in zip(names, texts)]
             for questions, path in ((True, names[-2]), (False, names[-1])):
-                write_atomic(path, _render(solutions, sheets, False, questions, ""), force)
+                write_atomic(path, _render(solutions, sheets, False, questions, "", diagram),
+                             force)
                 click.echo(f"wrote {path}", err=True)
 
     _guarded(run)
@@ -281,7 +290,8 @@ def summary_dict(summary) -> dict:
     }
 
 
-def _render(solutions, fmt: str, full: bool, questions: bool, title: str) -> str | bytes:
+def _render(solutions, fmt: str, full: bool, questions: bool, title: str,
+            diagram: str = "first") -> str | bytes:
     if fmt == "json":
         from .render.json import render_many
 
@@ -300,7 +310,8 @@ def _render(solutions, fmt: str, full: bool, questions: bool, title: str) -> str
         return buffer.getvalue()
     from .render.documents import render
 
-    document = render(solutions, "latex" if fmt == "pdf" else fmt, full, questions, title)
+    document = render(solutions, "latex" if fmt == "pdf" else fmt, full, questions, title,
+                      diagram)
     if fmt != "pdf":
         return document
     from .render.documents.pdf import compile_latex
@@ -324,7 +335,7 @@ def _guarded(run):
     except OutputExists as exc:
         click.echo(f"error: {exc} exists; use --force to overwrite it", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    except PdfError as exc:
+    except (PdfError, PicturesUnavailable) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except (KeyboardInterrupt, SystemExit):

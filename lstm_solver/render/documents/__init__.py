@@ -9,7 +9,9 @@ from __future__ import annotations
 
 
 def render(solutions, target: str, full: bool = False, questions: bool = False,
-           title: str = "") -> str:
+           title: str = "", diagram: str = "first") -> str:
+    """``diagram``: the cell's figure after the first step (of each layer and direction),
+    after ``all`` steps, or ``none`` (no pictures); HTML and LaTeX only."""
     from .targets import TARGETS
 
-    return TARGETS[target](full, questions).render(solutions, title)
+    return TARGETS[target](full, questions, diagram).render(solutions, title)

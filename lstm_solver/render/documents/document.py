@@ -27,9 +27,10 @@ Solution = d.Derivation | CountDerivation
 class Document:
     """The walk; subclasses write ``begin``, ``heading``, ``quantity`` and the rest."""
 
-    def __init__(self, full: bool = False, questions: bool = False):
+    def __init__(self, full: bool = False, questions: bool = False, diagram: str = "first"):
         self.full = full
         self.questions = questions  # the question and its data only: a student's sheet
+        self.diagram = diagram  # the cell's figure: "first" step, "all" steps or "none"
         self.out: list[str] = []
 
     # -- what a target writes -----------------------------------------------------------
@@ -43,6 +44,10 @@ class Document:
     def table(self, header: list[str], rows: list[list[str]]) -> None: ...
     def results(self, header: list[str | Name], rows: list[list[str | Cell]]) -> None: ...
     def total(self, formula: str, total: int) -> None: ...
+
+    def figure(self, dv: d.Derivation, step: d.Step | None) -> None:
+        """The pictures after ``step``'s derivation, or after the results (``step`` None);
+        none by default (HTML and LaTeX draw them: render/pictures)."""
 
     def count(self, dv: CountDerivation) -> None:
         """A parameter count: a row per matrix, then the sum as the notes write it."""
@@ -105,6 +110,7 @@ class Document:
             for short, why in step.missing.items():
                 self.paragraph(f"Cannot compute {dv.problem.symbol(short)}{_sub(step.t)}: "
                                f"{why}.", "warning")
+            self.figure(dv, step)
         if dv.outputs:
             self.heading("Outputs: both directions side by side", level + 1)
             for step in dv.outputs:
@@ -112,6 +118,7 @@ class Document:
                     self.quantity(dv, step, q)
         self.heading("Results", level + 1)
         self.results(*_results(dv, self.full))
+        self.figure(dv, None)
 
     def _count_question(self, dv: CountDerivation) -> None:
         p = dv.problem

@@ -301,6 +301,7 @@ class LatexDocument(LatexMath):
             r"\documentclass[11pt]{article}",
             r"\usepackage[utf8]{inputenc}",
             r"\usepackage[T1]{fontenc}",
+            r"\usepackage{lmodern}",  # scalable Type 1 fonts (without it: bitmap Type 3)
             r"\usepackage{amsmath,amssymb}",
             r"\usepackage[margin=2cm]{geometry}",
             r"\setcounter{MaxMatrixCols}{200}",

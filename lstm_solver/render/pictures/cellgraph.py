@@ -1,0 +1,130 @@
+"""A cell's figure read from its definition (cells.py): boxes, operations and wires.
+
+The update equations and the gates' input forms are parsed (they are written
+in a small Python-like notation) into trees of :class:`Op`; nothing here knows
+which cell it is reading. The *rail* is the state carried along the top of the
+standard figure: the state whose update adds a term holding its own previous
+value (the LSTM's c, the GRU's h).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from ...cells import Cell, Gate
+
+Arg = "Op | str"  # a name: a gate ("f"), a previous state ("c_prev"), an update ("c"), "x"
+
+
+@dataclass(eq=False)
+class Op:
+    """One operation of an update: ``had`` (⊙), ``add``, ``one_minus`` (1 − z), ``sub``
+    or an activation applied element-wise (``tanh``)."""
+
+    kind: str
+    args: list  # Op | str
+
+    def leaves(self) -> list[str]:
+        out = []
+        for a in self.args:
+            out += a.leaves() if isinstance(a, Op) else [a]
+        return out
+
+
+def parse(text: str):
+    """``add(had(f, c_prev), had(i, g))`` as a tree of :class:`Op` (names as str)."""
+    return _node(ast.parse(text, mode="eval").body)
+
+
+def _node(node):
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Constant):
+        return str(node.value)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        args = [_node(a) for a in node.args]
+        kind = node.func.id
+        if kind == "sub" and args[0] == "1":
+            return Op("one_minus", args[1:])
+        return Op(kind, args)
+    raise ValueError(f"cannot read {ast.dump(node)} in a cell definition")  # a bug in cells.py
+
+
+@dataclass(eq=False)
+class GateNode:
+    gate: Gate
+    recurrent: Op | None = None  # what replaces h_{t-1} at the box's input (r ⊙ h_{t-1})
+    inside: str | None = None  # a gate that multiplies part of this gate's pre-activation
+
+
+@dataclass(eq=False)
+class CellGraph:
+    cell: Cell
+    gates: list[GateNode]
+    updates: dict[str, object]  # state short -> Op tree (or a name)
+    rail: str | None  # the state drawn along the top
+
+    def gate(self, short: str) -> GateNode | None:
+        return next((g for g in self.gates if g.gate.short == short), None)
+
+    def rail_chain(self) -> list[Op]:
+        """The operations on the rail, left to right: from the one reading the
+        previous state up to the update's root."""
+        if self.rail is None:
+            return []
+        return _path_to(self.updates[self.rail], f"{self.rail}_prev")
+
+
+def _path_to(tree, leaf: str) -> list[Op]:
+    """The operations from ``leaf``'s parent up to ``tree`` (innermost first)."""
+    if not isinstance(tree, Op):
+        return []
+    for a in tree.args:
+        if a == leaf:
+            return [tree]
+        if isinstance(a, Op):
+            below = _path_to(a, leaf)
+            if below:
+                return below + [tree]
+    return []
+
+
+def read(cell: Cell) -> CellGraph:
+    """The figure's structure from the cell's definition."""
+    gates = []
+    for gate in cell.gates:
+        node = GateNode(gate)
+        if gate.recurrent:
+            node.recurrent = parse(gate.recurrent)
+        if gate.form:
+            shorts = {g.short for g in cell.gates}
+            node.inside = next((n for n in parse(gate.form).leaves() if n in shorts), None)
+        gates.append(node)
+    updates = {u.short: parse(u.equation) for u in cell.updates}
+    rail = next((s for s in cell.state if s in updates
+                 and isinstance(updates[s], Op) and updates[s].kind == "add"
+                 and _path_to(updates[s], f"{s}_prev")), None)
+    return CellGraph(cell, gates, updates, rail)
+
+
+# --- names for the figure's labels --------------------------------------------------------
+
+SYMBOLS = {"had": r"\odot", "add": "+"}
+
+
+def describe(tree, name) -> str:
+    """A tree in TeX, each leaf written by ``name(leaf)``: ``f_{2} \\odot c_{1}``."""
+    if not isinstance(tree, Op):
+        return name(tree)
+    parts = [describe(a, name) for a in tree.args]
+    wrapped = [f"({p})" if isinstance(a, Op) and a.kind in ("add", "one_minus", "sub")
+               and tree.kind == "had" else p for a, p in zip(tree.args, parts)]
+    if tree.kind in SYMBOLS:
+        return f" {SYMBOLS[tree.kind]} ".join(wrapped)
+    if tree.kind == "one_minus":
+        return f"1 - {wrapped[0]}"
+    if tree.kind == "sub":
+        return " - ".join(wrapped)
+    return rf"\{tree.kind}({parts[0]})" if tree.kind == "tanh" else \
+        rf"\mathrm{{{tree.kind}}}({parts[0]})"
