@@ -33,10 +33,10 @@ ROW = NUM * 1.3  # a line of a column of numbers
 R = 7.0  # an operation's circle
 BOX_H = 17.0
 PAD = 3.0
-GAP = 12.0  # between the contents of two columns
+GAP = 10.0  # between the contents of two columns
 LEVEL = 22.0  # the least height between two levels
 SHOWN = 4  # vectors up to this size are shown whole
-EXIT = 18.0  # the shortest arrow out to a state on the right
+EXIT = 16.0  # the shortest arrow out to a state on the right
 INSIDE = 4.0  # the × on a box's edge where a gate multiplies inside it
 
 FUNCTIONS = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}"}
@@ -68,7 +68,8 @@ class Label:
         self.note_w = max([s.measure(n, NOTE, italic=True, tex=m)[0] for n in notes] + [0])
         self.left_w = max(self.name_w, self.note_w)
         self.w = self.left_w + 4 + 4 + self.num_w + 4 + 3
-        self.h = max(len(self.cells) * ROW, NAME + len(notes) * NOTE * 1.2) + 2
+        self.stack = NAME * 1.2 + len(notes) * NOTE * 1.2  # the name, the notes below it
+        self.h = max(len(self.cells) * ROW, self.stack) + 2
 
     def notes(self) -> list[str]:
         out = []
@@ -83,14 +84,12 @@ class Label:
     def draw(self, x: float, yc: float) -> list:
         """Items for the block with its left edge at ``x``, centred on ``yc``."""
         items: list = []
-        notes = self.notes()
-        below = len(notes) * NOTE * 1.2
-        name_base = yc + below / 2 - 0.33 * NAME
-        items.append(s.Text(x, name_base, self.tex + " =", NAME, math=True,
+        top = yc + self.stack / 2
+        items.append(s.Text(x, top - NAME * 0.95, self.tex + " =", NAME, math=True,
                             gid=f"name-{self.key}"))
-        for k, note in enumerate(notes):
-            items.append(s.Text(x, name_base - NAME * 0.55 - (k + 1) * NOTE * 1.15, note,
-                                NOTE, italic=True))
+        for k, note in enumerate(self.notes()):
+            items.append(s.Text(x, top - NAME * 1.2 - (k + 1) * NOTE * 1.2 + NOTE * 0.3,
+                                note, NOTE, italic=True))
         top = yc + len(self.cells) * ROW / 2
         bl, br = x + self.left_w + 4, x + self.w - 3
         items.append(s.Bracket(bl, yc - len(self.cells) * ROW / 2 - 1, top + 1, True))
@@ -396,202 +395,214 @@ class Layout:
         for n in self.rail:
             n.level = self.rail_level
 
-    # -- geometry ------------------------------------------------------------------------
+    # -- the labels ----------------------------------------------------------------------
 
-    def scene(self) -> s.Scene:
-        v = self.values
-        g = self.graph
-        labels: dict[str, Label] = {}
-        exits = {node for _, node in self.exits if isinstance(node, str)}
-        for gn in g.gates:
-            if gn.gate.short in self.gate_col and gn.gate.short not in exits:
-                labels[gn.gate.short] = v.label(gn.gate.short, gn.gate.short)
+    def _labels(self) -> None:
+        v, g = self.values, self.graph
+        gate_exits = {node for _, node in self.exits if isinstance(node, str)}
+        self.gate_labels = {gn.gate.short: v.label(gn.gate.short, gn.gate.short)
+                            for gn in g.gates if gn.gate.short in self.gate_col
+                            and gn.gate.short not in gate_exits}
         for k, n in enumerate(self.nodes):
-            if n.role == "inline" or n in self.rail[-1:] or self._is_exit(n):
-                continue
-            n.label = v.label(n.op, f"op{k + 1}")
-        sources = []  # (leaf, where): the rail's previous state, h_{t-1} at the bus
-        bus_state = "h"
+            if n.role != "inline" and n not in self.rail[-1:] and not self._is_exit(n):
+                n.label = v.label(n.op, f"op{k + 1}")
+        # h_{t-1} feeds the gates along the bus; the rail's state comes in on the rail
+        self.sources = [(f"{g.rail}_prev", "rail")] if g.rail else []
+        if g.rail != "h":
+            self.sources.append(("h_prev", "bus"))
+        self.source_labels = {leaf: v.label(leaf, leaf.replace("_prev", "-prev"))
+                              for leaf, _ in self.sources}
+        self.x_label = v.label("x", "x")
+        self.exit_labels = {state: v.label(state, f"{state}-out") for state, _ in self.exits}
         if g.rail:
-            sources.append((f"{g.rail}_prev", "rail"))
-        if g.rail != bus_state:
-            sources.append((f"{bus_state}_prev", "bus"))
-        source_labels = {leaf: v.label(leaf, leaf.replace("_prev", "-prev"))
-                         for leaf, _ in sources}
-        x_label = v.label("x", "x")
-        exit_labels = {state: v.label(state, f"{state}-out") for state, _ in self.exits}
-        if g.rail:
-            exit_labels[g.rail] = v.label(g.rail, f"{g.rail}-out")
+            self.exit_labels[g.rail] = v.label(g.rail, f"{g.rail}-out")
 
-        # heights: the x label, the bus, the gates, then each level
-        y_bus = x_label.h + PAD + 10
-        gate_bottom = y_bus + 9
-        y_gate = gate_bottom + BOX_H / 2
-        gate_top = gate_bottom + BOX_H
-        band = max([lb.h for lb in labels.values()] + [0])
-        gaps: dict[int, float] = {}
+    # -- heights -------------------------------------------------------------------------
+
+    def _heights(self) -> None:
+        """From the bottom: the x label, the bus, the gates, each level, the rail."""
+        g = self.graph
+        self.y_bus = self.x_label.h + PAD + 10
+        self.gate_bottom = self.y_bus + 9
+        self.y_gate = self.gate_bottom + BOX_H / 2
+        self.gate_top = self.gate_bottom + BOX_H
+        gaps: dict[int, float] = {0: max([lb.h for lb in self.gate_labels.values()] + [0])}
         for n in self.nodes:
-            if n.label is None:
-                continue
-            at = n.level - 1 if n.role == "fed" and n.user is not None and \
-                n.user.level < n.level else n.level
-            gaps[at] = max(gaps.get(at, 0), n.label.h)
-        y_level = {0: gate_top}
-        levels = self.rail_level if g.rail else max([n.level for n in self.nodes] + [1])
-        for k in range(1, levels + 1):
-            below = band if k == 1 else gaps.get(k - 1, 0)
-            y_level[k] = y_level[k - 1] + max(LEVEL, below + 2 * PAD + (R if k > 1 else 0)
-                                              + R)
-        y_exit = {state: (y_level[self.rail_level] if state == g.rail else
-                          y_level[node.level] if isinstance(node, Node) else y_level[1])
-                  for state, node in [*self.exits, *([(g.rail, None)] if g.rail else [])]}
-        # the labels on the left and on the right must not meet: lift the levels above
-        for group in ([(y_level[self.rail_level] if where == "rail" else y_bus,
-                        source_labels[leaf]) for leaf, where in sources],
-                      [(y_exit[state], exit_labels[state]) for state in exit_labels]):
+            if n.label is not None:
+                at = n.level - 1 if self._hangs_down(n) else n.level
+                gaps[at] = max(gaps.get(at, 0), n.label.h)
+        y = {0: self.gate_top}
+        top = self.rail_level if g.rail else max([n.level for n in self.nodes] + [1])
+        for k in range(1, top + 1):
+            y[k] = y[k - 1] + max(LEVEL, gaps.get(k - 1, 0) + 2 * PAD + (R if k > 1 else 0) + R)
+        self.y_level = y
+        self.y_exit = {state: (y[self.rail_level] if state == g.rail else
+                               y[node.level] if isinstance(node, Node) else y[1])
+                       for state, node in [*self.exits, *([(g.rail, None)] if g.rail else [])]}
+        # the labels on the left, and those on the right, must not meet: lift what is above
+        for group in ([(self._source_y(where), self.source_labels[leaf])
+                       for leaf, where in self.sources],
+                      [(self.y_exit[st], lb) for st, lb in self.exit_labels.items()]):
             group.sort(key=lambda item: item[0])
             for (ya, la), (yb, lb) in zip(group, group[1:]):
                 short = (la.h + lb.h) / 2 + PAD - (yb - ya)
                 if short > 0:
-                    for k in y_level:
-                        if y_level[k] >= yb - 0.01 and k > 0:
-                            y_level[k] += short
-                    for state in y_exit:
-                        if y_exit[state] >= yb - 0.01:
-                            y_exit[state] += short
-        y_rail = y_level[self.rail_level] if g.rail else None
-
-        def y_of(n: Node) -> float:
-            return y_gate if n.role == "inline" else y_level[n.level]
-
+                    for k in y:
+                        y[k] += short if k > 0 and y[k] >= yb - 0.01 else 0
+                    for st in self.y_exit:
+                        self.y_exit[st] += short if self.y_exit[st] >= yb - 0.01 else 0
+        self.y_rail = y[self.rail_level] if g.rail else None
         top_labels = [n.label.h for n in self.rail[:-1] if n.label]
-        height = max(y_level.values()) + R + (max(top_labels) + 2 * PAD if top_labels else
-                                              PAD) + 4
-        for state, lb in exit_labels.items():
-            height = max(height, y_exit[state] + lb.h / 2 + PAD)
-        for leaf, where in sources:
-            yc = y_rail if where == "rail" else y_bus
-            height = max(height, yc + source_labels[leaf].h / 2 + PAD)
+        height = max(y.values()) + R + (max(top_labels) + 2 * PAD if top_labels else PAD) + 4
+        for st, lb in self.exit_labels.items():
+            height = max(height, self.y_exit[st] + lb.h / 2 + PAD)
+        for leaf, where in self.sources:
+            height = max(height, self._source_y(where) + self.source_labels[leaf].h / 2 + PAD)
+        self.height = height
 
-        # columns, left to right
+    def _source_y(self, where: str) -> float:
+        return self.y_level[self.rail_level] if where == "rail" else self.y_bus
+
+    def y_of(self, n: Node) -> float:
+        return self.y_gate if n.role == "inline" else self.y_level[n.level]
+
+    # -- columns -------------------------------------------------------------------------
+
+    def _columns(self) -> None:
+        """Reserve each column's rectangles, then set the columns apart left to right."""
+        g = self.graph
         left = Column("left")
-        for leaf, where in sources:
-            lb = source_labels[leaf]
-            yc = y_rail if where == "rail" else y_bus
+        for leaf, where in self.sources:
+            lb, yc = self.source_labels[leaf], self._source_y(where)
             left.reserve(-lb.w - 4, 0, yc - lb.h / 2, yc + lb.h / 2)
         order = [left]
-        drop = None
-        if g.rail == bus_state:
+        if g.rail == "h":  # h_{t-1} drops from the rail to the bus
             drop = Column("drop")
-            drop.reserve(-0.5, 0.5, y_bus, y_rail)
+            drop.reserve(-0.5, 0.5, self.y_bus, self.y_rail)
             order.append(drop)
-        xin = Column("xin")
-        xin.reserve(-x_label.w / 2, x_label.w / 2, PAD, PAD + x_label.h)
-        xin.reserve(-0.5, 0.5, PAD + x_label.h, y_bus)
+        xin, xl = Column("xin"), self.x_label
+        xin.reserve(-xl.w / 2, xl.w / 2, PAD, PAD + xl.h)
+        xin.reserve(-0.5, 0.5, PAD + xl.h, self.y_bus)
         order.append(xin)
-        widths = {}
+        self.widths = {}
         for key, col in self.columns.items():
             order.append(col)
             if key.startswith("gate-"):
-                short = key[5:]
-                gn = g.gate(short)
-                word = FUNCTIONS.get(gn.gate.activation, gn.gate.activation)
-                widths[short] = max(28.0, s.measure(word, SYMBOL, math=True,
-                                                    tex=self.tex)[0] + 12) + (
-                    2 * INSIDE if gn.inside else 0)
-                w = widths[short]
-                col.reserve(-w / 2, w / 2, gate_bottom, gate_top)
-                col.reserve(-0.5, 0.5, y_bus, gate_bottom)
-                lb = labels.get(short)
-                if lb is not None and self._goes_right(short):
-                    col.reserve(-w / 2, -w / 2 + lb.w, gate_top + PAD, gate_top + PAD + lb.h)
-                elif lb is not None:
-                    col.reserve(PAD, PAD + lb.w, gate_top + PAD, gate_top + PAD + lb.h)
-                if not self._goes_right(short):
-                    col.reserve(-0.5, 0.5, gate_top, self._gate_reach(short, y_level))
+                self._reserve_gate(col, key[5:])
         for n in self.nodes:
-            col = self.columns[n.column]
-            y = y_of(n)
-            half, rad = self._half_width(n), self._radius(n)
-            col.reserve(-half, half, y - rad, y + rad)
-            if n.role == "inline":
-                col.reserve(-0.5, 0.5, y_bus, y)
-            if n.role == "fed" and n.above is not None:
-                ya = y_rail if isinstance(n.above, str) else y_of(n.above)
-                col.reserve(-0.5, 0.5, y, ya)
-            if n.user is not None and n.user.column == n.column:
-                col.reserve(-0.5, 0.5, y, y_of(n.user))
-            if n.label is not None:
-                lb = n.label
-                if n.user is not None and n.user.column != n.column and n.role != "rail":
-                    col.reserve(half + PAD, half + PAD + lb.w, y + PAD, y + PAD + lb.h)
-                elif n.role == "rail":
-                    col.reserve(half + PAD, half + PAD + lb.w, y + PAD, y + PAD + lb.h)
-                else:
-                    ya, yb = self._beside(n, y_of)
-                    yc = (ya + yb) / 2
-                    col.reserve(PAD, PAD + lb.w, yc - lb.h / 2, yc + lb.h / 2)
+            self._reserve_node(self.columns[n.column], n)
         right = Column("right")
-        for state, lb in exit_labels.items():  # each state leaves by an arrow of its own
-            right.reserve(-EXIT, 4 + lb.w, y_exit[state] - lb.h / 2, y_exit[state] + lb.h / 2)
+        for st, lb in self.exit_labels.items():  # each state leaves by an arrow of its own
+            y = self.y_exit[st]
+            right.reserve(-EXIT, 4 + lb.w, y - lb.h / 2, y + lb.h / 2)
         order.append(right)
         for k, b in enumerate(order):
             b.x = max([a.x + _separation(a, b) for a in order[:k]] + [0.0])
-        shift = -min(dx0 for r in [left] for dx0, _, _, _ in r.rects) + 2 if left.rects else 2
-        for col in order:
-            col.x += shift
-        width = right.x + max([dx1 for dx0, dx1, _, _ in right.rects] + [0]) + 2
-        X = {col.key: col.x for col in order}
+        shift = 2 - min([r[0] for r in left.rects] + [0])
+        self.X = {col.key: col.x + shift for col in order}
+        self.width = self.X["right"] + max([r[1] for r in right.rects] + [0]) + 2
 
-        sc = s.Scene(width, height)
-        # boxes and their outputs
+    def _reserve_gate(self, col: Column, short: str) -> None:
+        gn = self.graph.gate(short)
+        word = FUNCTIONS.get(gn.gate.activation, gn.gate.activation)
+        w = max(28.0, s.measure(word, SYMBOL, math=True, tex=self.tex)[0] + 12) + (
+            2 * INSIDE if gn.inside else 0)
+        self.widths[short] = w
+        col.reserve(-w / 2, w / 2, self.gate_bottom, self.gate_top)
+        col.reserve(-0.5, 0.5, self.y_bus, self.gate_bottom)
+        lb = self.gate_labels.get(short)
+        band = (self.gate_top + PAD, self.gate_top + PAD + (lb.h if lb else 0))
+        if lb is not None and self._goes_right(short):
+            col.reserve(-w / 2, -w / 2 + lb.w, *band)
+        elif lb is not None:
+            col.reserve(PAD, PAD + lb.w, *band)
+        if not self._goes_right(short):
+            col.reserve(-0.5, 0.5, self.gate_top, self._gate_reach(short))
+
+    def _reserve_node(self, col: Column, n: Node) -> None:
+        y = self.y_of(n)
+        half, rad = self._half_width(n), self._radius(n)
+        col.reserve(-half, half, y - rad, y + rad)
+        if n.role == "inline":
+            col.reserve(-0.5, 0.5, self.y_bus, y)
+        if n.role == "fed" and n.above is not None:
+            col.reserve(-0.5, 0.5, y, self.y_rail if isinstance(n.above, str) else
+                        self.y_of(n.above))
+        if n.user is not None and n.user.column == n.column:
+            col.reserve(-0.5, 0.5, y, self.y_of(n.user))
+        lb = n.label
+        if lb is None:
+            return
+        if n.role == "rail" or (n.user is not None and n.user.column != n.column):
+            col.reserve(half + PAD, half + PAD + lb.w, y + PAD, y + PAD + lb.h)  # on its right
+        else:
+            ya, yb = self._beside(n)
+            col.reserve(PAD, PAD + lb.w, (ya + yb - lb.h) / 2, (ya + yb + lb.h) / 2)
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def scene(self) -> s.Scene:
+        self._labels()
+        self._heights()
+        self._columns()
+        sc = s.Scene(self.width, self.height)
+        self._draw_gates(sc)
+        self._draw_inputs_to_boxes(sc)
+        self._draw_operations(sc)
+        self._draw_rail(sc)
+        self._draw_sources(sc)
+        self._draw_exits(sc)
+        return sc
+
+    def _draw_gates(self, sc: s.Scene) -> None:
+        X, y_gate = self.X, self.y_gate
         for short, key in self.gate_col.items():
-            x = X[key]
-            gn = g.gate(short)
-            q = self.step.get(short)
-            w = widths[short]
+            x, w = X[key], self.widths[short]
+            gn, q = self.graph.gate(short), self.step.get(short)
             word = FUNCTIONS.get(gn.gate.activation, gn.gate.activation)
-            sc.add(s.Box(x, y_gate, w, BOX_H, dashed=q is None or q.given,
-                         fill="white" if q is None or q.given else s.FILL),
-                   s.Text(x, y_gate - 0.33 * SYMBOL, word, SYMBOL, ha="center", math=True))
-            sc.add(s.Wire([(x, y_bus), (x, gate_bottom)]))
-            lb = labels.get(short)
-            if lb is not None and self._goes_right(short):
-                sc.add(*lb.draw(x - w / 2, gate_top + PAD + lb.h / 2))
-            elif lb is not None:
-                sc.add(*lb.draw(x + PAD, gate_top + PAD + lb.h / 2))
-            self._gate_wires(sc, short, x, gate_top, y_level, X, y_of)
-        # the inline operations (r ⊙ h_{t-1}) and gates feeding another gate's box
+            given = q is None or q.given  # a box that computed nothing here is dashed
+            sc.add(s.Box(x, y_gate, w, BOX_H, dashed=given, fill="white" if given else s.FILL),
+                   s.Text(x, y_gate - 0.33 * SYMBOL, word, SYMBOL, ha="center", math=True),
+                   s.Wire([(x, self.y_bus), (x, self.gate_bottom)]))
+            lb = self.gate_labels.get(short)
+            if lb is not None:
+                x0 = x - w / 2 if self._goes_right(short) else x + PAD
+                sc.add(*lb.draw(x0, self.gate_top + PAD + lb.h / 2))
+            self._gate_wires(sc, short, x)
+
+    def _draw_inputs_to_boxes(self, sc: s.Scene) -> None:
+        """A gate whose output feeds another gate's box: through an operation on the box's
+        input (r ⊙ h_{t-1}, reset before) or into the box through a × (reset after)."""
+        X, y_gate, widths = self.X, self.y_gate, self.widths
         for short, n in self.inline.items():
-            x = X[n.column]
-            half = self._half_width(n)
-            sc.add(s.Wire([(x, y_bus), (x, y_gate - half)]), s.Circle(x, y_gate, half),
+            x, half = X[n.column], self._half_width(n)
+            sc.add(s.Wire([(x, self.y_bus), (x, y_gate - half)]), s.Circle(x, y_gate, half),
                    s.Text(x, y_gate - 0.33 * SYMBOL, OPS[n.op.kind], SYMBOL, ha="center",
                           math=True))
             for a in n.op.leaves():
                 if a in self.gate_col:
                     xa = X[self.gate_col[a]] + widths[a] / 2
                     sc.add(s.Wire([(xa, y_gate), (x - half, y_gate)]))
-            sc.add(s.Wire([(x + half, y_gate), (X[self.gate_col[short]] - widths[short] / 2,
-                                              y_gate)]))
-        for gn in g.gates:
-            if gn.inside and gn.inside in self.gate_col and gn.gate.short in self.gate_col:
+            sc.add(s.Wire([(x + half, y_gate),
+                           (X[self.gate_col[short]] - widths[short] / 2, y_gate)]))
+        for gn in self.graph.gates:
+            if gn.inside in self.gate_col and gn.gate.short in self.gate_col:
                 xa = X[self.gate_col[gn.inside]] + widths[gn.inside] / 2
                 xb = X[self.gate_col[gn.gate.short]] - widths[gn.gate.short] / 2
-                # the gate multiplies part of the box's sum: it enters through a ×
                 sc.add(s.Wire([(xa, y_gate), (xb - INSIDE, y_gate)]),
                        s.Circle(xb, y_gate, INSIDE, mark=True),
                        s.Text(xb, y_gate - 0.33 * NOTE, r"\times", NOTE, ha="center",
                               math=True))
-        # the operations
+
+    def _draw_operations(self, sc: s.Scene) -> None:
+        X = self.X
         for n in self.nodes:
             if n.role == "inline":
                 continue
-            x, y = X[n.column], y_of(n)
-            half = self._half_width(n)
+            x, y, half = X[n.column], self.y_of(n), self._half_width(n)
             if n.op.kind in OPS:
-                sc.add(s.Circle(x, y, half), s.Text(x, y - 0.33 * SYMBOL, OPS[n.op.kind], SYMBOL,
-                                                 ha="center", math=True))
+                sc.add(s.Circle(x, y, half), s.Text(x, y - 0.33 * SYMBOL, OPS[n.op.kind],
+                                                    SYMBOL, ha="center", math=True))
             else:
                 sc.add(s.Ellipse(x, y, 2 * half, 2 * R),
                        s.Text(x, y - 0.33 * NAME, FUNCTIONS.get(n.op.kind, n.op.kind), NAME,
@@ -602,69 +613,73 @@ class Layout:
                     sc.add(s.Wire([(xa, y), (x - half, y)]))
                     if a.label is not None:
                         lb = a.label
-                        mid = (xa + x - half) / 2
-                        sc.add(*lb.draw(max(xa + PAD, mid - lb.w / 2), y + PAD + lb.h / 2))
-            if n.user is not None and n.user.column == n.column and n.user.level > n.level:
-                yu = y_of(n.user)
-                sc.add(s.Wire([(x, y + R), (x, yu - self._radius(n.user))]))
+                        x0 = max(xa + PAD, (xa + x - half) / 2 - lb.w / 2)
+                        sc.add(*lb.draw(x0, y + PAD + lb.h / 2))
+            up = n.user
+            if up is not None and up.column == n.column and up.level > n.level:
+                sc.add(s.Wire([(x, y + self._radius(n)), (x, self.y_of(up) - self._radius(up))]))
                 if n.label is not None:
-                    ya, yb = self._beside(n, y_of)
+                    ya, yb = self._beside(n)
                     sc.add(*n.label.draw(x + PAD, (ya + yb) / 2))
-            if n.role == "fed" and n.above is not None:
-                if isinstance(n.above, str):
-                    sc.add(s.Dot(x, y_rail), s.Wire([(x, y_rail), (x, y + R)]))
-                else:
-                    ya = y_of(n.above)
-                    sc.add(s.Wire([(x, ya - R), (x, y + R)]))
-                    if n.above.label is not None:
-                        sc.add(*n.above.label.draw(x + PAD, (ya - R + y + R) / 2))
-        # the rail
-        if g.rail:
-            xs = [X[n.column] for n in self.rail]
-            sc.add(s.Wire([(X["left"], y_rail), (xs[0] - R, y_rail)]))
-            for k, (a, b) in enumerate(zip(xs, xs[1:])):
-                sc.add(s.Wire([(a + R, y_rail), (b - R, y_rail)]))
-                lb = self.rail[k].label
-                if lb is not None:
-                    mid = (a + b) / 2
-                    sc.add(*lb.draw(max(a + R + PAD, mid - lb.w / 2), y_rail + PAD + lb.h / 2))
-            sc.add(s.Wire([(xs[-1] + R, y_rail), (X["right"], y_rail)]))
-            sc.add(*exit_labels[g.rail].draw(X["right"] + 4, y_rail))
-        # sources: the rail's previous state on the left, h_{t-1} along the bus
-        x_start = X["left"]
-        for leaf, where in sources:
-            yc = y_rail if where == "rail" else y_bus
-            sc.add(*source_labels[leaf].draw(x_start - source_labels[leaf].w - 4, yc))
-        x_end = max([X[c] + (widths.get(c[5:], 0) / 2 if c.startswith("gate-") else 0)
-                     for c in list(self.gate_col.values()) +
-                     [n.column for n in self.inline.values()]])
-        bus_from = X["drop"] if drop else x_start
-        bus_to = max(X[c] for c in list(self.gate_col.values()) +
-                     [n.column for n in self.inline.values()])
-        sc.add(s.Wire([(bus_from, y_bus), (bus_to, y_bus)], arrow=False))
-        del x_end
+            if n.role == "fed" and isinstance(n.above, str):  # reads the rail
+                sc.add(s.Dot(x, self.y_rail), s.Wire([(x, self.y_rail), (x, y + R)]))
+            elif n.role == "fed" and n.above is not None:
+                ya = self.y_of(n.above)
+                sc.add(s.Wire([(x, ya - R), (x, y + R)]))
+                if n.above.label is not None:
+                    sc.add(*n.above.label.draw(x + PAD, (ya + y) / 2))
+
+    def _draw_rail(self, sc: s.Scene) -> None:
+        if not self.graph.rail:
+            return
+        y, X = self.y_rail, self.X
+        xs = [X[n.column] for n in self.rail]
+        sc.add(s.Wire([(X["left"], y), (xs[0] - R, y)]))
+        for n, a, b in zip(self.rail, xs, xs[1:]):
+            sc.add(s.Wire([(a + R, y), (b - R, y)]))
+            if n.label is not None:
+                lb = n.label
+                sc.add(*lb.draw(max(a + R + PAD, (a + b) / 2 - lb.w / 2), y + PAD + lb.h / 2))
+        sc.add(s.Wire([(xs[-1] + R, y), (X["right"], y)]))
+
+    def _draw_sources(self, sc: s.Scene) -> None:
+        """The previous states on the left, h_{t-1} along the bus, x_t from below."""
+        X = self.X
+        for leaf, where in self.sources:
+            lb = self.source_labels[leaf]
+            sc.add(*lb.draw(X["left"] - lb.w - 4, self._source_y(where)))
+        fed = list(self.gate_col.values()) + [n.column for n in self.inline.values()]
+        drop = "drop" in X
+        sc.add(s.Wire([(X["drop"] if drop else X["left"], self.y_bus),
+                       (max(X[c] for c in fed), self.y_bus)], arrow=False))
         if drop:
-            sc.add(s.Dot(X["drop"], y_rail), s.Wire([(X["drop"], y_rail), (X["drop"], y_bus)],
-                                                     arrow=False))
-        sc.add(s.Dot(X["xin"], y_bus), s.Wire([(X["xin"], PAD + x_label.h + 1),
-                                               (X["xin"], y_bus)], arrow=False))
-        sc.add(*x_label.draw(X["xin"] - x_label.w / 2, PAD + x_label.h / 2))
-        # the states leaving on the right
+            sc.add(s.Dot(X["drop"], self.y_rail),
+                   s.Wire([(X["drop"], self.y_rail), (X["drop"], self.y_bus)], arrow=False))
+        xl = self.x_label
+        sc.add(s.Dot(X["xin"], self.y_bus),
+               s.Wire([(X["xin"], PAD + xl.h + 1), (X["xin"], self.y_bus)], arrow=False),
+               *xl.draw(X["xin"] - xl.w / 2, PAD + xl.h / 2))
+
+    def _draw_exits(self, sc: s.Scene) -> None:
+        X = self.X
         for state, node in self.exits:
-            ye = y_exit[state]
+            ye = self.y_exit[state]
             if isinstance(node, Node):
-                x = X[node.column]
-                sc.add(s.Wire([(x + self._half_width(node), ye), (X["right"], ye)]))
-            else:  # a gate's output is the state
+                sc.add(s.Wire([(X[node.column] + self._half_width(node), ye), (X["right"], ye)]))
+            else:  # a gate's output is the state (the RNN's h)
                 x = X[self.gate_col[node]]
-                sc.add(s.Wire([(x, gate_top), (x, ye), (X["right"], ye)]))
-            sc.add(*exit_labels[state].draw(X["right"] + 4, ye))
-        return sc
+                sc.add(s.Wire([(x, self.gate_top), (x, ye), (X["right"], ye)]))
+        for state, lb in self.exit_labels.items():
+            sc.add(*lb.draw(X["right"] + 4, self.y_exit[state]))
 
     # -- helpers -------------------------------------------------------------------------
 
     def _is_exit(self, n: Node) -> bool:
         return any(node is n for _, node in self.exits)
+
+    def _hangs_down(self, n: Node) -> bool:
+        """An operation reading the rail whose result goes down (tanh of the cell state)."""
+        return n.role == "fed" and n.user is not None and n.user.level < n.level
 
     def _goes_right(self, short: str) -> bool:
         """Does this gate's output go into the next box (r in a GRU), not up?"""
@@ -672,29 +687,29 @@ class Layout:
             g for g, node in self.inline.items() if short in node.op.leaves()]
         return bool(users) and short not in self.claimed and short not in self.taps
 
-    def _gate_reach(self, short: str, y_level) -> float:
-        ys = [y_level[n.level] for n in self.taps.get(short, [])]
+    def _gate_reach(self, short: str) -> float:
+        """How high a gate's output wire goes."""
+        ys = [self.y_level[n.level] for n in self.taps.get(short, [])]
         if short in self.claimed:
-            ys.append(y_level[self.claimed[short].level])
+            ys.append(self.y_level[self.claimed[short].level])
         if any(state == short for state, _ in self.exits):
-            ys.append(y_level[1])
-        return max(ys + [y_level[0]])
+            ys.append(self.y_level[1])
+        return max(ys + [self.y_level[0]])
 
-    def _gate_wires(self, sc, short, x, gate_top, y_level, X, y_of) -> None:
-        taps = self.taps.get(short, [])
+    def _gate_wires(self, sc: s.Scene, short: str, x: float) -> None:
+        """A gate's output: straight up to the operation above it, and into the side of
+        the operations it also feeds (a dot where the wire splits)."""
+        taps = sorted(self.taps.get(short, []), key=lambda t: t.level)
         up = self.claimed.get(short)
         if up is not None:
-            sc.add(s.Wire([(x, gate_top), (x, y_of(up) - self._radius(up))]))
-        for k, t in enumerate(sorted(taps, key=lambda t: t.level)):
-            yt = y_of(t)
-            xt = X[t.column] - self._half_width(t)
-            if up is not None or k < len(taps) - 1:
+            sc.add(s.Wire([(x, self.gate_top), (x, self.y_of(up) - self._radius(up))]))
+        for k, t in enumerate(taps):
+            yt, xt = self.y_of(t), self.X[t.column] - self._half_width(t)
+            last = k == len(taps) - 1
+            if up is not None or not last:
                 sc.add(s.Dot(x, yt))
-            start = (x, gate_top) if up is None and k == len(taps) - 1 else (x, yt)
-            sc.add(s.Wire([start, (x, yt), (xt, yt)] if start != (x, yt) else [(x, yt),
-                                                                               (xt, yt)]))
-        if up is None and len(taps) > 1:
-            sc.add(s.Wire([(x, gate_top), (x, max(y_of(t) for t in taps))], arrow=False))
+            start = [(x, self.gate_top)] if up is None and last else []
+            sc.add(s.Wire([*start, (x, yt), (xt, yt)]))
 
     def _half_width(self, n: Node) -> float:
         if n.op.kind in OPS:
@@ -706,12 +721,12 @@ class Layout:
         """Half the node's height."""
         return self._half_width(n) if n.op.kind in OPS else R
 
-    def _beside(self, n: Node, y_of) -> tuple[float, float]:
+    def _beside(self, n: Node) -> tuple[float, float]:
         """The stretch of wire beside which an operation's label stands."""
-        y = y_of(n)
-        if n.role == "fed" and n.user is not None and n.user.level < n.level:
-            return y_of(n.user) + R, y - R
-        top = y_of(n.user) - R if n.user is not None else y + LEVEL
+        y = self.y_of(n)
+        if self._hangs_down(n):
+            return self.y_of(n.user) + R, y - R
+        top = self.y_of(n.user) - R if n.user is not None else y + LEVEL
         return y + R, min(top, y + R + 2 * PAD + n.label.h)
 
 

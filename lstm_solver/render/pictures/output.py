@@ -99,11 +99,13 @@ PREAMBLE = [
     r"\ifdefined\pdfliteral\else\ifdefined\pdfextension"
     r"\protected\def\pdfliteral#1{\pdfextension literal{#1}}\fi\fi",
     r"\newsavebox\lstmfigurebox",
-    # a figure at its own size, or scaled down to the line width when wider
+    # a figure at its own size, or scaled down to fit the line and 0.8 of the page
     r"\newcommand\lstmfigure[1]{\par\smallskip\begingroup\centering"
     r"\sbox\lstmfigurebox{#1}\ifdim\wd\lstmfigurebox>\linewidth"
-    r"\resizebox{\linewidth}{!}{\usebox\lstmfigurebox}\else\usebox\lstmfigurebox\fi"
-    r"\par\endgroup\smallskip}",
+    r"\sbox\lstmfigurebox{\resizebox{\linewidth}{!}{\usebox\lstmfigurebox}}\fi"
+    r"\ifdim\ht\lstmfigurebox>.8\textheight"
+    r"\sbox\lstmfigurebox{\resizebox{!}{.8\textheight}{\usebox\lstmfigurebox}}\fi"
+    r"\usebox\lstmfigurebox\par\endgroup\smallskip}",
 ]
 
 
@@ -132,16 +134,24 @@ def is_number(s: str) -> bool:
     return bool(_NUMBER.match(s))
 
 
-def tex_text(s: str, ismath: bool) -> str:
-    """A text of the figure in LaTeX: math as written, numbers in math (a real minus
-    sign), words escaped."""
+def tex_form(s: str, ismath: bool) -> tuple[str, bool]:
+    """How LaTeX sets a text of the figure: (text, in math?). Numbers go in math (a real
+    minus sign), as do ∞ and the math texts themselves."""
     if ismath:
-        return s.replace("\u2212", "-")
-    if is_number(s):
-        return "$" + s.replace("\u2212", "-") + "$"
+        return s.replace("\u2212", "-"), True
+    if is_number(s) or "∞" in s:
+        return s.replace("\u2212", "-").replace("∞", r"\infty "), True
+    return s.replace("\u2212", "-"), False
+
+
+def tex_text(s: str, ismath: bool) -> str:
+    """A text of the figure in LaTeX: math as written, words escaped."""
+    s, math = tex_form(s, ismath)
+    if math:
+        return f"${s}$" if not ismath else s
     from ..documents.latex import escape
 
-    return escape(s.replace("\u2212", "−"))
+    return escape(s)
 
 
 _RENDERER = None

@@ -17,6 +17,7 @@ from ... import derivation as d
 from ...equations import Name
 
 MAX_NUMBERS = 12  # the numbers are written in the cells up to 12 units × 12 steps
+SMALL = 6  # up to 6 units and 6 steps: larger cells, numbers to 2 decimals
 CMAP_RANGE = (0.0, 0.62)  # the light part of "Blues": black text stays readable
 LEVELS = 40  # colours in the map (a colour bar of fewer than 50 patches stays vector)
 WIDTH = 470.0  # the widest figure, pt (a page's text width)
@@ -90,19 +91,24 @@ def _figure(dv: d.Derivation, steps: list[d.Step]):
 
     from .scene import measure
 
-    rounding = replace(dv.rounding, decimals=min(2, dv.rounding.decimals))
     gates = gates_of(dv, steps)
     states = states_of(dv, steps)
     H, T = gates[0].values.shape if gates else states[0].values.shape
+    rounding = replace(dv.rounding, decimals=cell_decimals(dv, H, T))
     ts = [s.t for s in steps]
     numbered = H <= MAX_NUMBERS and T <= MAX_NUMBERS
-    widest = max([measure(_shown(v, rounding), 6.0)[0] for g in gates
-                  for v in g.values.ravel() if np.isfinite(v)] + [10.0])
-    cw = max(widest + 10, 30.0) if numbered else max(3.0, min(18.0, 300.0 / T))
-    ch = 17.0 if numbered else max(2.0, min(14.0, 170.0 / H))
-    left, bottom, top, bar = 28.0, 24.0, 16.0, 40.0
+    small = max(H, T) <= SMALL
+    size = 6.0 if small else 5.0  # the numbers in the cells
+    widest = max([measure(_shown(v, rounding), size)[0] for g in gates
+                  for v in g.values.ravel() if np.isfinite(v)] + [8.0])
+    left, bottom, top, bar = (28.0, 24.0, 16.0, 40.0) if small else (22.0, 24.0, 16.0, 30.0)
+    if numbered:
+        cw, ch = (max(widest + 10, 30.0), 17.0) if small else (widest + 2.5, 10.0)
+    else:  # two heatmaps a row, each at most ~150 pt tall
+        cw = max(2.0, min(18.0, (WIDTH / 2 - left - bar - 10) / T))
+        ch = max(1.5, min(14.0, 150.0 / H))
     panel_w, panel_h = T * cw, H * ch
-    cell_w = left + panel_w + bar + 10
+    cell_w = left + panel_w + bar + 4
     per_row = max(1, min(len(gates), int(WIDTH // cell_w)))
     rows = math.ceil(len(gates) / per_row) if gates else 0
     per_row = math.ceil(len(gates) / rows) if rows else 1  # 4 gates: 4 or 2 + 2, not 3 + 1
@@ -151,7 +157,7 @@ def _figure(dv: d.Derivation, steps: list[d.Step]):
                 for j in range(T):
                     v = g.values[i, j]
                     ax.text(j + 0.5, H - i - 0.5, _shown(v, rounding) if np.isfinite(v)
-                            else "–", ha="center", va="center", fontsize=6.0,
+                            else "–", ha="center", va="center", fontsize=size,
                             gid=f"cell-{g.short}-{i}-{j}")
         cax = axes(x0 + panel_w + 5, y0, 5, panel_h)
         bar_ = fig.colorbar(mesh, cax=cax)
@@ -182,6 +188,11 @@ def _figure(dv: d.Derivation, steps: list[d.Step]):
             ax.legend(fontsize=6, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0),
                       handlelength=2.2, borderaxespad=0.2)
     return fig
+
+
+def cell_decimals(dv: d.Derivation, H: int, T: int) -> int:
+    """Decimals of the numbers in the heatmaps' cells: 2 (1 beyond 6 × 6, to fit)."""
+    return min(2 if max(H, T) <= SMALL else 1, dv.rounding.decimals)
 
 
 def _ticks(ax, ts: list[int], H: int) -> None:
@@ -239,6 +250,8 @@ def story(dv: d.Derivation, steps: list[d.Step]) -> str:
         if rule is None or not np.isfinite(g.values).any():
             continue
         extreme, threshold, meaning = rule
+        if extreme == "saturated" and g.activation not in RANGES:
+            continue  # ReLU does not saturate
         v = np.where(np.isfinite(g.values), g.values, np.nan)
         if extreme == "low":
             i, j = np.unravel_index(np.nanargmin(v), v.shape)
@@ -251,7 +264,7 @@ def story(dv: d.Derivation, steps: list[d.Step]) -> str:
             strength = abs(v[i, j]) - threshold
         if strength > 0 and (best is None or strength > best[0]):
             t = steps[j].t
-            best = (strength, f"{name(g.name, t)} ≈ {v[i, j]:.2f} for unit {i + 1}: "
+            best = (strength, f"{name(g.name, t)} ≈ {_rough(v[i, j])} for unit {i + 1}: "
                               f"{meaning} at step {t}")
     if best:
         return best[1]
@@ -260,8 +273,15 @@ def story(dv: d.Derivation, steps: list[d.Step]) -> str:
     if keep is None or not np.isfinite(keep.values).any():
         return ""
     lo, hi = np.nanmin(keep.values), np.nanmax(keep.values)
-    return (f"{name(Name(keep.name.base, keep.name.sub))} stays between {lo:.2f} and "
-            f"{hi:.2f} over every unit and step: no gate is near 0 or 1")
+    if keep.activation not in RANGES:
+        return ""
+    return (f"{name(Name(keep.name.base, keep.name.sub))} stays between {_rough(lo)} and "
+            f"{_rough(hi)} over every unit and step: no gate is near 0 or 1")
+
+
+def _rough(v: float) -> str:
+    """A value in a sentence: two decimals, as the notes write them."""
+    return f"{v:.2f}".replace("-", "\u2212")
 
 
 def describe(dv: d.Derivation, steps: list[d.Step]) -> str:

@@ -102,10 +102,10 @@ def measure(s: str, size: float, math: bool = False, italic: bool = False,
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
-    from .output import RC, TEX_METRICS, is_number
+    from .output import RC, TEX_METRICS, tex_form
 
-    if tex and not math and is_number(s):
-        s, math = s.replace("\u2212", "-"), True
+    if tex:
+        s, math = tex_form(s, math)
     with mpl.rc_context({**RC, **(TEX_METRICS if tex else {})}):
         prop = FontProperties(size=size, style="italic" if italic and not tex else "normal")
         w, h, d = TextToPath().get_text_width_height_descent(
@@ -200,9 +200,11 @@ def extent(item, tex: bool = False) -> tuple[float, float, float, float] | None:
     return None
 
 
-def overlaps(scene: Scene, tex: bool = False, margin: float = 0.5) -> list[tuple]:
-    """Pairs of things that meet and should not: a text over another text, a shape or a
-    wire, or a shape over a shape; each text must also lie inside the figure."""
+def overlaps(scene: Scene, tex: bool = False, clear: float = 1.0) -> list[tuple]:
+    """Pairs of things that meet and should not: a text less than ``clear`` points from
+    another text, over a shape or a wire, or a shape over a shape; each text must also lie
+    inside the figure."""
+    margin = 0.5
     texts = [(it, extent(it, tex)) for it in scene.items if isinstance(it, Text)]
     shapes = [(it, extent(it, tex)) for it in scene.items if isinstance(it, Box | Circle |
                                                                          Ellipse)
@@ -227,7 +229,7 @@ def overlaps(scene: Scene, tex: bool = False, margin: float = 0.5) -> list[tuple
                 r[3] > scene.height + margin:
             out.append((t, "outside"))
         for u, r2 in texts[k + 1:]:
-            if meet(r, r2):
+            if meet((r[0] - clear, r[1] - clear, r[2] + clear, r[3] + clear), r2):
                 out.append((t, u))
         for shape, r2 in shapes:
             if meet(r, r2) and not within(r, r2):
