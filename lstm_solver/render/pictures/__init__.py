@@ -79,7 +79,7 @@ def _cell(dv: d.Derivation, step: d.Step) -> Picture:
     def make(tex: bool):
         from .scene import draw
 
-        return draw(cell_scene(dv, step, tex))
+        return draw(cell_scene(dv, step, tex), tex)
 
     caption = (f"The {dv.problem.cell.upper()} cell at t = {step.t}{_where(dv, step)}, "
                "with this step's values on its wires.")
@@ -94,4 +94,4 @@ def _over_time(dv: d.Derivation, steps: list[d.Step]) -> Picture:
     line = story(dv, steps)
     caption = (f"Over time{_where(dv, steps[0])}: " + (line + "." if line else
                                                         "the gates and the state per unit."))
-    return Picture("time", describe(dv, steps), caption, lambda tex: figure(dv, steps))
+    return Picture("time", describe(dv, steps), caption, lambda tex: figure(dv, steps, tex))

@@ -110,21 +110,34 @@ def read(cell: Cell) -> CellGraph:
 
 # --- names for the figure's labels --------------------------------------------------------
 
-SYMBOLS = {"had": r"\odot", "add": "+"}
+# how a result is written: in Unicode (the SVG) and in LaTeX
+PLAIN = {"had": "⊙", "add": "+", "minus": "−", "tanh": "tanh({})", "other": "{name}({})"}
+TEX = {"had": r"\odot", "add": "+", "minus": "-", "tanh": r"\tanh({})",
+       "other": r"\mathrm{{{name}}}({})"}
 
 
-def describe(tree, name) -> str:
-    """A tree in TeX, each leaf written by ``name(leaf)``: ``f_{2} \\odot c_{1}``."""
+def describe(tree, name, signs: dict = TEX) -> str:
+    """A tree written out, each leaf by ``name(leaf)``: ``f_{2} \\odot c_{1}``."""
     if not isinstance(tree, Op):
         return name(tree)
-    parts = [describe(a, name) for a in tree.args]
+    parts = [describe(a, name, signs) for a in tree.args]
     wrapped = [f"({p})" if isinstance(a, Op) and a.kind in ("add", "one_minus", "sub")
                and tree.kind == "had" else p for a, p in zip(tree.args, parts)]
-    if tree.kind in SYMBOLS:
-        return f" {SYMBOLS[tree.kind]} ".join(wrapped)
+    if tree.kind in ("had", "add"):
+        return f" {signs[tree.kind]} ".join(wrapped)
     if tree.kind == "one_minus":
-        return f"1 - {wrapped[0]}"
+        return f"1 {signs['minus']} {wrapped[0]}"
     if tree.kind == "sub":
-        return " - ".join(wrapped)
-    return rf"\{tree.kind}({parts[0]})" if tree.kind == "tanh" else \
-        rf"\mathrm{{{tree.kind}}}({parts[0]})"
+        return f" {signs['minus']} ".join(wrapped)
+    form = signs["tanh"] if tree.kind == "tanh" else signs["other"]
+    return form.format(parts[0], name=tree.kind)
+
+
+def key(tree) -> str:
+    """A name for an operation's result, fit for an id: ``f-times-c_prev``."""
+    if not isinstance(tree, Op):
+        return tree
+    parts = [key(a) for a in tree.args]
+    if tree.kind in ("had", "add"):
+        return f"-{'times' if tree.kind == 'had' else 'plus'}-".join(parts)
+    return "-".join([tree.kind.replace("_", ""), *parts])

@@ -23,7 +23,7 @@ from ... import derivation as d
 from ...equations import Name
 from ..text import numbers
 from . import scene as s
-from .cellgraph import CellGraph, Op, describe, read
+from .cellgraph import PLAIN, TEX, CellGraph, Op, describe, key, read
 
 NUM = 7.5  # numbers, pt
 NAME = 8.0  # names of the values
@@ -39,9 +39,22 @@ SHOWN = 4  # vectors up to this size are shown whole
 EXIT = 16.0  # the shortest arrow out to a state on the right
 INSIDE = 4.0  # the × on a box's edge where a gate multiplies inside it
 
-FUNCTIONS = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}"}
-OPS = {"had": r"\times", "add": "+", "one_minus": "1{-}", "sub": "-"}
-GATE_WORDS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
+# each sign as the SVG shows it and as LaTeX sets it
+FUNCTIONS = {"sigmoid": ("σ", r"\sigma"), "tanh": ("tanh", r"\tanh"),
+             "relu": ("ReLU", r"\mathrm{ReLU}")}
+OPS = {"had": ("×", r"\times"), "add": ("+", "+"), "one_minus": ("1−", "1{-}"),
+       "sub": ("−", "-")}
+VDOTS = ("⋮", r"\vdots")
+
+
+def _sign(table: dict, key: str) -> tuple[str, str]:
+    return table.get(key, (key, rf"\mathrm{{{key}}}"))
+
+
+def _centred(x: float, y: float, sign: tuple[str, str], size: float) -> s.Text:
+    """A sign centred on (x, y): σ in a box, × in a circle (σ in italic, as in math)."""
+    plain, tex = sign
+    return s.Text(x, y - 0.33 * size, plain, size, ha="center", tex=tex, italic=plain == "σ")
 
 
 # --- the values on the wires -------------------------------------------------------------
@@ -51,7 +64,8 @@ GATE_WORDS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
 class Label:
     """A value's block: its name, = , and its numbers in a bracketed column."""
 
-    tex: str
+    name: str  # in Unicode (f₂ ⊙ c₁)
+    tex: str  # in LaTeX (f_{2} \odot c_{1})
     cells: list[str]  # as printed, elided to SHOWN with ⋮
     size: int
     key: str
@@ -61,9 +75,8 @@ class Label:
 
     def __post_init__(self):
         m = self.metrics
-        self.name_w, self.name_h, _ = s.measure(self.tex + " =", NAME, math=True, tex=m)
-        self.num_w = max([s.measure(c, NUM, math=c == r"\vdots", tex=m)[0]
-                          for c in self.cells] + [0])
+        self.name_w, self.name_h, _ = s.measure(self.name + " =", NAME, italic=True, tex=m)
+        self.num_w = max([s.measure(c, NUM, tex=m)[0] for c in self.cells] + [0])
         notes = self.notes()
         self.note_w = max([s.measure(n, NOTE, italic=True, tex=m)[0] for n in notes] + [0])
         self.left_w = max(self.name_w, self.note_w)
@@ -85,8 +98,8 @@ class Label:
         """Items for the block with its left edge at ``x``, centred on ``yc``."""
         items: list = []
         top = yc + self.stack / 2
-        items.append(s.Text(x, top - NAME * 0.95, self.tex + " =", NAME, math=True,
-                            gid=f"name-{self.key}"))
+        items.append(s.Text(x, top - NAME * 0.95, self.name + " =", NAME, tex=self.tex + " =",
+                            italic=True, gid=f"name-{self.key}"))
         for k, note in enumerate(self.notes()):
             items.append(s.Text(x, top - NAME * 1.2 - (k + 1) * NOTE * 1.2 + NOTE * 0.3,
                                 note, NOTE, italic=True))
@@ -96,8 +109,8 @@ class Label:
         items.append(s.Bracket(br, yc - len(self.cells) * ROW / 2 - 1, top + 1, False))
         for k, cell in enumerate(self.cells):
             base = top - (k + 1) * ROW + 0.28 * ROW
-            if cell == r"\vdots":
-                items.append(s.Text((bl + br) / 2, base, cell, NUM, ha="center", math=True))
+            if cell == VDOTS[0]:
+                items.append(s.Text((bl + br) / 2, base, cell, NUM, ha="center", tex=VDOTS[1]))
             else:
                 items.append(s.Text(br - 4, base, cell, NUM, ha="right",
                                     gid=f"v-{self.key}-{k}"))
@@ -109,7 +122,7 @@ def shown(values: np.ndarray, rounding, bare) -> list[str]:
     SHOWN, else the first two, ⋮ and the last."""
     cells = numbers(values, rounding, bare)
     keep = list(range(len(cells))) if len(cells) <= SHOWN else [0, 1, None, len(cells) - 1]
-    return [r"\vdots" if k is None else _minus(cells[k]) for k in keep]
+    return [VDOTS[0] if k is None else _minus(cells[k]) for k in keep]
 
 
 def _minus(text: str) -> str:
@@ -177,6 +190,11 @@ class StepValues:
         n = self.name(leaf)
         return "1" if n.base == "1" else name(n, self.step.t)
 
+    def plain(self, leaf: str) -> str:
+        from ..text import name
+
+        return name(self.name(leaf), self.step.t)
+
     def sig(self, tree):
         if not isinstance(tree, Op):
             n = self.name(tree)
@@ -195,25 +213,28 @@ class StepValues:
     def label(self, tree, key: str) -> Label:
         """The label of a leaf (a gate, a state, x) or of an operation's result."""
         rounding = self.dv.rounding
-        tex = describe(tree, self.tex) if isinstance(tree, Op) else self.tex(tree)
+        if isinstance(tree, Op):
+            names = (describe(tree, self.plain, PLAIN), describe(tree, self.tex, TEX))
+        else:
+            names = (self.plain(tree), self.tex(tree))
         q = self.step.get(tree) if isinstance(tree, str) else None
         if q is not None:
             bare = q.given or (q.tree is not None and all(d.as_written(q.tree)))
-            return Label(tex, shown(q.value, rounding, bare), len(q.value), key, q.given,
+            return Label(*names, shown(q.value, rounding, bare), len(q.value), key, q.given,
                          metrics=self.metrics)
         node = self.nodes.get(self.sig(tree))
         if node is not None:
-            return Label(tex, shown(node.value, rounding, d.as_written(node)),
+            return Label(*names, shown(node.value, rounding, d.as_written(node)),
                          len(node.value), key, metrics=self.metrics)
         if tree == "x" and self.step.x is not None:
-            return Label(tex, shown(self.step.x, rounding, False), len(self.step.x), key,
+            return Label(*names, shown(self.step.x, rounding, False), len(self.step.x), key,
                          metrics=self.metrics)
         if isinstance(tree, str) and tree.endswith("_prev") and \
                 tree[:-5] in self.step.previous:
             value = self.step.previous[tree[:-5]]
-            return Label(tex, shown(value, rounding, False), len(value), key,
+            return Label(*names, shown(value, rounding, False), len(value), key,
                          metrics=self.metrics)
-        return Label(tex, ["?"], 1, key, missing=True, metrics=self.metrics)
+        return Label(*names, ["?"], 1, key, missing=True, metrics=self.metrics)
 
 
 # --- the layout ----------------------------------------------------------------------------
@@ -403,9 +424,9 @@ class Layout:
         self.gate_labels = {gn.gate.short: v.label(gn.gate.short, gn.gate.short)
                             for gn in g.gates if gn.gate.short in self.gate_col
                             and gn.gate.short not in gate_exits}
-        for k, n in enumerate(self.nodes):
+        for n in self.nodes:
             if n.role != "inline" and n not in self.rail[-1:] and not self._is_exit(n):
-                n.label = v.label(n.op, f"op{k + 1}")
+                n.label = v.label(n.op, "op-" + key(n.op))
         # h_{t-1} feeds the gates along the bus; the rail's state comes in on the rail
         self.sources = [(f"{g.rail}_prev", "rail")] if g.rail else []
         if g.rail != "h":
@@ -485,10 +506,10 @@ class Layout:
         xin.reserve(-0.5, 0.5, PAD + xl.h, self.y_bus)
         order.append(xin)
         self.widths = {}
-        for key, col in self.columns.items():
+        for name, col in self.columns.items():
             order.append(col)
-            if key.startswith("gate-"):
-                self._reserve_gate(col, key[5:])
+            if name.startswith("gate-"):
+                self._reserve_gate(col, name[5:])
         for n in self.nodes:
             self._reserve_node(self.columns[n.column], n)
         right = Column("right")
@@ -504,8 +525,8 @@ class Layout:
 
     def _reserve_gate(self, col: Column, short: str) -> None:
         gn = self.graph.gate(short)
-        word = FUNCTIONS.get(gn.gate.activation, gn.gate.activation)
-        w = max(28.0, s.measure(word, SYMBOL, math=True, tex=self.tex)[0] + 12) + (
+        word = _sign(FUNCTIONS, gn.gate.activation)[0]
+        w = max(28.0, s.measure(word, SYMBOL, tex=self.tex)[0] + 12) + (
             2 * INSIDE if gn.inside else 0)
         self.widths[short] = w
         col.reserve(-w / 2, w / 2, self.gate_bottom, self.gate_top)
@@ -556,13 +577,13 @@ class Layout:
 
     def _draw_gates(self, sc: s.Scene) -> None:
         X, y_gate = self.X, self.y_gate
-        for short, key in self.gate_col.items():
-            x, w = X[key], self.widths[short]
+        for short, column in self.gate_col.items():
+            x, w = X[column], self.widths[short]
             gn, q = self.graph.gate(short), self.step.get(short)
-            word = FUNCTIONS.get(gn.gate.activation, gn.gate.activation)
+            sign = _sign(FUNCTIONS, gn.gate.activation)
             given = q is None or q.given  # a box that computed nothing here is dashed
             sc.add(s.Box(x, y_gate, w, BOX_H, dashed=given, fill="white" if given else s.FILL),
-                   s.Text(x, y_gate - 0.33 * SYMBOL, word, SYMBOL, ha="center", math=True),
+                   _centred(x, y_gate, sign, SYMBOL),
                    s.Wire([(x, self.y_bus), (x, self.gate_bottom)]))
             lb = self.gate_labels.get(short)
             if lb is not None:
@@ -577,8 +598,7 @@ class Layout:
         for short, n in self.inline.items():
             x, half = X[n.column], self._half_width(n)
             sc.add(s.Wire([(x, self.y_bus), (x, y_gate - half)]), s.Circle(x, y_gate, half),
-                   s.Text(x, y_gate - 0.33 * SYMBOL, OPS[n.op.kind], SYMBOL, ha="center",
-                          math=True))
+                   _centred(x, y_gate, _sign(OPS, n.op.kind), SYMBOL))
             for a in n.op.leaves():
                 if a in self.gate_col:
                     xa = X[self.gate_col[a]] + widths[a] / 2
@@ -591,8 +611,7 @@ class Layout:
                 xb = X[self.gate_col[gn.gate.short]] - widths[gn.gate.short] / 2
                 sc.add(s.Wire([(xa, y_gate), (xb - INSIDE, y_gate)]),
                        s.Circle(xb, y_gate, INSIDE, mark=True),
-                       s.Text(xb, y_gate - 0.33 * NOTE, r"\times", NOTE, ha="center",
-                              math=True))
+                       _centred(xb, y_gate, OPS["had"], NOTE))
 
     def _draw_operations(self, sc: s.Scene) -> None:
         X = self.X
@@ -601,12 +620,10 @@ class Layout:
                 continue
             x, y, half = X[n.column], self.y_of(n), self._half_width(n)
             if n.op.kind in OPS:
-                sc.add(s.Circle(x, y, half), s.Text(x, y - 0.33 * SYMBOL, OPS[n.op.kind],
-                                                    SYMBOL, ha="center", math=True))
+                sc.add(s.Circle(x, y, half), _centred(x, y, _sign(OPS, n.op.kind), SYMBOL))
             else:
                 sc.add(s.Ellipse(x, y, 2 * half, 2 * R),
-                       s.Text(x, y - 0.33 * NAME, FUNCTIONS.get(n.op.kind, n.op.kind), NAME,
-                              ha="center", math=True))
+                       _centred(x, y, _sign(FUNCTIONS, n.op.kind), NAME))
             for a in n.side:  # an operation's output coming in from the left
                 if isinstance(a, Node):
                     xa = X[a.column] + self._half_width(a)
@@ -713,9 +730,9 @@ class Layout:
 
     def _half_width(self, n: Node) -> float:
         if n.op.kind in OPS:
-            return max(R, s.measure(OPS[n.op.kind], SYMBOL, math=True, tex=self.tex)[0] / 2 + 3)
-        word = FUNCTIONS.get(n.op.kind, n.op.kind)
-        return max(R, s.measure(word, NAME, math=True, tex=self.tex)[0] / 2 + 5)
+            return max(R, s.measure(OPS[n.op.kind][0], SYMBOL, tex=self.tex)[0] / 2 + 3)
+        word = _sign(FUNCTIONS, n.op.kind)[0]
+        return max(R, s.measure(word, NAME, tex=self.tex)[0] / 2 + 5)
 
     def _radius(self, n: Node) -> float:
         """Half the node's height."""
@@ -750,7 +767,7 @@ def describe_cell(dv: d.Derivation, step: d.Step) -> str:
     graph = read(p.cell_def)
     v = StepValues(dv, step)
     gates = [f"{gn.gate.name} gate {name(v.name(gn.gate.short), step.t)} "
-             f"({GATE_WORDS.get(gn.gate.activation, gn.gate.activation)})"
+             f"({_sign(FUNCTIONS, gn.gate.activation)[0]})"
              for gn in graph.gates]
     states = [name(v.name(f"{st}_prev"), step.t) for st in graph.cell.state]
     out = [name(v.name(st), step.t) for st in graph.cell.state]

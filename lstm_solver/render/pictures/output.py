@@ -21,15 +21,16 @@ from __future__ import annotations
 import io
 import re
 
-# Math text: "dejavuserif", not "cm": matplotlib's Computer Modern fonts have their
-# own encoding, so an SVG with real text would show "¯" for ⊙ and "¡" for −. In the
-# PDF every text is typeset by LaTeX, in Computer Modern (Latin Modern).
+# The SVG's texts are Unicode (f₂ ⊙ c₁, as the HTML page writes them), never matplotlib's
+# math text: it is slow to parse, and its Computer Modern fonts have their own encoding
+# (an SVG with real text would show "¯" for ⊙ and "¡" for −). In the PDF every text is
+# typeset by LaTeX itself, in Latin Modern.
+FONTS = ["DejaVu Serif", "DejaVu Sans"]  # the second for the signs the first lacks (⊙, ⋮)
 RC = {
     "svg.fonttype": "none",
     "svg.hashsalt": "lstm-solve",
-    "svg.image_inline": True,
-    "font.family": "serif",
-    "font.serif": ["DejaVu Serif"],
+    "font.family": [*FONTS, "serif"],
+    "font.serif": FONTS,
     "mathtext.fontset": "dejavuserif",
     "axes.unicode_minus": True,
     "axes.formatter.use_mathtext": False,
@@ -41,9 +42,6 @@ RC = {
     "ytick.major.size": 2.5,
     "path.simplify": False,
 }
-
-# How LaTeX will set the figure's texts: matplotlib's Computer Modern, to measure them
-TEX_METRICS = {"mathtext.fontset": "cm", "font.serif": ["cmr10"]}
 
 SCREEN = 4 / 3  # HTML figures are drawn this much larger than in the PDF
 
@@ -145,13 +143,17 @@ def tex_form(s: str, ismath: bool) -> tuple[str, bool]:
 
 
 def tex_text(s: str, ismath: bool) -> str:
-    """A text of the figure in LaTeX: math as written, words escaped."""
-    s, math = tex_form(s, ismath)
-    if math:
-        return f"${s}$" if not ismath else s
+    """A text of the figure in LaTeX: math as written, words escaped (a text with math
+    in it, "$f_t$ forget", keeps its math and escapes the rest)."""
     from ..documents.latex import escape
 
-    return escape(s)
+    s, math = tex_form(s, ismath)
+    if not math:
+        return escape(s)
+    if not ismath:
+        return f"${s}$"
+    parts = s.split("$")
+    return "$".join(p if k % 2 else escape(p) for k, p in enumerate(parts))
 
 
 _RENDERER = None
@@ -188,6 +190,15 @@ def _make_renderer():
 
         def option_image_nocomposite(self):
             return True
+
+        def get_text_width_height_descent(self, s, prop, ismath):
+            # Every text is placed by its anchor and set by LaTeX: a math text is only
+            # estimated here (matplotlib's math parser is slow and measures other fonts).
+            if ismath:
+                plain = re.sub(r"\\[A-Za-z]+|[${}_^]", "", s)
+                size = prop.get_size_in_points()
+                return 0.55 * size * len(plain), 0.75 * size, 0.25 * size
+            return super().get_text_width_height_descent(s, prop, ismath)
 
         def draw_image(self, gc, x, y, im, transform=None):
             raise ValueError("a raster image in a figure (the PDF must stay vector)")

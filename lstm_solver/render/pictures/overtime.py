@@ -24,7 +24,8 @@ WIDTH = 470.0  # the widest figure, pt (a page's text width)
 MARKERS = "osD^v<>ph*"
 DASHES = ["-", "--", ":", "-."]
 RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
-FUNCTIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
+FUNCTIONS = {"sigmoid": ("σ", r"$\sigma$"), "tanh": ("tanh", r"$\tanh$"),
+             "relu": ("ReLU", r"$\mathrm{ReLU}$")}
 
 
 @dataclass
@@ -67,26 +68,32 @@ def states_of(dv: d.Derivation, steps: list[d.Step]) -> list[Series]:
     return [s for s in out if s is not None]
 
 
-def _tex(name: Name, t: int | None = None) -> str:
-    from ..documents.latex import name as latex_name
+def _name(name: Name, tex: bool) -> str:
+    """f_t in LaTeX math, or fₜ in Unicode (the SVG's text)."""
+    if tex:
+        from ..documents.latex import name as latex_name
 
-    return latex_name(name, t)
+        return f"${latex_name(name)}$"
+    from ..text import name as text_name
+
+    return text_name(name)
 
 
 def _shown(x: float, rounding) -> str:
     return rounding.show(x).replace("-", "\u2212")
 
 
-def figure(dv: d.Derivation, steps: list[d.Step]):
-    """The heatmaps and the state plots of one layer in one direction."""
+def figure(dv: d.Derivation, steps: list[d.Step], tex: bool = False):
+    """The heatmaps and the state plots of one layer in one direction; ``tex``: its names
+    in LaTeX (for :func:`.output.latex`), else in Unicode (for SVG)."""
     from .output import RC, matplotlib
 
     mpl = matplotlib()
     with mpl.rc_context(RC):
-        return _figure(dv, steps)
+        return _figure(dv, steps, tex)
 
 
-def _figure(dv: d.Derivation, steps: list[d.Step]):
+def _figure(dv: d.Derivation, steps: list[d.Step], tex: bool):
     from matplotlib.figure import Figure
 
     from .scene import measure
@@ -128,8 +135,7 @@ def _figure(dv: d.Derivation, steps: list[d.Step]):
     from matplotlib.colors import ListedColormap, Normalize
 
     base = colormaps["Blues"]
-    cmap = ListedColormap(base(np.linspace(*CMAP_RANGE, LEVELS)))
-    cmap.set_bad("white")
+    cmap = ListedColormap(base(np.linspace(*CMAP_RANGE, LEVELS))).with_extremes(bad="white")
     for k, g in enumerate(gates):
         row, col = divmod(k, per_row)
         x0 = x_heat + col * cell_w + left
@@ -148,10 +154,11 @@ def _figure(dv: d.Derivation, steps: list[d.Step]):
         mesh.set_gid(f"heat-{g.short}")
         ax.set_xlim(0, T)
         ax.set_ylim(0, H)
-        _ticks(ax, ts, H)
+        _ticks(ax, ts, H, tex)
         gate = dv.problem.cell_def.gate(g.short)
-        ax.set_title(f"${_tex(g.name)}$  {gate.name} ({FUNCTIONS.get(g.activation, '')})",
-                     fontsize=7.5, pad=3)
+        word = FUNCTIONS.get(g.activation, (g.activation, g.activation))[tex]
+        ax.set_title(f"{_name(g.name, tex)}  {gate.name} ({word})", fontsize=7.5, pad=3,
+                     parse_math=tex)
         if numbered:
             for i in range(H):
                 for j in range(T):
@@ -177,9 +184,9 @@ def _figure(dv: d.Derivation, steps: list[d.Step]):
                     marker=None if many else MARKERS[u % len(MARKERS)], markersize=3.5,
                     markerfacecolor="white", linewidth=0.9 if not many else 0.5,
                     label=f"unit {u + 1}", gid=f"line-{st.short}-{u}")
-        ax.set_title(f"${_tex(st.name)}$ per unit", fontsize=7.5, pad=3)
+        ax.set_title(f"{_name(st.name, tex)} per unit", fontsize=7.5, pad=3, parse_math=tex)
         ax.set_xticks(_thin(ts))
-        ax.set_xlabel("$t$", fontsize=7, labelpad=1)
+        ax.set_xlabel("$t$" if tex else "t", fontsize=7, labelpad=1, parse_math=tex)
         ax.tick_params(labelsize=6.5, length=2, pad=1.5)
         ax.set_xlim(ts[0] - 0.3, ts[-1] + 0.3)
         for side in ("top", "right"):
@@ -195,7 +202,7 @@ def cell_decimals(dv: d.Derivation, H: int, T: int) -> int:
     return min(2 if max(H, T) <= SMALL else 1, dv.rounding.decimals)
 
 
-def _ticks(ax, ts: list[int], H: int) -> None:
+def _ticks(ax, ts: list[int], H: int, tex: bool) -> None:
     T = len(ts)
     xs = _thin(list(range(T)))
     ax.set_xticks([x + 0.5 for x in xs])
@@ -204,8 +211,8 @@ def _ticks(ax, ts: list[int], H: int) -> None:
     ax.set_yticks([H - y - 0.5 for y in ys])
     ax.set_yticklabels([str(y + 1) for y in ys])
     ax.tick_params(labelsize=6, length=0, pad=2)
-    ax.set_xlabel("step $t$", fontsize=6.5, labelpad=1)
-    ax.set_ylabel("unit", fontsize=6.5, labelpad=1)
+    ax.set_xlabel("step $t$" if tex else "step t", fontsize=6.5, labelpad=1, parse_math=tex)
+    ax.set_ylabel("unit", fontsize=6.5, labelpad=1, parse_math=tex)
     for spine in ax.spines.values():
         spine.set_linewidth(0.4)
 

@@ -20,12 +20,15 @@ FILL = "#ececec"  # a gate's box (prints as a light grey)
 
 @dataclass
 class Text:
+    """A text: ``s`` as the SVG shows it (Unicode: f₂ ⊙ c₁), ``tex`` as LaTeX sets it in
+    math (f_{2} \\odot c_{1}); without ``tex``, LaTeX sets ``s`` (numbers in math)."""
+
     x: float
     y: float  # the baseline
     s: str
     size: float
     ha: str = "left"  # left | center | right
-    math: bool = False  # s is TeX math (without the $)
+    tex: str | None = None
     italic: bool = False
     gid: str | None = None  # an id in the SVG (tests find the numbers by it)
 
@@ -89,40 +92,57 @@ class Scene:
 # --- measuring ------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
-def measure(s: str, size: float, math: bool = False, italic: bool = False,
-            tex: bool = False) -> tuple[float, float, float]:
-    """Width, height and depth (descent) of ``s`` in points, as it will be shown.
+@lru_cache(maxsize=8192)
+def measure(s: str, size: float, italic: bool = False, tex: bool = False) -> tuple[float,
+                                                                                 float, float]:
+    """Width, height and depth (descent) of the text ``s`` in points.
 
-    ``tex``: as LaTeX sets it in the PDF (Computer Modern; a number in math, with
-    its minus sign); else as the SVG shows it (DejaVu, wider than most browsers'
-    serif fonts, so that what fits here fits there).
+    Measured with the SVG's font (DejaVu, wider than most serif fonts a browser may
+    use instead, and about as wide as LaTeX's math for a name); a number for LaTeX
+    (``tex``) with Latin Modern's widths, so that its brackets fit it snugly.
     """
-    import matplotlib as mpl
+    from .output import is_number
+
+    if tex and is_number(s):
+        return _latin_modern_number(s, size), 0.7 * size, 0.0
+    from .output import FONTS, matplotlib
+
+    matplotlib()
     from matplotlib.font_manager import FontProperties
+
+    prop = FontProperties(family=FONTS, size=size, style="italic" if italic else "normal")
+    w, h, d = _text_to_path().get_text_width_height_descent(s, prop, ismath=False)
+    return float(w), float(h), float(d)
+
+
+@lru_cache(maxsize=1)
+def _text_to_path():
     from matplotlib.textpath import TextToPath
 
-    from .output import RC, TEX_METRICS, tex_form
+    return TextToPath()
 
-    if tex:
-        s, math = tex_form(s, math)
-    with mpl.rc_context({**RC, **(TEX_METRICS if tex else {})}):
-        prop = FontProperties(size=size, style="italic" if italic and not tex else "normal")
-        w, h, d = TextToPath().get_text_width_height_descent(
-            f"${s}$" if math else s, prop, ismath=math)
-    if tex:  # LaTeX's small sizes use wider designs (Latin Modern 7, 8) than cmr10 scaled
-        w *= 1.1
-    return float(w), float(h), float(d)
+
+# Latin Modern's digit widths (em) at its design sizes: small sizes are wider
+_DIGIT = ((5.5, 0.611), (6.5, 0.556), (7.5, 0.571), (8.5, 0.531), (9.5, 0.514), (99, 0.5))
+
+
+def _latin_modern_number(s: str, size: float) -> float:
+    digit = next(w for upto, w in _DIGIT if size < upto)
+    em = sum(digit if c.isdigit() else 0.778 if c in "-\u2212" else 0.3 for c in s)
+    return em * size * 1.04
 
 
 # --- drawing --------------------------------------------------------------------------------
 
 
-def draw(scene: Scene):
-    """The scene as a matplotlib Figure, one artist per item (1 unit = 1 pt)."""
+def draw(scene: Scene, tex: bool = False):
+    """The scene as a matplotlib Figure (1 unit = 1 pt): the lines in one collection, the
+    arrowheads and dots in another, a patch per shape and an artist per text; ``tex``:
+    its texts in LaTeX (for :func:`.output.latex`), else in Unicode (for SVG)."""
     from .output import RC, matplotlib
 
     with matplotlib().rc_context(RC):
+        from matplotlib.collections import LineCollection, PolyCollection
         from matplotlib.figure import Figure
 
         fig = Figure(figsize=(scene.width / 72, scene.height / 72), dpi=72)
@@ -130,26 +150,35 @@ def draw(scene: Scene):
         ax.set_xlim(0, scene.width)
         ax.set_ylim(0, scene.height)
         ax.set_axis_off()
+        lines, widths, heads = [], [], []
         for item in scene.items:
-            _artist(ax, item)
+            if isinstance(item, Wire):
+                lines.append(item.points)
+                widths.append(LINE)
+                if item.arrow:
+                    heads.append(_arrowhead(item.points[-2], item.points[-1]))
+            elif isinstance(item, Bracket):
+                tick = 2.2 * (1 if item.left else -1)
+                lines.append([(item.x + tick, item.y0), (item.x, item.y0), (item.x, item.y1),
+                              (item.x + tick, item.y1)])
+                widths.append(0.6)
+            elif isinstance(item, Dot):
+                heads.append(_dot(item.x, item.y))
+            else:
+                _artist(ax, item, tex)
+        ax.add_collection(LineCollection(lines, colors=INK, linewidths=widths, zorder=1,
+                                         capstyle="butt", joinstyle="miter"))
+        ax.add_collection(PolyCollection(heads, facecolors=INK, edgecolors="none", zorder=3))
     return fig
 
 
-def _artist(ax, item) -> None:
-    from matplotlib.lines import Line2D
+def _artist(ax, item, tex: bool) -> None:
     from matplotlib.patches import Circle as CirclePatch
     from matplotlib.patches import Ellipse as EllipsePatch
-    from matplotlib.patches import FancyBboxPatch, Polygon
+    from matplotlib.patches import FancyBboxPatch
 
     solid = dict(edgecolor=INK, linewidth=LINE)
-    if isinstance(item, Wire):
-        xs, ys = zip(*item.points)
-        ax.add_line(Line2D(xs, ys, color=INK, linewidth=LINE, solid_capstyle="butt",
-                           solid_joinstyle="miter", zorder=1))
-        if item.arrow:
-            ax.add_patch(Polygon(_arrowhead(item.points[-2], item.points[-1]), closed=True,
-                                 facecolor=INK, edgecolor="none", zorder=1))
-    elif isinstance(item, Box):
+    if isinstance(item, Box):
         ax.add_patch(FancyBboxPatch(
             (item.x - item.w / 2, item.y - item.h / 2), item.w, item.h,
             boxstyle="round,pad=0,rounding_size=3", facecolor=item.fill, zorder=2,
@@ -160,20 +189,20 @@ def _artist(ax, item) -> None:
     elif isinstance(item, Ellipse):
         ax.add_patch(EllipsePatch((item.x, item.y), item.w, item.h, facecolor="white",
                                   zorder=2, **solid))
-    elif isinstance(item, Dot):
-        ax.add_patch(CirclePatch((item.x, item.y), 1.6, facecolor=INK, edgecolor="none",
-                                 zorder=3))
-    elif isinstance(item, Bracket):
-        tick = 2.2 * (1 if item.left else -1)
-        ax.add_line(Line2D([item.x + tick, item.x, item.x, item.x + tick],
-                           [item.y0, item.y0, item.y1, item.y1], color=INK, linewidth=0.6,
-                           zorder=3))
     elif isinstance(item, Text):
-        text = ax.text(item.x, item.y, f"${item.s}$" if item.math else item.s,
-                       fontsize=item.size, ha=item.ha, va="baseline", zorder=4,
-                       style="italic" if item.italic else "normal")
+        s = f"${item.tex}$" if tex and item.tex else item.s
+        text = ax.text(item.x, item.y, s, fontsize=item.size, ha=item.ha, va="baseline",
+                       zorder=4, style="italic" if item.italic and not (tex and item.tex)
+                       else "normal", parse_math=bool(tex and item.tex))
         if item.gid:
             text.set_gid(item.gid)
+
+
+def _dot(x: float, y: float, r: float = 1.6, n: int = 12) -> list[Point]:
+    import math
+
+    return [(x + r * math.cos(2 * math.pi * k / n), y + r * math.sin(2 * math.pi * k / n))
+            for k in range(n)]
 
 
 def _arrowhead(a: Point, b: Point, length: float = 4.0, half: float = 1.8) -> list[Point]:
@@ -190,7 +219,7 @@ def _arrowhead(a: Point, b: Point, length: float = 4.0, half: float = 1.8) -> li
 def extent(item, tex: bool = False) -> tuple[float, float, float, float] | None:
     """The rectangle (x0, y0, x1, y1) an item covers (texts as measured)."""
     if isinstance(item, Text):
-        w, h, dp = measure(item.s, item.size, item.math, item.italic, tex)
+        w, h, dp = measure(item.s, item.size, item.italic, tex)
         x0 = item.x - {"left": 0, "center": w / 2, "right": w}[item.ha]
         return x0, item.y - dp, x0 + w, item.y + h - dp
     if isinstance(item, Box | Ellipse):
