@@ -16,6 +16,7 @@ import click
 from . import __version__
 from .errors import ProblemError
 from .files import OutputExists
+from .naming import CONVENTIONS, NAMES
 from .render.documents.pdf import PdfError
 from .render.pictures.output import PicturesUnavailable
 
@@ -159,6 +160,13 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
               show_default=True)
 @click.option("--orientation", type=click.Choice(["column", "row"]), default="column",
               show_default=True)
+@click.option("--convention", type=click.Choice(CONVENTIONS), default="W_h",
+              show_default=True,
+              help="Split layout: W multiplies h_{t-1} (W_h, the course notes) or x_t (W_x, "
+                   "Wikipedia); written as the file's convention: key.")
+@click.option("--names", "naming", type=click.Choice(NAMES),
+              default="W/U", show_default=True,
+              help="Split layout: the parameters' names (W_ih/W_hh: PyTorch's, with b_ih).")
 @click.option("--numbers", type=click.Choice(["integers", "decimal"]), default="integers",
               show_default=True, help="Small whole numbers, or one decimal place.")
 @click.option("--ask", default="", help="The quantities asked, e.g. c,h (default: all).")
@@ -173,12 +181,20 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
 @DIAGRAM_OPTION
 def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs: int,
-             steps: int, layout: str, orientation: str, numbers: str, ask: str,
+             steps: int, layout: str, orientation: str, convention: str, naming: str,
+             numbers: str, ask: str,
              output_size: int, options: tuple[str, ...], saturated: bool, sheets: str | None,
              force: bool, diagram: str) -> None:
     """Write COUNT randomized variants of one question, for a class."""
     from .generate import GenerateError, Spec
     from .generate import generate as make
+
+    if layout == "concat" and (convention, naming) != ("W_h", "W/U"):
+        raise click.BadParameter("applies to layout: split (concat has one W)",
+                                 param_hint="--convention" if convention != "W_h" else "--names")
+    if naming != "W/U" and convention != "W_h":
+        raise click.BadParameter(f"{naming} names say what each matrix multiplies already; "
+                                 "--convention applies to W/U names", param_hint="--convention")
 
     def run():
         chosen = dict(o.split("=", 1) for o in options if "=" in o)
@@ -187,6 +203,7 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
             raise click.BadParameter(f"expected KEY=VALUE, got {bad[0]!r}", param_hint="--option")
         spec = Spec(cell=cell, hidden=hidden, inputs=inputs, steps=steps, layout=layout,
                     orientation=orientation, numbers=numbers, saturated=saturated,
+                    convention=convention, names=naming,
                     ask=tuple(a.strip() for a in ask.split(",") if a.strip()),
                     output=output_size, options=chosen)
         out = Path(folder)

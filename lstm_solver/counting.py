@@ -1,7 +1,8 @@
 """``task: count_parameters``: the trainable weights of a network, matrix by matrix.
 
 Each gate has W (H×H, multiplying h_{t-1}), U (H×X, multiplying x_t) and, with
-bias, b (and, with ``bias: double``, PyTorch's second bias b_h). Layer k > 1
+bias, b (and, with ``bias: double``, PyTorch's second bias b_h); with
+``convention: W_x`` the letters W and U change places (naming.py). Layer k > 1
 reads layer k−1's output (H, or 2H when bidirectional). An embedding
 (vocab × dim) and an output layer V (out × H, and its bias c) are counted too.
 """
@@ -11,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .cells import CELLS
+from .naming import naming_for
 from .problem import CountProblem
+
+ROLES = {"W": "h_(t-1)", "U": "x_t"}  # what the matrix in each slot multiplies
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ def count(problem: CountProblem) -> CountDerivation:
                           role="embedding, one row per word"))
         terms.append(f"{problem.embedding_vocab}×{problem.input_size}")
     biases = {"true": ("b",), "false": (), "double": ("b", "b_h")}[problem.bias]
+    naming = naming_for("W/U", problem.convention)
     for layer in range(1, problem.layers + 1):
         X = problem.input_size if layer == 1 else H * len(directions)
         for direction in directions:
@@ -59,11 +64,14 @@ def count(problem: CountProblem) -> CountDerivation:
                 f"layer {layer}" if problem.layers > 1 else "",
                 direction if problem.bidirectional else "") if p)
             for gate in cell.gates:
-                items.append(Item(f"W_{gate.short}", (H, H), unit, f"{gate.name}: h_(t-1)"))
-                items.append(Item(f"U_{gate.short}", (H, X), unit, f"{gate.name}: x_t"))
+                for slot in naming.slot_order:
+                    if slot in ("W", "U"):
+                        items.append(Item(naming.param(slot, gate.short, None).label,
+                                          (H, H) if slot == "W" else (H, X), unit,
+                                          f"{gate.name}: {ROLES[slot]}"))
                 for b in biases:
-                    items.append(Item(f"{b}_{gate.short}" if b == "b" else f"b_h{gate.short}",
-                                      (H,), unit, f"{gate.name}: bias"))
+                    items.append(Item(naming.param(b, gate.short, None).label, (H,), unit,
+                                      f"{gate.name}: bias"))
             times_gates = f"×{n_gates}" if n_gates > 1 else ""
             terms.append(f"{H}×{X}{times_gates}")
             terms.append(f"{H}×{H}{times_gates}")

@@ -26,7 +26,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .cells import Cell
 from .numbers import Value
-from .problem import Problem, Unit
+from .problem import GateParams, Problem, Unit
 
 # --- activations ---------------------------------------------------------------
 
@@ -206,13 +206,13 @@ def build(problem: Problem, unit: Unit | None = None, lookup: bool = True,
         p = unit.gates.get(gate.short)
         if p is None:
             continue
-        sub_name = p.symbol.removesuffix("_tilde")
+        sub_name = p.letter
         h_in = notation(gate.recurrent) if gate.recurrent else q["h_prev"]
         x_in = notation(gate.input) if gate.input else q["x"]
-        B, BH = bias(Name("b", sub_name), p.b), bias(Name("b", "h" + sub_name), p.b_h)
-        if problem.layout == "split":
-            REC = times(weight(Name("W", sub_name), p.W, H, H), h_in)
-            INP = times(weight(Name("U", sub_name), p.U, H, X), x_in)
+        B, BH = bias(_name(p, "b"), p.b), bias(_name(p, "b_h"), p.b_h)
+        if problem.layout == "split":  # W multiplies h_{t-1}, U x_t, whatever their names
+            REC = times(weight(_name(p, "W"), p.W, H, H), h_in)
+            INP = times(weight(_name(p, "U"), p.U, H, X), x_in)
             CAT = None
         elif gate.form:  # the form needs W·h and U·x apart: split W by the stack's columns
             REC, INP, B = _concat_parts(problem, p, H, X, h_in, x_in, weight, bias, times)
@@ -228,6 +228,9 @@ def build(problem: Problem, unit: Unit | None = None, lookup: bool = True,
             pre = notation(gate.form, REC=REC, INP=INP, B=B, BH=BH)
         else:
             pre = add(CAT, B) if CAT is not None else add(REC, INP, B, BH)
+        if problem.layout == "split":
+            terms = {"REC": REC, "INP": INP, "B": B, "BH": BH}
+            pre = _in_order(pre, [terms[t] for t in p.naming.order])
         equations.append(Equation(gate.short, q[gate.short], activate(gate.activation, pre)))
 
     for update in cell.updates:
@@ -238,6 +241,26 @@ def build(problem: Problem, unit: Unit | None = None, lookup: bool = True,
         equations.append(output_equation(problem, q, params, H))
     params[one] = None  # the constant 1 of a bias column
     return System(equations, params, q)
+
+
+def _name(p: GateParams, slot: str) -> Name:
+    """A parameter's printed name, in the file's naming: W_f, U_f, W_xf, W_if, b_hf."""
+    param = p.param(slot)
+    return Name(param.base, param.sub)
+
+
+def _in_order(pre, terms: list):
+    """The pre-activation's top-level terms in the order the file's source writes them
+    (W_f x_t + U_f h_{t-1} with convention: W_x; PyTorch's W_if x_t + b_if + W_hf h_{t-1})."""
+    if not isinstance(pre, MatAdd):
+        return pre
+
+    def rank(arg) -> int:
+        return min((k for k, t in enumerate(terms) if t is not None and (arg == t or arg.has(t))),
+                   default=len(terms))
+
+    args = sorted(pre.args, key=rank)
+    return pre if list(args) == list(pre.args) else MatAdd(*args, evaluate=False)
 
 
 def output_equation(problem: Problem, q: dict, params: dict, n_in: int) -> Equation:

@@ -14,6 +14,7 @@ import numpy as np
 import yaml
 
 from .cells import CELLS
+from .naming import naming_for
 from .problem import parse_problem
 
 MAX_PRE_ACTIVATION = 3.0
@@ -37,6 +38,8 @@ class Spec:
     saturated: bool = False  # allow |pre-activation| > 3
     output: int = 0  # an output layer with this many classes (softmax); 0: none
     options: dict[str, str] = field(default_factory=dict)  # reset, z_multiplies, activation
+    convention: str = "W_h"  # split: which of W and U multiplies h_{t-1} (naming.py)
+    names: str = "W/U"  # split: W/U, W_x/W_h, Wx/Wh or W_ih/W_hh
 
 
 def generate(spec: Spec, count: int, seed: int = 0, tries: int = TRIES) -> list[str]:
@@ -62,10 +65,18 @@ def generate(spec: Spec, count: int, seed: int = 0, tries: int = TRIES) -> list[
         seen.add(body)
         header = (f"# Variant {k} of {count} (lstm-solve generate, seed {seed}).\n"
                   f"# {spec.cell.upper()}, hidden size {spec.hidden}, input size {spec.inputs}, "
-                  f"{spec.steps} step{'s' * (spec.steps > 1)}, layout {spec.layout}.\n")
+                  f"{spec.steps} step{'s' * (spec.steps > 1)}, layout {spec.layout}"
+                  + (f", {_named(spec)}" if spec.layout == "split" else "") + ".\n")
         title = yaml.safe_dump({"title": f"Variant {k}"}, sort_keys=False)
         out.append(header + title + body)
     return out
+
+
+def _named(spec: Spec) -> str:
+    """"W on h_{t-1}, U on x_t": what the variant's matrices multiply, for its header."""
+    naming = naming_for(spec.names, spec.convention)
+    on = {"W": "h_{t-1}", "U": "x_t"}
+    return ", ".join(f"{key} on {on[naming.slot(key)]}" for key in naming.weights)
 
 
 def _unsaturated(derivation) -> bool:
@@ -103,17 +114,21 @@ def _draw(spec: Spec, rng: np.random.Generator) -> dict:
             return np.round(rng.uniform(-0.9, 0.9, size=shape), 1)
 
     cell = CELLS[spec.cell](**spec.options)
+    naming = naming_for(spec.names, spec.convention)
     gates = {}
     for gate in cell.gates:
         W, U, b = weights(H, H), weights(H, X), weights(H)
-        if spec.layout == "split":
-            params = {"W": W, "U": U, "b": b}
+        if spec.layout == "split":  # in the file's names, in the order its source writes them
+            drawn = {"W": W, "U": U, "b": b}
+            params = {naming.key(s): drawn[s] for s in naming.slot_order if s in drawn}
         else:
             params = {"W": np.hstack([W, U]), "b": b}
         if spec.orientation == "row":
             params = {k: v.T if v.ndim == 2 else v for k, v in params.items()}
         gates[gate.name] = {k: _plain(v) for k, v in params.items()}
     data: dict = {"cell": spec.cell, **spec.options}
+    if spec.layout == "split" and spec.names == "W/U" and spec.convention != "W_h":
+        data["convention"] = spec.convention
     question = "Compute every quantity"
     if spec.ask:
         question = "Compute " + ", ".join(f"{a}_t" for a in spec.ask)

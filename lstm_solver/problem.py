@@ -13,6 +13,17 @@ from typing import Any
 
 from .cells import CELLS, Cell
 from .errors import ProblemError
+from .naming import (
+    CONVENTIONS,
+    COURSE,
+    MULTIPLIES,
+    Naming,
+    Param,
+    families,
+    naming_for,
+    other_convention,
+    split_keys,
+)
 from .numbers import NumberError, Rounding, Value, parse_matrix, parse_table, parse_vector
 from .yamlsource import Document, dotted, read_text
 
@@ -20,11 +31,11 @@ TOP_KEYS = (
     "cell", "title", "question", "layout", "stack", "orientation", "gates", "initial",
     "layers", "bidirectional", "forward", "backward", "x", "tokens", "embedding",
     "embedding_layout", "given", "start", "decimals", "carry", "round_half", "output_layer",
-    "activation", "z_multiplies", "reset", "ask",
+    "activation", "z_multiplies", "reset", "ask", "convention",
 )
 UNIT_KEYS = ("gates", "initial")
 DIRECTIONS = ("forward", "backward")
-SPLIT_KEYS = ("W", "U", "b", "b_h")
+SPLIT_KEYS = ("W", "U", "b", "b_h")  # the slots; a file may name them otherwise (naming.py)
 CONCAT_KEYS = ("W", "b")
 OUTPUT_KEYS = ("V", "c", "activation")
 OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "tanh", "identity")
@@ -32,16 +43,37 @@ OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "tanh", "identity")
 
 @dataclass(frozen=True)
 class GateParams:
-    """The parameters a problem gives for one gate, as written."""
+    """The parameters a problem gives for one gate.
+
+    The fields have one meaning whatever the file calls them: ``W`` multiplies
+    h_{t-1}, ``U`` multiplies x_t (in concat layout ``W`` is the whole matrix),
+    ``b`` is the bias, ``b_h`` the second bias (PyTorch's bias_hh). ``naming``
+    says what the file calls each and how it is printed: ask :meth:`param` or
+    :meth:`written` for the file's key, the printed letter and what it multiplies.
+    """
 
     gate: str  # canonical short name
     symbol: str  # the name the problem uses for it (an alias, or the short name)
     key: str  # where it was written: gates.<key>
     path: tuple = ()  # the same, as a key path
-    W: Value | None = None
-    U: Value | None = None
+    W: Value | None = None  # multiplies h_{t-1}
+    U: Value | None = None  # multiplies x_t
     b: Value | None = None
     b_h: Value | None = None
+    naming: Naming = COURSE
+
+    @property
+    def letter(self) -> str:
+        """The gate's letter in printed names: f of W_f (c of c_tilde)."""
+        return self.symbol.removesuffix("_tilde")
+
+    def param(self, slot: str) -> Param:
+        """Slot "W", "U", "b" or "b_h" as the file names and the solution prints it."""
+        return self.naming.param(slot, self.letter, getattr(self, slot))
+
+    def written(self) -> list[Param]:
+        """The parameters given, in the order the file's source writes them."""
+        return [self.param(s) for s in self.naming.slot_order if getattr(self, s) is not None]
 
 
 @dataclass(frozen=True)
@@ -101,6 +133,7 @@ class Problem:
     options: dict[str, str] = field(default_factory=dict)  # cell options (reset: after, ...)
     ask: tuple[str, ...] = ()  # the quantities the question asks for (short names); all if ()
     variant: Cell | None = None  # a changed cell definition (check.py tries slips with it)
+    naming: Naming = COURSE  # what the file calls W, U, b, b_h (one naming per file)
 
     @property
     def steps(self) -> int:
@@ -163,11 +196,12 @@ class CountProblem:
     file: str = "<problem>"
     title: str | None = None
     question: str | None = None
+    convention: str = "W_h"  # which of W and U multiplies h_{t-1} (naming.py)
 
 
 COUNT_KEYS = ("task", "cell", "title", "question", "hidden_size", "input_size", "embedding",
               "output_size", "bias", "layers", "bidirectional", "activation", "z_multiplies",
-              "reset")
+              "reset", "convention")
 
 
 def load_problem(path: str | Path) -> Problem | CountProblem:
@@ -295,6 +329,7 @@ class _Reader:
             file=self.doc.file,
             title=self.text(data, "title"),
             question=self.text(data, "question"),
+            convention=self.choice(data, "convention", CONVENTIONS, "W_h"),
         )
 
     def text(self, data: dict, key: str) -> str | None:
@@ -349,7 +384,8 @@ class _Reader:
             carry=self.choice(data, "carry", ("exact", "rounded"), "exact"),
         )
         symbols: dict[str, str] = {}
-        units = self.units(data, cell, layout, orientation, stack, symbols)
+        naming = self.naming(data, layout)
+        units = self.units(data, cell, layout, orientation, stack, symbols, naming)
         first = units[0]
         embedding = self.embedding(data, first.input_size)
         xs, tokens = self.inputs(data, first.input_size, embedding)
@@ -377,6 +413,7 @@ class _Reader:
             output_layer=self.output_layer(data, top, orientation),
             options=options,
             ask=self.ask(data, cell),
+            naming=naming,
         )
 
     def ask(self, data: dict, cell: Cell) -> tuple[str, ...]:
@@ -411,7 +448,49 @@ class _Reader:
             chosen[key] = self.choice(data, key, choices, choices[0])
         return chosen
 
-    def units(self, data, cell, layout, orientation, stack, symbols) -> tuple[Unit, ...]:
+    def naming(self, data: dict, layout: str) -> Naming:
+        """The file's one naming of the gates' parameters (naming.py): set by its first
+        weight key; a key of another naming is refused where it stands."""
+        convention = None
+        if "convention" in data:
+            convention = self.choice(data, "convention", CONVENTIONS, None)
+            if layout == "concat":
+                raise self.fail(("convention",), "applies to layout: split, where W and U "
+                                "are two matrices (concat has one W)", at_key=True)
+        if layout == "concat":
+            return COURSE
+        keys = []  # (path, key) of every parameter key, in the file's order
+        for _, _, block, path in self.blocks(data):
+            gates = block.get("gates") if isinstance(block, dict) else None
+            for gkey, params in gates.items() if isinstance(gates, dict) else ():
+                for key in params if isinstance(params, dict) else ():
+                    if isinstance(key, str) and key in split_keys():
+                        keys.append((path + ("gates", gkey, key), key))
+        decided = next(((p, families(k)[0]) for p, k in keys if len(families(k)) == 1), None)
+        if decided is None:
+            return naming_for("W/U", convention or "W_h")
+        first, naming = decided
+        line = self.doc.key_marks.get(first, (None,))[0]
+        seen = f"as at {dotted(first)}" + (f", line {line}" if line else "")
+        if naming.explicit and convention is not None:
+            raise self.fail(("convention",), f"says which of bare W and U multiplies h_{{t-1}}, "
+                            f"but this file's names ({naming.name}, {seen}) say it already: "
+                            "remove 'convention'", at_key=True)
+        if not naming.explicit:
+            naming = naming_for("W/U", convention or "W_h")
+        for path, key in keys:
+            if key not in naming.keys:
+                other = families(key)
+                instead = naming.key(other[0].slot(key))
+                raise self.fail(path, f"this file names its weights {naming.name} ({seen}), "
+                                f"but {key!r} belongs to {' or '.join(n.name for n in other)}: "
+                                f"write {instead!r} for it, or use one naming throughout (W/U "
+                                "with convention: W_h or W_x; W_x/W_h; Wx/Wh; or W_ih/W_hh "
+                                "with b_ih/b_hh)", at_key=True)
+        return naming
+
+    def units(self, data, cell, layout, orientation, stack, symbols,
+              naming: Naming = COURSE) -> tuple[Unit, ...]:
         """Each layer in each direction, its sizes checked against the layer below."""
         units: list[Unit] = []
         for layer, direction, block, path in self.blocks(data):
@@ -421,7 +500,7 @@ class _Reader:
                     raise self.fail(path, "missing 'gates' (every layer and direction needs "
                                     "its parameters)")
             gates = self.gates(block.get("gates"), path + ("gates",), cell, layout, stack,
-                               symbols)
+                               symbols, naming)
             hidden, size, size_from = self.sizes(gates, layout, orientation, stack)
             if hidden is None:
                 hidden = self.hidden_without_gates(data)
@@ -431,14 +510,14 @@ class _Reader:
                 what = " + ".join(f"{u.hidden_size} ({u.direction})" for u in below)
                 if size != want:
                     p = next(iter(gates.values()))
-                    raise self.fail(p.path + ("U" if layout == "split" else "W",),
+                    raise self.fail(p.path + (p.naming.key("U" if layout == "split" else "W"),),
                                     f"gives x_t {size} entries, but layer {layer} reads h_t of "
                                     f"layer {layer - 1}, which has {want}"
                                     + (f" = {what}" if len(below) > 1 else ""))
             elif units and size is not None and units[0].input_size is not None and (
                     size != units[0].input_size):
                 p = next(iter(gates.values()))
-                raise self.fail(p.path + ("U" if layout == "split" else "W",),
+                raise self.fail(p.path + (p.naming.key("U" if layout == "split" else "W"),),
                                 f"gives x_t {size} entries but {self.inputs_from} gives "
                                 f"it {units[0].input_size}")
             if not units:
@@ -513,12 +592,14 @@ class _Reader:
                             f"for a bias column (such as [h, x] or [x, h, 1]); found {stack!r}")
         return tuple(stack)
 
-    def gates(self, raw, path, cell, layout, stack, symbols) -> dict[str, GateParams]:
+    def gates(self, raw, path, cell, layout, stack, symbols,
+              naming: Naming = COURSE) -> dict[str, GateParams]:
         if raw is None:
             return {}
         names = [n for g in cell.gates for n in (g.name, g.short, *g.aliases)]
         self.mapping(raw, path, names, f"{cell.name.upper()} gates")
-        allowed = SPLIT_KEYS if layout == "split" else CONCAT_KEYS
+        allowed = (*naming.weights, naming.key("b"), naming.key("b_h")) if layout == "split" \
+            else CONCAT_KEYS
         found: dict[str, GateParams] = {}
         for key, params in raw.items():
             gate = cell.gate(key)
@@ -532,25 +613,34 @@ class _Reader:
             for pkey in params:
                 if pkey not in allowed:
                     hint = ""
-                    if layout == "concat" and pkey in SPLIT_KEYS:
-                        hint = " (U and b_h belong to layout: split; concat has one W)"
+                    if layout == "concat" and pkey in split_keys():
+                        hint = f" ({pkey} belongs to layout: split; concat has one W)"
                     raise self.fail(gpath + (pkey,), f"unknown key {pkey!r}{hint}"
                                     f"{_did_you_mean(pkey, allowed) if not hint else ''}; "
                                     f"expected one of: {_choices(allowed)}", at_key=True)
-            if "W" not in params:
+            if layout == "concat" and "W" not in params:
                 raise self.fail(gpath, "missing the weight matrix 'W'")
-            if layout == "split" and "U" not in params:
-                raise self.fail(gpath, "missing 'U', the matrix that multiplies x_t "
-                                "(or use layout: concat with one W)")
+            for slot in ("W", "U") if layout == "split" else ():
+                if naming.key(slot) not in params:
+                    message = (f"missing {naming.key(slot)!r}, the matrix that multiplies "
+                               f"{MULTIPLIES[slot]}")
+                    if naming.convention == "W_x":
+                        message += " (convention: W_x)"
+                    elif slot == "U" and naming is COURSE:
+                        message += " (or use layout: concat with one W)"
+                    raise self.fail(gpath, message)
             if 1 in stack and "b" in params:
                 raise self.fail(gpath + ("b",), "the stack has a 1, so the bias is a column "
                                 "of W; remove 'b' or the 1")
+            slot_of = naming.slot if layout == "split" else str
             values = {
-                p: (self.matrix if p in ("W", "U") else self.vector)(params[p], gpath + (p,))
+                slot_of(p): (self.matrix if slot_of(p) in ("W", "U") else self.vector)(
+                    params[p], gpath + (p,))
                 for p in allowed if p in params
             }
             found[gate.short] = GateParams(gate.short, key if key != gate.name else gate.short,
-                                           where, gpath, **values)
+                                           where, gpath, **values,
+                                           naming=naming if layout == "split" else COURSE)
             if key not in (gate.name, gate.short):
                 symbols[gate.short] = key
         return {g.short: found[g.short] for g in cell.gates if g.short in found}
@@ -570,12 +660,15 @@ class _Reader:
             return ("columns" if row else "rows") if which == "out" else (
                 "rows" if row else "columns")
 
+        def at(p: GateParams, slot: str) -> tuple:  # where the file wrote a slot
+            return p.path + (p.naming.key(slot),)
+
         for p in gates.values():
             w_out, w_in = out_in(p.W)
             if hidden is None:
-                hidden, hidden_from = w_out, f"{p.key}.W"
+                hidden, hidden_from = w_out, dotted(at(p, "W"))
             elif w_out != hidden:
-                raise self.fail(p.path + ("W",),
+                raise self.fail(at(p, "W"),
                                 f"has {w_out} {dim_name(p.W, 'out')} but {hidden_from} has "
                                 f"{hidden}: every gate must have the same hidden size")
         for p in gates.values():
@@ -583,14 +676,12 @@ class _Reader:
             if layout == "split":
                 w_out, w_in = out_in(p.W)
                 if w_in != hidden:
-                    raise self.fail(path + ("W",), f"is {p.W.shape[0]}×{p.W.shape[1]} but it "
-                                    f"multiplies h_{{t-1}}, which has {hidden} entries: expected "
-                                    f"{hidden}×{hidden}")
+                    raise self.fail(at(p, "W"), self.not_on_h(p, gates, hidden, out_in))
                 u_out, u_in = out_in(p.U)
                 if u_out != hidden:
-                    raise self.fail(path + ("U",), f"has {u_out} {dim_name(p.U, 'out')} but the "
+                    raise self.fail(at(p, "U"), f"has {u_out} {dim_name(p.U, 'out')} but the "
                                     f"hidden size is {hidden} (from {hidden_from})")
-                x_size, x_from = u_in, f"{p.key}.U has {u_in} {dim_name(p.U, 'in')}"
+                x_size, x_from = u_in, f"{dotted(at(p, 'U'))} has {u_in} {dim_name(p.U, 'in')}"
             else:
                 _, k = out_in(p.W)
                 x_size = k - hidden - (1 if 1 in stack else 0)
@@ -603,14 +694,35 @@ class _Reader:
             if inputs is None:
                 inputs, inputs_from = x_size, x_from
             elif x_size != inputs:
-                raise self.fail(path + ("U" if layout == "split" else "W",),
+                raise self.fail(at(p, "U" if layout == "split" else "W"),
                                 f"gives x_t {x_size} entries but {inputs_from} gives it {inputs}")
             for bias in ("b", "b_h"):
                 vec = getattr(p, bias)
                 if vec is not None:
-                    self.length(vec, hidden, path + (bias,),
+                    self.length(vec, hidden, at(p, bias),
                                 f"the hidden size (from {hidden_from})")
         return hidden, inputs, inputs_from
+
+    @staticmethod
+    def not_on_h(p: GateParams, gates: dict, hidden: int, out_in) -> str:
+        """Why the matrix on h_{t-1} has the wrong shape, and, when the shapes fit the
+        other convention (W on x_t), which key reads the file that way."""
+        n = p.naming
+        key = n.key("W")
+        shape = f"is {p.W.shape[0]}×{p.W.shape[1]} but "
+        want = f"which has {hidden} entries: expected {hidden}×{hidden}"
+        if n.explicit:
+            return shape + f"{key} multiplies h_{{t-1}}, {want}"
+        default = ", the default" if n.convention == "W_h" else ""
+        text = shape + f"{key} multiplies h_{{t-1}} (convention: {n.convention}{default}), {want}"
+        others = list(gates.values())
+        if all(out_in(q.U) == (hidden, hidden) for q in others) and len(
+                {out_in(q.W)[1] for q in others}) == 1:
+            flip = "W_x" if n.convention == "W_h" else "W_h"
+            source = naming_for("W/U", flip).source
+            text += (f". The shapes fit {other_convention(n, 'h_{t-1}')} (as {source} write "
+                     f"it): write 'convention: {flip}' at the top of the file")
+        return text
 
     def hidden_without_gates(self, data) -> int:
         """With no gate parameters, H is the length of an initial state or a given value."""

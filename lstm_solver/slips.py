@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from .cells import Cell
+from .naming import other_convention
 from .problem import Problem
 
 
@@ -76,11 +77,23 @@ def _added_not_stacked(problem: Problem, short: str) -> Iterator[Slip]:
                        _with_cell(problem, replace(cell, gates=gates)))
 
 
+def _other_convention(problem: Problem, short: str) -> Iterator[Slip]:
+    """W and U read the other way round in EVERY gate (W on x_t, as Wikipedia writes it,
+    or on h_(t-1), as the course notes): a pattern, named once, in the file's letters."""
+    if (problem.layout != "split" or problem.naming.explicit or not problem.gates
+            or any(u.hidden_size != u.input_size for u in problem.units)):
+        return
+    units = tuple(replace(u, gates={g: replace(p, W=p.U, U=p.W) for g, p in u.gates.items()})
+                  for u in problem.units)
+    yield Slip(other_convention(problem.naming), replace(problem, units=units))
+
+
 def _w_and_u_swapped(problem: Problem, short: str) -> Iterator[Slip]:
     p = problem.gates.get(short)
     if p is None or problem.hidden_size != problem.input_size:
         return
-    says = f"W and U swapped in {_name(problem, short)}"
+    first, second = p.naming.weights if problem.layout == "split" else ("W", "U")
+    says = f"{first} and {second} swapped in {_name(problem, short)}"
     if problem.layout == "split":
         yield Slip(says, _gate_params(problem, short, W=p.U, U=p.W))
     else:
@@ -96,7 +109,7 @@ def _transposed(problem: Problem, short: str) -> Iterator[Slip]:
         m = getattr(p, key)
         if m is not None and m.shape[0] == m.shape[1]:
             flipped = replace(m, exact=tuple(zip(*m.exact)))
-            yield Slip(f"{key}_{problem.symbol(short).removesuffix('_tilde')} transposed",
+            yield Slip(f"{p.param(key).label} transposed",
                        _gate_params(problem, short, **{key: flipped}))
 
 
@@ -159,6 +172,7 @@ def _name(problem: Problem, short: str) -> str:
 
 
 MAKERS: list[Maker] = [
-    _activation_swapped, _bias_left_out, _added_not_stacked, _w_and_u_swapped, _transposed,
-    _update_changed, _gate_order, _rounded_early, _other_gru_form,
+    _activation_swapped, _bias_left_out, _added_not_stacked, _other_convention,
+    _w_and_u_swapped, _transposed, _update_changed, _gate_order, _rounded_early,
+    _other_gru_form,
 ]

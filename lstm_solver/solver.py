@@ -348,8 +348,9 @@ def _safe_matvec(M: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def _safe_sum(terms: list[np.ndarray]) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        out = np.sum(terms, axis=0)
+    """Element by element, correctly rounded (math.fsum), so that a sum does not depend on
+    the order its terms are written in (W_f h + U_f x or W_f x + U_f h: naming.py)."""
+    out = np.array([_fsum(items) for items in zip(*terms)], dtype=float)
     bad = ~np.isfinite(out)
     if bad.any():
         for i in np.flatnonzero(bad):
@@ -360,6 +361,13 @@ def _safe_sum(terms: list[np.ndarray]) -> np.ndarray:
                                                                  if math.isinf(x)}) == 1:
                 out[i] = next(x for x in items if math.isinf(x))
     return out
+
+
+def _fsum(items) -> float:
+    try:
+        return math.fsum(items)
+    except (OverflowError, ValueError):  # beyond float64, or inf − inf: resolved by the caller
+        return math.nan
 
 
 def _to_float(x: Fraction) -> float:

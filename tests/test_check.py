@@ -90,7 +90,8 @@ SLIPS = [
     ("nobias", "i", "the bias left out of i_t"),
     ("added", "i", "h_(t-1) and x_t added instead of stacked in i_t"),
     ("added_u", "f", "h_(t-1) and x_t added instead of stacked in f_t"),
-    ("wu", "f", "W and U swapped in f_t"),
+    # one gate alone cannot tell a W/U swap from the other convention, named once for all
+    ("wu", "f", "the other convention: W on x_t and U on h_(t-1)"),
     ("transpose", "g", "W_g transposed"),
     ("order", "o", "the candidate gate's parameters used for o_t"),
     ("fi", "c", "the forget and input gates swapped"),

@@ -23,7 +23,9 @@ def run(*args: str):
 
 def test_json_matches_design_contract():
     data = json.loads(run(Q2, "--format", "json"))
-    assert list(data) == ["format", "cell", "steps"]
+    assert list(data) == ["format", "cell", "notes", "steps"]
+    assert data["notes"] == ["W multiplies the stacked vector [h_{t-1}; x_t]: its columns 1–2 "
+                             "multiply h_{t-1} and columns 3–4 multiply x_t."]
     assert data["format"] == "lstm-solve/1" and data["cell"] == "lstm"
     (step,) = data["steps"]
     assert list(step) == ["t", "x", "values", "pre_activations", "given"]

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from .. import derivation as d
+from ..naming import multiplies_sentence
 
 FORMAT = "lstm-solve/1"
 
@@ -52,7 +53,11 @@ def to_dict(derivation: d.Derivation) -> dict[str, Any]:
         if step.missing:
             entry["cannot_compute"] = dict(step.missing)
         steps.append(entry)
-    out: dict[str, Any] = {"format": FORMAT, "cell": derivation.problem.cell, "steps": steps}
+    out: dict[str, Any] = {"format": FORMAT, "cell": derivation.problem.cell}
+    which = multiplies_sentence(derivation.problem, "h_{t-1}", "x_t")
+    if which:
+        out["notes"] = [which]  # which matrix multiplies which (naming.py)
+    out["steps"] = steps
     if derivation.outputs:
         out["outputs"] = [{"t": step.t, **{q.short: _numbers(q.value) for q in step.quantities}}
                           for step in derivation.outputs]

@@ -18,6 +18,7 @@ from rich.text import Text
 from .. import derivation as d
 from ..counting import CountDerivation
 from ..equations import Name
+from ..naming import multiplies_sentence
 from . import blocks, notes
 from .expand import Expander
 from .text import TextPrinter, ValuePrinter, inline, name, numbers, text_notation
@@ -41,6 +42,9 @@ class TerminalSolution:
         if problem.question:
             yield Padding(Text(problem.question.strip(), style="italic"), (0, 0, 1, 0))
         yield Text(_summary(dv), style="dim")
+        which = multiplies_sentence(problem)
+        if which:
+            yield Text(which, style="italic")
         if self.questions:
             yield from self._question(options.max_width)
             return
@@ -144,7 +148,7 @@ def _summary(dv: d.Derivation) -> str:
         parts.append(f"X = {p.input_size}")
     parts.append(f"{p.steps} step{'s' if p.steps > 1 else ''}")
     parts.append(p.layout + (f" [{', '.join(map(str, p.stack))}]" if p.layout == "concat"
-                             else " (W·h + U·x)"))
+                             else f" ({p.naming.form()})"))
     if p.orientation == "row":
         parts.append("row vectors (v·W)")
     r = p.rounding

@@ -16,6 +16,7 @@ import numpy as np
 from ... import derivation as d
 from ...counting import CountDerivation
 from ...equations import Name
+from ...naming import multiplies_sentence
 from ...numbers import Value
 from ...problem import Problem
 from .. import notes
@@ -87,6 +88,9 @@ class Document:
         for text in paragraphs(p.question):
             self.paragraph(text)
         self.paragraph(_summary(p), "dim")
+        which = multiplies_sentence(p)
+        if which:
+            self.paragraph(which, "note")
         self.paragraph("Given:")
         for caption, items in given_data(p):
             if caption:
@@ -204,6 +208,8 @@ def count_summary(p) -> str:
         parts.append(f"output size {p.output_size}")
     parts.append({"true": "one bias per gate", "false": "no bias",
                   "double": "two biases per gate"}[p.bias])
+    if getattr(p, "convention", "W_h") == "W_x":
+        parts.append("W multiplies x_t, U multiplies h_(t-1) (convention: W_x)")
     if p.layers > 1:
         parts.append(f"{p.layers} layers")
     if p.bidirectional:
@@ -227,12 +233,8 @@ def given_data(p: Problem) -> list[tuple[str, list[Item]]]:
     for unit in p.units:
         items: list[Item] = []
         for g in unit.gates.values():
-            sub = g.symbol.removesuffix("_tilde")
-            for key in ("W", "U", "b", "b_h"):
-                value = getattr(g, key)
-                if value is not None:
-                    n = Name("b", "h" + sub) if key == "b_h" else Name(key, sub)
-                    items.append((n, None, written(value), True))
+            for param in g.written():  # in the file's names: W_f, U_f or W_xf, W_hf, ...
+                items.append((Name(param.base, param.sub), None, written(param.value), True))
         backward = unit.direction == "backward"  # starts after the last step: h_{T+1}
         for state in cell.state:
             items.append((Name(p.symbol(state), "", 1 if backward else -1),

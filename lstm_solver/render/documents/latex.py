@@ -45,7 +45,7 @@ def escape(text: str) -> str:
             out.append("?")
         else:
             out.append(ch)
-    return "".join(out)
+    return "".join(out).replace("}$$_{", "")  # hₜ₋₁: one subscript, h$_{t-1}$
 
 
 def name(n: Name, t: int | None = None) -> str:
