@@ -425,3 +425,57 @@ def test_without_matplotlib_a_clear_message(tmp_path):
                            "--diagram", "none"], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0 and "<html" in done.stdout
+
+
+def _text_overlaps(fig) -> list[tuple[str, str]]:
+    """Texts of a matplotlib figure whose boxes meet, as drawn (DejaVu: wider than LaTeX)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    undrawn = set()  # labels of ticks outside the axes' limits stay unseen
+    for ax in fig.axes:
+        for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            for tick in axis.get_major_ticks():
+                if not min(lo, hi) - 1e-9 <= tick.get_loc() <= max(lo, hi) + 1e-9:
+                    undrawn |= {id(tick.label1), id(tick.label2)}
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip() and id(t) not in undrawn]
+    width, height = fig.get_size_inches() * fig.dpi
+    out = [(s, "outside") for s, b in boxes
+           if b.x0 < -0.5 or b.y0 < -0.5 or b.x1 > width + 0.5 or b.y1 > height + 0.5]
+    for k, (s, a) in enumerate(boxes):
+        for u, b in boxes[k + 1:]:
+            if a.x0 < b.x1 - 0.5 and b.x0 < a.x1 - 0.5 and a.y0 < b.y1 - 0.5 and \
+                    b.y0 < a.y1 - 0.5:
+                out.append((s, u))
+    return out
+
+
+@pytest.mark.parametrize("H,T", [(1, 2), (2, 2), (3, 5), (6, 6), (7, 3), (12, 12), (13, 4),
+                                 (40, 50)])
+def test_over_time_texts_never_meet(H, T):
+    rng = np.random.default_rng(H * 100 + T)
+    data = {"cell": "lstm", "gates": {g: {"W": rng.uniform(-1, 1, (H, H)).tolist(),
+                                          "U": rng.uniform(-2, 2, (H, 1)).tolist()}
+                                      for g in ("input", "forget", "candidate", "output")},
+            "x": rng.uniform(-1, 1, (T, 1)).tolist(), "decimals": 3}
+    dv = derivation(data)
+    [picture] = pictures(dv, None)
+    for tex in (False, True):
+        fig = picture.make(tex)
+        assert _text_overlaps(fig) == []
+        width, height = fig.get_size_inches() * 72
+        assert width <= 475 and height <= 560  # a page's width, most of its height
+
+
+def test_heatmap_colours_darken_steadily_for_a_photocopy():
+    from matplotlib import colormaps
+
+    from lstm_solver.render.pictures.overtime import CMAP_RANGE, LEVELS
+
+    rgb = colormaps["Blues"](np.linspace(*CMAP_RANGE, LEVELS))[:, :3]
+    grey = rgb @ [0.299, 0.587, 0.114]  # as a photocopier sees it
+    assert np.all(np.diff(grey) < 0)  # the larger the value, the darker
+    assert grey.min() > 0.45  # black numbers stay readable on the darkest cell

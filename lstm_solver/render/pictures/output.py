@@ -249,8 +249,8 @@ def _make_renderer():
                 v = {"top": "t", "bottom": "b"}.get(va, "")
                 box = rf"\makebox(0,0)[{h}{v}]{{{body}}}" if h or v else \
                     rf"\makebox(0,0){{{body}}}"
-            if angle:
-                box = rf"\rotatebox{{{_n(angle)}}}{{{box}}}"
+            if angle:  # \rotatebox would move it by its height: the figures turn no text
+                raise ValueError(f"a text turned by {angle}° in a figure: {s!r}")
             color = gc.get_rgb()
             if tuple(color[:3]) != (0.0, 0.0, 0.0):
                 box = rf"\pdfliteral{{{_color(color)} rg}}{box}\pdfliteral{{0 g}}"

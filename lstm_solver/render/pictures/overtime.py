@@ -21,6 +21,7 @@ SMALL = 6  # up to 6 units and 6 steps: larger cells, numbers to 2 decimals
 CMAP_RANGE = (0.0, 0.62)  # the light part of "Blues": black text stays readable
 LEVELS = 40  # colours in the map (a colour bar of fewer than 50 patches stays vector)
 WIDTH = 470.0  # the widest figure, pt (a page's text width)
+TITLE = 7.5  # the size of a heatmap's title
 MARKERS = "osD^v<>ph*"
 DASHES = ["-", "--", ":", "-."]
 RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
@@ -110,10 +111,13 @@ def _figure(dv: d.Derivation, steps: list[d.Step], tex: bool):
                   for v in g.values.ravel() if np.isfinite(v)] + [8.0])
     left, bottom, top, bar = (28.0, 24.0, 16.0, 40.0) if small else (22.0, 24.0, 16.0, 30.0)
     if numbered:
-        cw, ch = (max(widest + 10, 30.0), 17.0) if small else (widest + 2.5, 10.0)
+        cw, ch = (max(widest + 7, 24.0), 15.0) if small else (widest + 2.5, 10.0)
     else:  # two heatmaps a row, each at most ~150 pt tall
         cw = max(2.0, min(18.0, (WIDTH / 2 - left - bar - 10) / T))
         ch = max(1.5, min(14.0, 150.0 / H))
+    titles = {g.short: _title(dv, g, tex) for g in gates}
+    widest_title = max([measure(_title(dv, g, False), TITLE)[0] for g in gates] + [0.0])
+    cw = max(cw, (widest_title + 4) / T)  # a title no wider than its heatmap
     panel_w, panel_h = T * cw, H * ch
     cell_w = left + panel_w + bar + 4
     per_row = max(1, min(len(gates), int(WIDTH // cell_w)))
@@ -155,10 +159,7 @@ def _figure(dv: d.Derivation, steps: list[d.Step], tex: bool):
         ax.set_xlim(0, T)
         ax.set_ylim(0, H)
         _ticks(ax, ts, H, tex)
-        gate = dv.problem.cell_def.gate(g.short)
-        word = FUNCTIONS.get(g.activation, (g.activation, g.activation))[tex]
-        ax.set_title(f"{_name(g.name, tex)}  {gate.name} ({word})", fontsize=7.5, pad=3,
-                     parse_math=tex)
+        ax.set_title(titles[g.short], fontsize=TITLE, pad=3, parse_math=tex)
         if numbered:
             for i in range(H):
                 for j in range(T):
@@ -184,7 +185,7 @@ def _figure(dv: d.Derivation, steps: list[d.Step], tex: bool):
                     marker=None if many else MARKERS[u % len(MARKERS)], markersize=3.5,
                     markerfacecolor="white", linewidth=0.9 if not many else 0.5,
                     label=f"unit {u + 1}", gid=f"line-{st.short}-{u}")
-        ax.set_title(f"{_name(st.name, tex)} per unit", fontsize=7.5, pad=3, parse_math=tex)
+        ax.set_title(f"{_name(st.name, tex)} per unit", fontsize=TITLE, pad=3, parse_math=tex)
         ax.set_xticks(_thin(ts))
         ax.set_xlabel("$t$" if tex else "t", fontsize=7, labelpad=1, parse_math=tex)
         ax.tick_params(labelsize=6.5, length=2, pad=1.5)
@@ -202,6 +203,13 @@ def cell_decimals(dv: d.Derivation, H: int, T: int) -> int:
     return min(2 if max(H, T) <= SMALL else 1, dv.rounding.decimals)
 
 
+def _title(dv: d.Derivation, g: Series, tex: bool) -> str:
+    """"fₜ  forget (σ)"."""
+    gate = dv.problem.cell_def.gate(g.short)
+    word = FUNCTIONS.get(g.activation, (g.activation, g.activation))[tex]
+    return f"{_name(g.name, tex)}  {gate.name} ({word})"
+
+
 def _ticks(ax, ts: list[int], H: int, tex: bool) -> None:
     T = len(ts)
     xs = _thin(list(range(T)))
@@ -212,7 +220,9 @@ def _ticks(ax, ts: list[int], H: int, tex: bool) -> None:
     ax.set_yticklabels([str(y + 1) for y in ys])
     ax.tick_params(labelsize=6, length=0, pad=2)
     ax.set_xlabel("step $t$" if tex else "step t", fontsize=6.5, labelpad=1, parse_math=tex)
-    ax.set_ylabel("unit", fontsize=6.5, labelpad=1, parse_math=tex)
+    # "unit" under the units' numbers: no text in these figures is turned on its side
+    ax.annotate("unit", xy=(0, 0), xycoords="axes fraction", xytext=(-2, -3),
+                textcoords="offset points", ha="right", va="top", fontsize=6.5)
     for spine in ax.spines.values():
         spine.set_linewidth(0.4)
 
