@@ -479,3 +479,76 @@ def test_heatmap_colours_darken_steadily_for_a_photocopy():
     grey = rgb @ [0.299, 0.587, 0.114]  # as a photocopier sees it
     assert np.all(np.diff(grey) < 0)  # the larger the value, the darker
     assert grey.min() > 0.45  # black numbers stay readable on the darkest cell
+
+
+# --- the gradient going back (the interface issue 11's backward pass fills) ---------------
+
+def _norms(max_norm=1.0, norm=2.5):
+    from lstm_solver.render.pictures.gradients import GradientNorms, NormSeries
+
+    return GradientNorms([NormSeries([1, 2, 3, 4], [0.004, 0.03, 0.2, 0.9],
+                                     [0.01, 0.0, 0.5, 1.2])], max_norm, norm, "h", "C")
+
+
+def test_gradient_norms_on_a_log_scale_with_the_threshold():
+    from lstm_solver.render.pictures.gradients import figure, story
+
+    norms = _norms()
+    assert story(norms) == ("‖∂L/∂h‖ shrinks from 0.9 at t = 4 to 0.004 at t = 1: the "
+                            "gradient vanishes going back; the parameter gradients' norm 2.5 "
+                            "is above the threshold 1: they are scaled by 0.4")
+    for tex in (False, True):
+        fig = figure(norms, tex)
+        ax = fig.axes[0]
+        assert ax.get_yscale() == "log"
+        lines = {line.get_gid(): line for line in ax.get_lines()}
+        assert list(lines["norm-h-0"].get_ydata()) == [0.004, 0.03, 0.2, 0.9]
+        dc = lines["norm-c-0"].get_ydata()
+        assert np.isnan(dc[1]) and list(dc[[0, 2, 3]]) == [0.01, 0.5, 1.2]  # 0: not drawn
+        assert list(lines["line-clipping"].get_ydata()) == [1.0, 1.0]
+        assert list(lines["line-norm"].get_ydata()) == [2.5, 2.5]
+        lo, hi = ax.get_ylim()
+        assert lo < 0.004 and hi > 2.5
+        assert _text_overlaps(fig) == []
+    svg = ET.fromstring(pictures_of_norms(norms).svg("g"))
+    text = " ".join(t.text or "" for t in svg.iter(f"{SVG}text"))
+    assert "‖∂L/∂Cₜ‖" in text and "clip at 1" in text and "‖∇θ L‖ = 2.5" in text
+
+
+def pictures_of_norms(norms):
+    from lstm_solver.render.pictures import _gradients
+
+    return _gradients(norms)
+
+
+def test_gradient_story_without_clipping_and_growing():
+    from lstm_solver.render.pictures.gradients import GradientNorms, NormSeries, story
+
+    grows = GradientNorms([NormSeries([1, 2, 3], [50.0, 7.0, 1.0], label="layer 2")], 5.0, 3.0)
+    assert story(grows) == ("‖∂L/∂h‖ grows from 1 at t = 3 to 50 at t = 1 (layer 2): the "
+                            "gradient explodes going back; the parameter gradients' norm 3 is "
+                            "within the threshold 5: no clipping")
+
+
+def test_a_backward_pass_adds_the_gradient_figure_after_the_results():
+    from types import SimpleNamespace as NS
+
+    dv = derivation(PROBLEMS / "gru_pytorch_reset_after.yaml")
+    # the shape of issue 11's model: backward.flow (Flow per step), max_norm, norm
+    dv.backward = NS(flow=[NS(t=1, dh=0.2, dc=None, layer=1, direction="forward"),
+                           NS(t=2, dh=0.5, dc=None, layer=1, direction="forward")],
+                     max_norm=0.1, norm=NS(value=np.array([0.7])))
+    kinds = [p.kind for p in pictures(dv, None)]
+    assert kinds == ["time", "gradients"]
+    picture = pictures(dv, None)[1]
+    assert picture.caption.startswith("The gradient going back: ‖∂L/∂h‖ goes from 0.5 at t = 2")
+    assert "scaled by 0.143" in picture.caption
+    html = Html_of(dv)
+    assert html.count("<svg") == 1 + 1 + 1
+    assert html.index("Results") < html.index("The gradient going back")
+
+
+def Html_of(dv) -> str:  # noqa: N802
+    from lstm_solver.render.documents import render
+
+    return render([dv], "html")

@@ -62,6 +62,11 @@ def pictures(dv: d.Derivation, step: d.Step | None, diagram: str = "first") -> l
         steps = unit_steps(dv, layer, direction)
         if len(steps) >= 2:
             out.append(_over_time(dv, steps))
+    from .gradients import norms_of
+
+    norms = norms_of(dv)
+    if norms is not None:
+        out.append(_gradients(norms))
     return out
 
 
@@ -95,3 +100,11 @@ def _over_time(dv: d.Derivation, steps: list[d.Step]) -> Picture:
     caption = (f"Over time{_where(dv, steps[0])}: " + (line + "." if line else
                                                         "the gates and the state per unit."))
     return Picture("time", describe(dv, steps), caption, lambda tex: figure(dv, steps, tex))
+
+
+def _gradients(norms) -> Picture:
+    from .gradients import describe, figure, story
+
+    line = story(norms)
+    caption = "The gradient going back" + (f": {line}." if line else ".")
+    return Picture("gradients", describe(norms), caption, lambda tex: figure(norms, tex))
