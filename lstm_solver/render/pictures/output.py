@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 
 # The SVG's texts are Unicode (f₂ ⊙ c₁, as the HTML page writes them), never matplotlib's
 # math text: it is slow to parse, and its Computer Modern fonts have their own encoding
@@ -115,8 +116,10 @@ def latex(fig) -> str:
         width, height = fig.get_size_inches() * 72
         renderer = _renderer_class()(width, height)
         fig.draw(renderer)
-    body = "\n".join(renderer.out)
-    return (f"{{\\setlength{{\\unitlength}}{{1bp}}\\begin{{picture}}({_n(width)},"
+    # the commonest font is chosen once: each text names only a size or shape that differs
+    common = Counter(renderer.fonts).most_common(1)[0][0] if renderer.fonts else ""
+    body = "\n".join(line.replace(common, "") if common else line for line in renderer.out)
+    return (f"{{\\setlength{{\\unitlength}}{{1bp}}{common}\\begin{{picture}}({_n(width)},"
             f"{_n(height)})\n{body}\n\\end{{picture}}}}")
 
 
@@ -178,6 +181,7 @@ def _make_renderer():
             super().__init__()
             self.width, self.height = width, height
             self.out: list[str] = []
+            self.fonts: list[str] = []  # each text's font commands
 
         def flipy(self):
             return False
@@ -239,9 +243,10 @@ def _make_renderer():
                 ha = mtext.get_horizontalalignment()
                 va = mtext.get_verticalalignment()
             size = prop.get_size_in_points()
-            style = r"\itshape " if prop.get_style() == "italic" else " "
-            body = (rf"\fontsize{{{_n(size)}}}{{{_n(size * 1.2)}}}\selectfont{style}"
-                    + tex_text(s, bool(ismath)))
+            style = r"\itshape" if prop.get_style() == "italic" else r"\upshape"
+            font = rf"\fontsize{{{_n(size)}}}{{{_n(size * 1.2)}}}\selectfont{style}{{}}"
+            self.fonts.append(font)
+            body = font + tex_text(s, bool(ismath))
             h = {"left": "l", "right": "r", "center": ""}[ha]
             if va == "baseline":
                 box = rf"\makebox[0pt][{h or 'c'}]{{{body}}}"
