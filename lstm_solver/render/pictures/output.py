@@ -46,7 +46,7 @@ RC = {
 
 SCREEN = 4 / 3  # HTML figures are drawn this much larger than in the PDF
 
-INSTALL_HINT = "pip install matplotlib (or: pip install 'lstm-solve[figures]')"
+INSTALL_HINT = "pip install matplotlib"
 
 
 class PicturesUnavailable(Exception):
