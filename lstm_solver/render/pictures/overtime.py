@@ -170,6 +170,8 @@ def _figure(dv: d.Derivation, steps: list[d.Step], tex: bool):
         cax = axes(x0 + panel_w + 5, y0, 5, panel_h)
         bar_ = fig.colorbar(mesh, cax=cax)
         bar_.solids.set_rasterized(False)
+        bar_.solids.set_edgecolor("face")  # no seams between the bar's patches
+        bar_.solids.set_linewidth(0.3)
         bar_.outline.set_linewidth(0.4)
         bar_.set_ticks([lo, (lo + hi) / 2, hi])
         bar_.ax.tick_params(labelsize=6, length=2, width=0.4, pad=1.5)
