@@ -15,10 +15,10 @@ import click
 
 from . import __version__
 from .errors import ProblemError
+from .extras import MissingDependency
 from .files import OutputExists
 from .naming import CONVENTIONS, NAMES
 from .render.documents.pdf import PdfError
-from .render.pictures.output import PicturesUnavailable
 
 EXIT_BAD_INPUT = 2
 
@@ -46,11 +46,16 @@ def main() -> None:
     lstm-solve problems/ --format latex -o key.tex    one document, a section each
     lstm-solve problems/ --questions --format markdown -o sheet.md
     lstm-solve generate --cell gru --count 30 --seed 1 -o variants/
+    lstm-solve generate --count 30 -o week3/ --sheets moodle    (or qti: Canvas)
+    lstm-solve import lstm.pt --x '[[1, 0], [0, 1]]' -o problem.yaml
     """
 
 
-FORMATS = ["terminal", "json", "latex", "markdown", "html", "pdf"]
-SUFFIX = {"json": ".json", "latex": ".tex", "markdown": ".md", "html": ".html", "pdf": ".pdf"}
+FORMATS = ["terminal", "json", "latex", "markdown", "html", "pdf", "moodle", "qti", "pytorch"]
+SUFFIX = {"json": ".json", "latex": ".tex", "markdown": ".md", "html": ".html", "pdf": ".pdf",
+          "moodle": ".xml", "qti": ".zip", "pytorch": ".py"}
+PLATFORMS = ("moodle", "qti")  # quizzes: the questions and their answers in one file
+SHEET_NAMES = {"moodle": "moodle.xml", "qti": "qti.zip"}  # generate --sheets moodle|qti
 PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to a file
 DIAGRAM_OPTION = click.option(
     "--diagram", type=click.Choice(["first", "all", "none"]), default="first",
@@ -71,6 +76,9 @@ DIAGRAM_OPTION = click.option(
 @click.option("--key", "sheet", flag_value="key", default=True,
               help="The full worked solutions (the default).")
 @click.option("--title", help="The document's title (several problems).")
+@click.option("--set", "set_name", metavar="NAME",
+              help="moodle, qti: the problems are variants of one question, NAME: one Moodle "
+                   "category (a random question draws one), Canvas question groups.")
 @click.option("--decimals", type=click.IntRange(0, 15), help="Digits shown (overrides the file).")
 @click.option("--carry", type=click.Choice(["exact", "rounded"]),
               help="Carry intermediate values exactly, or rounded as by hand.")
@@ -79,8 +87,8 @@ DIAGRAM_OPTION = click.option(
 @click.option("--exact", is_flag=True, help="Also show exact values: fractions, σ(p/q), ...")
 @DIAGRAM_OPTION
 def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, sheet: str,
-          title: str | None, decimals: int | None, carry: str | None, round_half: str | None,
-          full: bool, exact: bool, diagram: str) -> None:
+          title: str | None, set_name: str | None, decimals: int | None, carry: str | None,
+          round_half: str | None, full: bool, exact: bool, diagram: str) -> None:
     """Print the worked solution of each problem in FILES (files or folders).
 
     Several problems make one document with a section each (and, in LaTeX,
@@ -113,6 +121,16 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
                                                   console=_stderr(), transient=True)]
         return [solve_one(p) for p in paths]
 
+    if fmt in PLATFORMS and sheet == "questions":
+        raise click.UsageError(f"--format {fmt} writes a quiz: its questions and their answers "
+                               "together (leave out --questions)")
+    if fmt == "pytorch" and sheet == "questions":
+        raise click.UsageError("--format pytorch writes a script that prints the key's values "
+                               "(leave out --questions)")
+    if set_name is not None and fmt not in PLATFORMS:
+        raise click.UsageError("--set names a set of variants in a quiz: use it with "
+                               "--format moodle or qti")
+
     def show():
         if output and os.path.exists(output) and not force:
             raise OutputExists(output)
@@ -129,8 +147,9 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
             for solution in solutions:
                 render(solution, console, full=full, questions=questions)
             return
-        data = _render(solutions, fmt, full, questions, title or "", diagram)
-        target = output or (None if fmt != "pdf" else Path(files[0]).stem + ".pdf")
+        data = _render(solutions, fmt, full, questions, title or "", set_name, diagram=diagram)
+        target = output or (None if fmt not in ("pdf", "qti")
+                            else Path(files[0]).stem + SUFFIX[fmt])
         if target is None:
             click.echo(data, nl=False)
             return
@@ -176,8 +195,10 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
               help="A cell option, e.g. reset=after or activation=relu.")
 @click.option("--saturated", is_flag=True,
               help="Allow pre-activations beyond ±3 (gates of almost exactly 0 or 1).")
-@click.option("--sheets", type=click.Choice(["markdown", "latex", "html", "pdf"]),
-              help="Also write the question sheet and the answer key for the whole set.")
+@click.option("--sheets", type=click.Choice(["markdown", "latex", "html", "pdf", *PLATFORMS]),
+              help="Also write the question sheet and the answer key for the whole set; "
+                   "moodle, qti: the set as a quiz (moodle.xml, qti.zip), named after the "
+                   "folder.")
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
 @DIAGRAM_OPTION
 def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs: int,
@@ -208,7 +229,9 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
                     output=output_size, options=chosen)
         out = Path(folder)
         names = [out / f"variant-{k:03d}.yaml" for k in range(1, count + 1)]
-        if sheets:
+        if sheets in PLATFORMS:
+            names.append(out / SHEET_NAMES[sheets])
+        elif sheets:
             suffix = SUFFIX[sheets]
             names += [out / f"questions{suffix}", out / f"key{suffix}"]
         if not force:
@@ -229,9 +252,14 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
         click.echo(f"wrote {count} variants to {out}", err=True)
         if sheets:
             solutions = [solve_problem(parse_problem(t, str(p))) for p, t in zip(names, texts)]
+        if sheets in PLATFORMS:
+            data = _render(solutions, sheets, False, False, "", out.resolve().name)
+            write_atomic(names[-1], data, force)
+            click.echo(f"wrote {names[-1]}", err=True)
+        elif sheets:
             for questions, path in ((True, names[-2]), (False, names[-1])):
-                write_atomic(path, _render(solutions, sheets, False, questions, "", diagram),
-                             force)
+                write_atomic(path, _render(solutions, sheets, False, questions, "",
+                                           diagram=diagram), force)
                 click.echo(f"wrote {path}", err=True)
 
     _guarded(run)
@@ -292,6 +320,101 @@ def check(problem_file: str, answer_files: tuple[str, ...], fmt: str,
     sys.exit(0 if _guarded(run) else 1)
 
 
+@main.command("import")
+@click.argument("weights", type=click.Path(path_type=str))
+@click.option("--x", "x", required=True, metavar="VALUES",
+              help="The inputs, as in a problem file: '[1, 0, 2]' (one step) or "
+                   "'[[1, 0, 2], [0, 1, -1]]' (a step a row).")
+@click.option("--cell", type=click.Choice(["lstm", "gru", "rnn"]),
+              help="Checked against the weights (found from their shapes if left out).")
+@click.option("--h0", metavar="VALUES", help="The initial h (a stack: one vector per layer "
+              "and direction, as PyTorch orders them). Default: zeros.")
+@click.option("--c0", metavar="VALUES", help="An LSTM's initial c. Default: zeros.")
+@click.option("--prefix", help="The network's name in a bigger model's state_dict "
+              "(lstm for lstm.weight_ih_l0).")
+@click.option("--layer", "layers", multiple=True, metavar="NAME",
+              help="Keras: the recurrent layers to read, bottom first (repeat the option).")
+@click.option("--activation", type=click.Choice(["tanh", "sigmoid", "relu"]),
+              help="A plain RNN's nonlinearity (weights do not store it; default tanh).")
+@click.option("--reset", type=click.Choice(["after", "before"]),
+              help="A Keras GRU without bias: reset_after (default after, as Keras).")
+@click.option("--output-layer", metavar="NAME",
+              help="The linear (Dense) layer on top: fc for fc.weight and fc.bias.")
+@click.option("--output-activation", default="softmax", show_default=True,
+              type=click.Choice(["softmax", "sigmoid", "tanh", "identity"]))
+@click.option("--title", help="The problem's title.")
+@click.option("--decimals", type=click.IntRange(0, 15), help="Digits shown.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
+              help="Write the problem file here (default: standard output).")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def import_weights(weights: str, x: str, cell: str | None, h0: str | None, c0: str | None,
+                   prefix: str | None, layers: tuple[str, ...], activation: str | None,
+                   reset: str | None, output_layer: str | None, output_activation: str,
+                   title: str | None, decimals: int | None, output: str | None,
+                   force: bool) -> None:
+    """Write a problem file from trained weights: a PyTorch state_dict (.pt, read with
+    weights_only=True), numpy arrays (.npz) or Keras weights (.weights.h5).
+
+    \b
+    lstm-solve import lstm.pt --x '[[1, 0], [0, 1]]' -o problem.yaml
+    lstm-solve import model.weights.h5 --x '[0.5, -1]' --output-layer dense -o q.yaml
+    """
+    def run():
+        from .weights.files import comment, import_problem
+        from .yamlsource import read_text
+
+        if output and os.path.exists(output) and not force:
+            raise OutputExists(output)
+
+        def value(text: str | None, option: str):
+            return None if text is None else read_text(text, option).data
+
+        keys = {k: v for k, v in (("title", title), ("decimals", decimals)) if v is not None}
+        problem = import_problem(weights, value(x, "--x"), cell=cell, h0=value(h0, "--h0"),
+                                 c0=value(c0, "--c0"), prefix=prefix, layers=layers,
+                                 activation=activation, reset=reset, output_layer=output_layer,
+                                 output_activation=output_activation, **keys)
+        text = problem.to_yaml(comment(problem, weights))
+        if not output:
+            click.echo(text, nl=False)
+            return
+        from .files import write_atomic
+
+        write_atomic(output, text, force)
+        click.echo(f"wrote {output}", err=True)
+
+    _guarded(run)
+
+
+@main.command()
+@click.option("--path", "show_path", is_flag=True, help="Print where the schema file is.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
+              help="Write the schema to this file (default: standard output).")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def schema(show_path: bool, output: str | None, force: bool) -> None:
+    """The JSON Schema of the problem file, for editors (completion and checking).
+
+    \b
+    lstm-solve schema -o problem.schema.json
+    then, at the top of a problem file:
+    # yaml-language-server: $schema=./problem.schema.json
+    """
+    from .schema import PATH, text
+
+    def run():
+        if show_path:
+            click.echo(str(PATH))
+        elif output:
+            from .files import write_atomic
+
+            write_atomic(output, text(), force)
+            click.echo(f"wrote {output}", err=True)
+        else:
+            click.echo(text(), nl=False)
+
+    _guarded(run)
+
+
 def summary_dict(summary) -> dict:
     from .check import FORMAT, to_dict
 
@@ -308,11 +431,19 @@ def summary_dict(summary) -> dict:
 
 
 def _render(solutions, fmt: str, full: bool, questions: bool, title: str,
-            diagram: str = "first") -> str | bytes:
+            set_name: str | None = None, diagram: str = "first") -> str | bytes:
+    if fmt in PLATFORMS:
+        from .render.platforms import render as quiz
+
+        return quiz(solutions, fmt, set_name, title, full)
     if fmt == "json":
         from .render.json import render_many
 
         return render_many(solutions) + "\n"
+    if fmt == "pytorch":  # a script that checks the key with PyTorch
+        from .render.programs.pytorch import render as program
+
+        return program(solutions)
     if fmt == "terminal":  # to a file: plain text, 80 columns
         import io
 
@@ -352,7 +483,10 @@ def _guarded(run):
     except OutputExists as exc:
         click.echo(f"error: {exc} exists; use --force to overwrite it", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    except (PdfError, PicturesUnavailable) as exc:
+    except PdfError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except MissingDependency as exc:  # an optional library; the message names the extra
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except (KeyboardInterrupt, SystemExit):

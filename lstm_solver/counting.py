@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .cells import CELLS
 from .naming import naming_for
 from .problem import CountProblem
+from .solution import CountSolution
 
 ROLES = {"W": "h_(t-1)", "U": "x_t"}  # what the matrix in each slot multiplies
 
@@ -33,8 +34,8 @@ class Item:
         return n
 
 
-@dataclass(frozen=True)
-class CountDerivation:
+@dataclass(frozen=True, repr=False)
+class CountDerivation(CountSolution):
     problem: CountProblem
     items: list[Item]
     formula: str  # as the notes write it: 20×10×4 + 20×20×4 + 100×20

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .solution import ForwardSolution
+
 if TYPE_CHECKING:
     from .equations import Equation, Name
     from .problem import Problem
@@ -131,8 +133,11 @@ class Step:
 
 
 
-@dataclass(eq=False)
-class Derivation:
+@dataclass(eq=False, repr=False)
+class Derivation(ForwardSolution):
+    """The worked solution; ``values``, ``to_json()``, ``to_latex()``... and the notebook
+    display come from :class:`~lstm_solver.solution.ForwardSolution`."""
+
     problem: Problem
     steps: list[Step]  # layer by layer; in each, forward steps then backward steps
     exact: bool = False

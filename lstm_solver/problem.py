@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,30 @@ class Problem:
     def symbol(self, short: str) -> str:
         return self.symbols.get(short, short)
 
+    def to_yaml(self, comment: str | None = None) -> str:
+        """The problem file (one matrix row a line); reading it back gives this Problem."""
+        from .yamlwriter import problem_yaml
+
+        return problem_yaml(self, comment)
+
+    @classmethod
+    def from_torch(cls, module, x, h0=None, c0=None, **keys) -> Problem:
+        """The problem of running a PyTorch ``nn.LSTM``/``GRU``/``RNN`` (or its ``Cell``)
+        on ``x``, with its weights; ``keys`` are other problem keys (title, decimals...).
+        See :mod:`lstm_solver.weights.torch`."""
+        from .weights.torch import from_module
+
+        return from_module(module, x, h0, c0, **keys)
+
+    @classmethod
+    def from_keras(cls, layer, x, h0=None, c0=None, **keys) -> Problem:
+        """The problem of running a Keras ``LSTM``/``GRU``/``SimpleRNN`` (a ``Bidirectional``
+        one, or a ``Sequential`` stack of them with a ``Dense`` on top) on ``x``.
+        See :mod:`lstm_solver.weights.keras`."""
+        from .weights.keras import from_layer
+
+        return from_layer(layer, x, h0, c0, **keys)
+
 
 @dataclass(frozen=True)
 class CountProblem:
@@ -198,10 +223,17 @@ class CountProblem:
     question: str | None = None
     convention: str = "W_h"  # which of W and U multiplies h_{t-1} (naming.py)
 
+    def to_yaml(self, comment: str | None = None) -> str:
+        """The problem file; reading it back gives this CountProblem."""
+        from .yamlwriter import problem_yaml
+
+        return problem_yaml(self, comment)
+
 
 COUNT_KEYS = ("task", "cell", "title", "question", "hidden_size", "input_size", "embedding",
               "output_size", "bias", "layers", "bidirectional", "activation", "z_multiplies",
               "reset", "convention")
+COUNT_EMBEDDING_KEYS = ("vocab", "dim")
 
 
 def load_problem(path: str | Path) -> Problem | CountProblem:
@@ -220,9 +252,18 @@ def load_problem(path: str | Path) -> Problem | CountProblem:
     return parse_problem(text, str(path))
 
 
-def parse_problem(text: str, file: str = "<problem>") -> Problem | CountProblem:
-    """Validate problem-file text; see DESIGN.md §2 for the format."""
-    reader = _Reader(read_text(text, file))
+def parse_problem(source: str | Mapping, file: str = "<problem>") -> Problem | CountProblem:
+    """Validate a problem: YAML text, or a mapping with the same keys built in Python
+    (numpy arrays, tensors, tuples and floats welcome); see DESIGN.md §2 for the format."""
+    if isinstance(source, str):
+        doc = read_text(source, file)
+    elif isinstance(source, Mapping):
+        from .plain import plain
+
+        doc = Document(plain(dict(source), file), file)
+    else:
+        raise TypeError(f"expected YAML text or a mapping, found {type(source).__name__}")
+    reader = _Reader(doc)
     data = reader.doc.data
     if isinstance(data, dict) and "task" in data:
         return reader.count_problem()
@@ -296,7 +337,8 @@ class _Reader:
         vocab = None
         if "embedding" in data:
             emb = data["embedding"]
-            self.mapping(emb, ("embedding",), ("vocab", "dim"), "embedding sizes (vocab, dim)")
+            self.mapping(emb, ("embedding",), COUNT_EMBEDDING_KEYS,
+                         "embedding sizes (vocab, dim)")
             vocab = self.integer(emb, "vocab", None, 1, 10**9, ("embedding",))
             dim = self.integer(emb, "dim", None, 1, 10**9, ("embedding",))
             if "input_size" in data and data["input_size"] != dim:

@@ -15,6 +15,7 @@ import numpy as np
 import sympy as sp
 
 from . import derivation as d
+from .counting import CountDerivation, count
 from .equations import (
     BlockMatrix,
     ElementwiseApplyFunction,
@@ -43,11 +44,20 @@ EXACT_MAX_CHARS = 60
 Carried = tuple  # (float64 value, exact values or None, written in the file?)
 
 
-def solve(problem: Problem, exact: bool = False) -> d.Derivation:
+def solve(problem, exact: bool = False) -> d.Derivation | CountDerivation:
     """The complete worked solution of ``problem``, layer by layer, direction by direction.
 
+    ``problem``: a Problem, a path, YAML text or a mapping (see ``source.as_problem``);
+    a parameter count (``task: count_parameters``) gives its CountDerivation.
     ``exact`` also keeps exact values (fractions, closed forms) where short.
+    Raises ProblemError for a problem that cannot be read; never prints.
     """
+    if not isinstance(problem, Problem):
+        from .source import as_problem
+
+        problem = as_problem(problem)
+        if not isinstance(problem, Problem):
+            return count(problem)
     def carried(value) -> Carried:
         return (value.array, _exact_of(value.exact) if exact else None, True)
 

@@ -355,7 +355,7 @@ def test_pdf_key_has_vector_fonts_no_image_no_overfull_box(tmp_path):
     pdffonts, pdfimages = require_program("pdffonts"), require_program("pdfimages")
     problems = (Q2, PROBLEMS / "gru_pytorch_reset_after.yaml")
     source = run(*problems, "--format", "latex").stdout
-    assert source.count(r"\lstmfigure{") == 1 + 1 + 1
+    assert source.count(r"\begin{picture}") == 1 + 1 + 1
     (tmp_path / "key.tex").write_text(source)
     done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
@@ -395,7 +395,7 @@ def test_two_runs_give_the_same_bytes():
 
     first, second = once("1"), once("2")
     assert first == second
-    assert first.count(b"<svg") == first.count(b"\\lstmfigure{") == 1 + 2 + 1
+    assert first.count(b"<svg") == first.count(b"\\begin{picture}") == 1 + 2 + 1
 
 
 def test_the_terminal_never_loads_matplotlib():

@@ -30,12 +30,12 @@ class LatexFigures:
 
     def figure(self, dv: d.Derivation, step: d.Step | None) -> None:
         from ..documents.latex import escape as tex_escape
-        from .output import PREAMBLE
+        from .output import FIGURE, PREAMBLE
 
         for picture in pictures(dv, step, self.diagram):
             if not getattr(self, "figure_preamble", False):
                 at = self.out.index(r"\begin{document}")
                 self.out[at:at] = PREAMBLE
                 self.figure_preamble = True
-            self.out.append(r"\lstmfigure{" + picture.latex() + "}")
+            self.out.append(FIGURE % picture.latex())
             self.out.append(r"{\centering\small " + tex_escape(picture.caption) + r"\par}")

@@ -22,6 +22,8 @@ import io
 import re
 from collections import Counter
 
+from ...extras import MissingDependency
+
 # The SVG's texts are Unicode (f₂ ⊙ c₁, as the HTML page writes them), never matplotlib's
 # math text: it is slow to parse, and its Computer Modern fonts have their own encoding
 # (an SVG with real text would show "¯" for ⊙ and "¡" for −). In the PDF every text is
@@ -49,7 +51,7 @@ SCREEN = 4 / 3  # HTML figures are drawn this much larger than in the PDF
 INSTALL_HINT = "pip install matplotlib"
 
 
-class PicturesUnavailable(Exception):
+class PicturesUnavailable(MissingDependency):
     """matplotlib is not installed: the pictures cannot be drawn."""
 
 
@@ -93,23 +95,26 @@ def svg(fig, title: str, prefix: str) -> str:
 
 # --- LaTeX ----------------------------------------------------------------------------------
 
-PREAMBLE = [
-    r"\usepackage{graphicx}",
+PREAMBLE = [r"\usepackage{graphicx}"]  # to scale a figure wider than the line
+
+# Each figure stands alone (a notebook's LaTeX keeps no preamble): the literal PDF
+# operators under pdfTeX, LuaTeX (\pdfextension) or XeTeX (a pdf:content special), then
+# the picture at its own size, or scaled to the line's width and 0.8 of the page.
+FIGURE = (
+    r"\par\smallskip{\centering"
     r"\ifdefined\pdfliteral\else\ifdefined\pdfextension"
-    r"\protected\def\pdfliteral#1{\pdfextension literal{#1}}\fi\fi",
-    r"\newsavebox\lstmfigurebox",
-    # a figure at its own size, or scaled down to fit the line and 0.8 of the page
-    r"\newcommand\lstmfigure[1]{\par\smallskip\begingroup\centering"
-    r"\sbox\lstmfigurebox{#1}\ifdim\wd\lstmfigurebox>\linewidth"
-    r"\sbox\lstmfigurebox{\resizebox{\linewidth}{!}{\usebox\lstmfigurebox}}\fi"
-    r"\ifdim\ht\lstmfigurebox>.8\textheight"
-    r"\sbox\lstmfigurebox{\resizebox{!}{.8\textheight}{\usebox\lstmfigurebox}}\fi"
-    r"\usebox\lstmfigurebox\par\endgroup\smallskip}",
-]
+    r"\protected\def\pdfliteral#1{\pdfextension literal{#1}}\else"
+    r"\def\pdfliteral#1{\special{pdf:content #1}}\fi\fi"
+    r"\setbox0=\hbox{%s}%%"
+    "\n"
+    r"\ifdim\wd0>\linewidth\setbox0=\hbox{\resizebox{\linewidth}{!}{\box0}}\fi"
+    r"\ifdim\ht0>.8\textheight\setbox0=\hbox{\resizebox{!}{.8\textheight}{\box0}}\fi"
+    r"\box0\par}\smallskip"
+)
 
 
 def latex(fig) -> str:
-    """The figure as a LaTeX ``picture`` (needs :data:`PREAMBLE`), for ``\\lstmfigure``."""
+    """The figure as a LaTeX ``picture``, placed by :data:`FIGURE`."""
     mpl = matplotlib()
     with mpl.rc_context(RC):
         fig.set_dpi(72)  # 1 unit = 1 bp, as in PDF

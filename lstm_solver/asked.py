@@ -1,0 +1,133 @@
+"""The numbers a question asks for: one entry per element of every asked quantity.
+
+``asked_numbers`` is the one list that the quiz exports (Moodle, Canvas) build
+their blanks from: what is asked (``ask:``, or every quantity the question
+names), each element's value, its tolerance and its marks. DESIGN §6 is the
+rule: a number is correct within one unit of the last asked decimal
+(10^-decimals) of the value carried exactly *or* of the value carried rounded,
+so each number holds both values (the second only where it differs). Marks come
+from ``marks:`` (per quantity per step, split evenly over its entries; 1 per
+quantity per step without it), as ``lstm-solve check`` counts them. A quantity
+the question asks for but the problem cannot compute is an error naming it,
+never an empty blank.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from fractions import Fraction
+
+from . import derivation as d
+from .counting import CountDerivation
+from .equations import Name
+from .errors import ProblemError
+
+ASK_HINT = "list what the question asks for with 'ask:' (e.g. ask: [c, h])"
+
+
+@dataclass(frozen=True)
+class AskedNumber:
+    """One number a student writes in one blank."""
+
+    label: str  # as the student reads it: c₂[1] (1-based element), with layer or direction
+    value: float  # the solver's value, carried as the problem says (carry:)
+    decimals: int | None  # the precision asked; None: a whole number, exactly (a count)
+    marks: Fraction
+    also: float | None = None  # the value with the other carry, where it differs
+    t: int | None = None
+    short: str = ""  # canonical short name (i f g o c h y); "" for a parameter count
+    index: int = 0  # 0-based element
+    layer: int = 1
+    direction: str = "forward"
+
+    @property
+    def tolerance(self) -> Decimal:
+        """One unit in the last asked decimal, 10^-decimals, as an exact decimal."""
+        return Decimal(0) if self.decimals is None else Decimal(1).scaleb(-self.decimals)
+
+    @property
+    def values(self) -> tuple[float, ...]:
+        """Every value an answer may be within ``tolerance`` of."""
+        return (self.value,) if self.also is None else (self.value, self.also)
+
+
+def asked_numbers(solution: d.Derivation | CountDerivation) -> list[AskedNumber]:
+    """Every number the question asks for, in the order a person computes them."""
+    if isinstance(solution, CountDerivation):
+        return [AskedNumber("number of trainable parameters", float(solution.total), None,
+                            Fraction(1))]
+    dv = solution
+    p = dv.problem
+    other = _other_carry(dv)
+    shorts = list(p.ask) or [*p.cell_def.quantities, *(["y"] if p.output_layer else [])]
+    out: list[AskedNumber] = []
+    for step in dv.steps + dv.outputs:
+        both = step.direction == "both"  # [h→; h←] repeats numbers asked already
+        computed = [q.short for q in step.quantities]
+        for short in sorted(shorts, key=lambda s: computed.index(s) if s in computed else -1):
+            if both and short != "y":
+                continue
+            q = step.get(short)
+            base, where = _name(p.symbol(short), step.t), _where(p, step)
+            if q is None:
+                if short not in step.missing:  # computed at another level (y: [h→; h←])
+                    continue
+                raise ProblemError(f"the question asks for {base}{where}, which cannot be "
+                                   f"computed: {step.missing[short]}; {ASK_HINT}", file=p.file)
+            if q.given:
+                continue
+            share = _marks(p, short, step.t, len(q.value))
+            alt = other.get((step.t, step.layer, step.direction, short))
+            for i, v in enumerate(q.value):
+                label = f"{base}[{i + 1}]{where}"
+                if not math.isfinite(v):
+                    raise ProblemError(f"{label} is {v} (the numbers overflow): it cannot be "
+                                       "a quiz answer", file=p.file)
+                also = None if alt is None or alt[i] == v or not math.isfinite(alt[i]) \
+                    else float(alt[i])
+                out.append(AskedNumber(label, float(v), p.rounding.decimals, share, also,
+                                       step.t, short, i, step.layer, step.direction))
+    if not out:
+        raise ProblemError(f"the question asks for nothing that is not given; {ASK_HINT}",
+                           file=p.file)
+    return out
+
+
+def _other_carry(dv: d.Derivation) -> dict[tuple, object]:
+    """The values solved with the other carry (exact ↔ rounded), by step and quantity."""
+    from .solver import solve
+
+    p = dv.problem
+    carry = "exact" if p.rounding.carry == "rounded" else "rounded"
+    try:
+        alt = solve(replace(p, rounding=replace(p.rounding, carry=carry)))
+    except (ProblemError, ArithmeticError, ValueError):
+        return {}
+    return {(s.t, s.layer, s.direction, q.short): q.value
+            for s in alt.steps + alt.outputs for q in s.quantities}
+
+
+def _name(symbol: str, t: int) -> str:
+    from .render.text import name
+
+    return name(Name(symbol, "", 0), t)
+
+
+def _where(p, step: d.Step) -> str:
+    """" (layer 2, backward)": which layer and direction, when there are several."""
+    parts = [f"layer {step.layer}"] * (p.layers > 1) + [step.direction] * p.bidirectional
+    return f" ({', '.join(parts)})" if parts and step.direction != "both" else ""
+
+
+def _marks(problem, short: str, t: int, entries: int) -> Fraction:
+    """One element's marks: its quantity's ``marks:`` at step ``t`` (a number, or a
+    mapping of steps to numbers; 1 when the problem gives none for it) split evenly
+    over its entries, as ``lstm-solve check`` counts them."""
+    marks = getattr(problem, "marks", None) or {}
+    mark = marks.get(short, 1) if isinstance(marks, Mapping) else 1
+    if isinstance(mark, Mapping):
+        mark = mark.get(t, 0)
+    return Fraction(str(mark)) / entries
