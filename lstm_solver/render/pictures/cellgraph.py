@@ -73,18 +73,18 @@ class CellGraph:
         previous state up to the update's root."""
         if self.rail is None:
             return []
-        return _path_to(self.updates[self.rail], f"{self.rail}_prev")
+        return path_to(self.updates[self.rail], f"{self.rail}_prev")
 
 
-def _path_to(tree, leaf: str) -> list[Op]:
-    """The operations from ``leaf``'s parent up to ``tree`` (innermost first)."""
+def path_to(tree, leaf: str) -> list[Op]:
+    """The operations from ``leaf``'s parent up to ``tree``'s root (innermost first)."""
     if not isinstance(tree, Op):
         return []
     for a in tree.args:
         if a == leaf:
             return [tree]
         if isinstance(a, Op):
-            below = _path_to(a, leaf)
+            below = path_to(a, leaf)
             if below:
                 return below + [tree]
     return []
@@ -104,7 +104,7 @@ def read(cell: Cell) -> CellGraph:
     updates = {u.short: parse(u.equation) for u in cell.updates}
     rail = next((s for s in cell.state if s in updates
                  and isinstance(updates[s], Op) and updates[s].kind == "add"
-                 and _path_to(updates[s], f"{s}_prev")), None)
+                 and path_to(updates[s], f"{s}_prev")), None)
     return CellGraph(cell, gates, updates, rail)
 
 

@@ -23,7 +23,7 @@ from ... import derivation as d
 from ...equations import Name
 from ..text import numbers
 from . import scene as s
-from .cellgraph import PLAIN, TEX, CellGraph, Op, describe, key, read
+from .cellgraph import PLAIN, TEX, CellGraph, Op, describe, key, path_to, read
 
 NUM = 7.5  # numbers, pt
 NAME = 8.0  # names of the values
@@ -314,6 +314,10 @@ class Layout:
         self.gate_col[short] = self._column(f"gate-{short}")
 
     def _structure(self) -> None:
+        """Each operation's role (on the rail, reading the rail from below it, or hanging
+        under its user), the operand straight below it (``vertical``: a gate it has to
+        itself, or an operation) and those that come in from the left (``side``); the
+        columns, in the order a person computes; then the levels."""
         g = self.graph
         rail = g.rail_chain()
         rail_ids = {id(op) for op in rail}
@@ -321,7 +325,7 @@ class Layout:
         fed_ids: set[int] = set()
         for state, tree in g.updates.items():
             if state != g.rail and isinstance(tree, Op) and rail_value:
-                fed_ids |= {id(op) for op in _path_of(tree, rail_value)}
+                fed_ids |= {id(op) for op in path_to(tree, rail_value)}
 
         def visit(tree, user: Node | None) -> None:
             if not isinstance(tree, Op):
@@ -745,13 +749,6 @@ class Layout:
             return self.y_of(n.user) + R, y - R
         top = self.y_of(n.user) - R if n.user is not None else y + LEVEL
         return y + R, min(top, y + R + 2 * PAD + n.label.h)
-
-
-def _path_of(tree: Op, leaf: str) -> list[Op]:
-    """The operations from ``leaf`` up to ``tree``'s root."""
-    from .cellgraph import _path_to
-
-    return _path_to(tree, leaf)
 
 
 def cell_scene(dv: d.Derivation, step: d.Step, tex: bool = False) -> s.Scene:
