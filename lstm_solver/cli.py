@@ -86,9 +86,12 @@ DIAGRAM_OPTION = click.option(
 @click.option("--full", is_flag=True, help="Show every row and column (no ⋮ elision).")
 @click.option("--exact", is_flag=True, help="Also show exact values: fractions, σ(p/q), ...")
 @DIAGRAM_OPTION
+@click.option("--page-per-problem", is_flag=True,
+              help="Start each problem on a new page (LaTeX, PDF, HTML, Markdown).")
 def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, sheet: str,
           title: str | None, set_name: str | None, decimals: int | None, carry: str | None,
-          round_half: str | None, full: bool, exact: bool, diagram: str) -> None:
+          round_half: str | None, full: bool, exact: bool, diagram: str,
+          page_per_problem: bool) -> None:
     """Print the worked solution of each problem in FILES (files or folders).
 
     Several problems make one document with a section each (and, in LaTeX,
@@ -147,7 +150,8 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
             for solution in solutions:
                 render(solution, console, full=full, questions=questions)
             return
-        data = _render(solutions, fmt, full, questions, title or "", set_name, diagram=diagram)
+        data = _render(solutions, fmt, full, questions, title or "", set_name,
+                       page_per_problem, diagram)
         target = output or (None if fmt not in ("pdf", "qti")
                             else Path(files[0]).stem + SUFFIX[fmt])
         if target is None:
@@ -165,7 +169,8 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
 @click.option("-o", "--output", "folder", required=True,
               type=click.Path(file_okay=False, path_type=str),
               help="The folder to write the variants (and sheets) to.")
-@click.option("--count", type=click.IntRange(1, 100_000), default=10, show_default=True)
+@click.option("--count", type=click.IntRange(1, 100_000),
+              help="How many variants.  [default: 10, or one per student]")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="The same seed gives the same variants.")
 @click.option("--cell", type=click.Choice(["lstm", "gru", "rnn"]), default="lstm",
@@ -195,17 +200,22 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
               help="A cell option, e.g. reset=after or activation=relu.")
 @click.option("--saturated", is_flag=True,
               help="Allow pre-activations beyond ±3 (gates of almost exactly 0 or 1).")
+@click.option("--zero-initial", is_flag=True,
+              help="Start from h₀ = 0 (and c₀ = 0); by default the initial state is not zero.")
 @click.option("--sheets", type=click.Choice(["markdown", "latex", "html", "pdf", *PLATFORMS]),
               help="Also write the question sheet and the answer key for the whole set; "
                    "moodle, qti: the set as a quiz (moodle.xml, qti.zip), named after the "
                    "folder.")
+@click.option("--students", type=click.Path(dir_okay=False, path_type=str),
+              help="A file of student names, one a line: one variant each, its name on its "
+                   "sheet, and roster.csv (student, problem file) for 'check --roster'.")
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
 @DIAGRAM_OPTION
-def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs: int,
+def generate(folder: str, count: int | None, seed: int, cell: str, hidden: int, inputs: int,
              steps: int, layout: str, orientation: str, convention: str, naming: str,
              numbers: str, ask: str,
-             output_size: int, options: tuple[str, ...], saturated: bool, sheets: str | None,
-             force: bool, diagram: str) -> None:
+             output_size: int, options: tuple[str, ...], saturated: bool, zero_initial: bool,
+             sheets: str | None, students: str | None, force: bool, diagram: str) -> None:
     """Write COUNT randomized variants of one question, for a class."""
     from .generate import GenerateError, Spec
     from .generate import generate as make
@@ -216,30 +226,41 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
     if naming != "W/U" and convention != "W_h":
         raise click.BadParameter(f"{naming} names say what each matrix multiplies already; "
                                  "--convention applies to W/U names", param_hint="--convention")
+    bad = [o for o in options if "=" not in o]
+    if bad:  # a usage error (exit 2), before any work
+        raise click.BadParameter(f"expected KEY=VALUE, got {bad[0]!r}", param_hint="--option")
 
     def run():
-        chosen = dict(o.split("=", 1) for o in options if "=" in o)
-        bad = [o for o in options if "=" not in o]
-        if bad:
-            raise click.BadParameter(f"expected KEY=VALUE, got {bad[0]!r}", param_hint="--option")
+        names = None
+        if students:
+            from .classroom import read_students
+
+            names = read_students(students)
+            if count is not None and count != len(names):
+                raise ProblemError(f"--count {count} but {len(names)} students: one variant "
+                                   "each (leave --count out)", file=students)
+        total = len(names) if names else count or 10
+        chosen = dict(o.split("=", 1) for o in options)
         spec = Spec(cell=cell, hidden=hidden, inputs=inputs, steps=steps, layout=layout,
                     orientation=orientation, numbers=numbers, saturated=saturated,
                     convention=convention, names=naming,
                     ask=tuple(a.strip() for a in ask.split(",") if a.strip()),
-                    output=output_size, options=chosen)
+                    output=output_size, options=chosen, zero_initial=zero_initial)
         out = Path(folder)
-        names = [out / f"variant-{k:03d}.yaml" for k in range(1, count + 1)]
+        files = [out / f"variant-{k:03d}.yaml" for k in range(1, total + 1)]
+        roster = [out / "roster.csv"] if names else []
+        sheet_files = []
         if sheets in PLATFORMS:
-            names.append(out / SHEET_NAMES[sheets])
+            sheet_files = [out / SHEET_NAMES[sheets]]
         elif sheets:
             suffix = SUFFIX[sheets]
-            names += [out / f"questions{suffix}", out / f"key{suffix}"]
+            sheet_files = [out / f"questions{suffix}", out / f"key{suffix}"]
         if not force:
-            existing = [str(p) for p in names if p.exists()]
+            existing = [str(p) for p in files + roster + sheet_files if p.exists()]
             if existing:
                 raise OutputExists(existing[0])
         try:
-            texts = make(spec, count, seed)
+            texts = make(spec, total, seed, students=names)
         except GenerateError as exc:
             raise ProblemError(str(exc), file="generate") from None
         from .files import write_atomic
@@ -247,19 +268,23 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
         from .solver import solve as solve_problem
 
         out.mkdir(parents=True, exist_ok=True)
-        for path, text in zip(names, texts):
+        for path, text in zip(files, texts):
             write_atomic(path, text, force)
-        click.echo(f"wrote {count} variants to {out}", err=True)
+        click.echo(f"wrote {total} variants to {out}", err=True)
+        if names:
+            from .classroom import roster_text
+
+            write_atomic(roster[0], roster_text(names, [p.name for p in files]), force)
+            click.echo(f"wrote {roster[0]}", err=True)
         if sheets:
-            solutions = [solve_problem(parse_problem(t, str(p))) for p, t in zip(names, texts)]
+            solutions = [solve_problem(parse_problem(t, str(p))) for p, t in zip(files, texts)]
         if sheets in PLATFORMS:
             data = _render(solutions, sheets, False, False, "", out.resolve().name)
-            write_atomic(names[-1], data, force)
-            click.echo(f"wrote {names[-1]}", err=True)
-        elif sheets:
-            for questions, path in ((True, names[-2]), (False, names[-1])):
-                write_atomic(path, _render(solutions, sheets, False, questions, "",
-                                           diagram=diagram), force)
+            write_atomic(sheet_files[0], data, force)
+            click.echo(f"wrote {sheet_files[0]}", err=True)
+        elif sheets:  # a problem to a page; two PDFs compiled at once
+            for path, data in zip(sheet_files, _sheets(solutions, sheets, diagram)):
+                write_atomic(path, data, force)
                 click.echo(f"wrote {path}", err=True)
 
     _guarded(run)
@@ -271,40 +296,57 @@ def generate(folder: str, count: int, seed: int, cell: str, hidden: int, inputs:
                 type=click.Path(path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal",
               show_default=True)
+@click.option("--decimals", type=click.IntRange(0, 15),
+              help="The precision answers are judged at (default: the problem's decimals).")
 @click.option("--tolerance", type=click.FloatRange(0, min_open=False),
-              help="Absolute tolerance (default: one unit in the last decimal written).")
+              help="An absolute tolerance instead of one unit in the last decimal asked.")
+@click.option("--partial", "partial", multiple=True, metavar="VERDICT=SHARE",
+              help="Part marks, e.g. imprecise=0.5 or follows=0.5 (repeat, or separate by "
+                   "commas).")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=str),
+              help="A CSV of student, problem file: each submission is marked against its "
+                   "student's variant (PROBLEM is then the folder of variants).")
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=str),
               help="Write the marks (a row per student) to this CSV file.")
 @click.option("--force", is_flag=True, help="Overwrite the CSV file if it exists.")
-def check(problem_file: str, answer_files: tuple[str, ...], fmt: str,
-          tolerance: float | None, csv_file: str | None, force: bool) -> None:
+def check(problem_file: str, answer_files: tuple[str, ...], fmt: str, decimals: int | None,
+          tolerance: float | None, partial: tuple[str, ...], roster: str | None,
+          csv_file: str | None, force: bool) -> None:
     """Check a student's answers to PROBLEM, step by step; or a class's (several ANSWERS
-    files, or a folder): which step went wrong, and which slip explains it.
+    files, or a folder): the marks, which step went wrong, and which slip explains it.
 
-    Exit code: 0 when every number is correct or follows from the student's own
-    earlier numbers, 1 when something is wrong, 2 for a bad file.
+    PROBLEM may be a folder of variants: each answer file is then marked against
+    its student's variant (--roster, a 'problem:' key, or the variant's 'student:').
+
+    Exit code: 0 when every asked number is correct (or follows from the
+    student's own earlier numbers), 1 for anything else about the answers (a
+    wrong, imprecise or missing number, an answer file that cannot be read),
+    2 for a bad problem file, roster or command line.
     """
-    def run():
-        from .check import Summary, check, csv_text, load_answers
-        from .files import problem_files, write_atomic
-        from .problem import CountProblem, load_problem
+    shares = _partial(partial)  # a bad one is a usage error (exit 2), before any work
 
-        problem = load_problem(problem_file)
-        if isinstance(problem, CountProblem):
-            raise ProblemError("a parameter count has one number to check: compare it "
-                               "with lstm-solve's answer", file=problem_file)
+    def run():
+        from .check import Marking
+        from .classroom import mark_class
+        from .files import problem_files, write_atomic
+
+        marking = Marking(decimals, tolerance, shares)
         if csv_file and os.path.exists(csv_file) and not force:
             raise OutputExists(csv_file)
-        paths = problem_files(list(answer_files))
-        reports = [check(problem, load_answers(p, problem), tolerance) for p in paths]
-        summary = Summary(reports)
+        for path in answer_files:
+            if not os.path.exists(path):
+                raise ProblemError("no such file or folder", file=path)
+        folder = Path(problem_file) if Path(problem_file).is_dir() else None
+        problems = problem_files([problem_file])
+        whole_class = any(Path(a).is_dir() for a in answer_files)
+        summary = mark_class(problems, problem_files(list(answer_files)), roster, marking,
+                             folder, whole_class)
         if fmt == "json":
-            from .check import to_dict
+            from .classroom import summary_dict
 
-            if len(reports) == 1:
-                click.echo(json.dumps(to_dict(reports[0]), indent=2, ensure_ascii=False))
-            else:
-                click.echo(json.dumps(summary_dict(summary), indent=2, ensure_ascii=False))
+            click.echo(json.dumps(summary_dict(summary), indent=2, ensure_ascii=False))
+        elif len(summary.reports) == 0 and len(summary.failures) == 1:
+            click.echo(f"error: {summary.failures[0].error}", err=True)
         else:
             from rich.console import Console
 
@@ -313,9 +355,11 @@ def check(problem_file: str, answer_files: tuple[str, ...], fmt: str,
             plain = bool(os.environ.get("NO_COLOR"))
             render(summary, Console(color_system=None if plain else "auto"))
         if csv_file:
+            from .classroom import csv_text
+
             write_atomic(csv_file, csv_text(summary), force)
             click.echo(f"wrote {csv_file}", err=True)
-        return all(r.all_correct for r in reports)
+        return summary.all_correct
 
     sys.exit(0 if _guarded(run) else 1)
 
@@ -415,23 +459,36 @@ def schema(show_path: bool, output: str | None, force: bool) -> None:
     _guarded(run)
 
 
-def summary_dict(summary) -> dict:
-    from .check import FORMAT, to_dict
+def _partial(options: tuple[str, ...]) -> dict:
+    """``imprecise=0.5,follows=1`` -> {verdict: share}; a bad one is a usage error."""
+    from fractions import Fraction
 
-    return {
-        "format": FORMAT,
-        "all_correct": all(r.all_correct for r in summary.reports),
-        "students": [{"student": r.answers.student, "file": r.answers.file, "score": r.score,
-                      "all_correct": r.all_correct, "items": to_dict(r)["items"]}
-                     for r in summary.reports],
-        "per_quantity": [{"t": t, "quantity": q, "share_correct": share}
-                         for (t, q), share in summary.per_quantity().items()],
-        "slips": [{"diagnosis": says, "students": n} for says, n in summary.slips()],
-    }
+    from .check import VERDICTS
+
+    out = {}
+    for option in options:
+        for part in filter(None, (p.strip() for p in option.split(","))):
+            verdict, _, share = part.partition("=")
+            verdict = verdict.strip()
+            if verdict not in VERDICTS or verdict == "correct":
+                raise click.BadParameter(f"{verdict!r} is not a verdict that can earn part "
+                                         "marks (follows, imprecise, wrong, missing)",
+                                         param_hint="--partial")
+            try:
+                value = Fraction(share.strip())
+            except (ValueError, ZeroDivisionError):
+                value = None
+            if value is None or not 0 <= value <= 1:
+                raise click.BadParameter(f"expected {verdict}=SHARE with a share from 0 to 1 "
+                                         f"(such as 0.5), found {part!r}",
+                                         param_hint="--partial")
+            out[verdict] = value
+    return out
 
 
 def _render(solutions, fmt: str, full: bool, questions: bool, title: str,
-            set_name: str | None = None, diagram: str = "first") -> str | bytes:
+            set_name: str | None = None, page_per_problem: bool = False,
+            diagram: str = "first") -> str | bytes:
     if fmt in PLATFORMS:
         from .render.platforms import render as quiz
 
@@ -459,12 +516,26 @@ def _render(solutions, fmt: str, full: bool, questions: bool, title: str,
     from .render.documents import render
 
     document = render(solutions, "latex" if fmt == "pdf" else fmt, full, questions, title,
-                      diagram)
+                      page_per_problem, diagram)
     if fmt != "pdf":
         return document
     from .render.documents.pdf import compile_latex
 
     return compile_latex(document)
+
+
+def _sheets(solutions, fmt: str, diagram: str = "first") -> list[str | bytes]:
+    """A class's question sheets and key, a problem to a page (PDFs compiled at once)."""
+    from .render.documents import render
+
+    target = "latex" if fmt == "pdf" else fmt
+    documents = [render(solutions, target, False, questions, "", True, diagram)
+                 for questions in (True, False)]
+    if fmt != "pdf":
+        return documents
+    from .render.documents.pdf import compile_many
+
+    return compile_many(documents)
 
 
 def _stderr():

@@ -99,6 +99,26 @@ def as_written(node: Node) -> list[bool]:
     return [False] * len(node.value)
 
 
+def leaves(node: Node) -> list[Leaf]:
+    """The named values in a tree (parameters, inputs, states), each once, in reading
+    order; the constant 1 of 1 − z is left out."""
+    out: dict[tuple, Leaf] = {}
+
+    def walk(n: Node) -> None:
+        if isinstance(n, Leaf):
+            out.setdefault((n.name.base, n.name.sub, n.name.dt), n)
+            return
+        for child in (getattr(n, f, None) for f in ("matrix", "vector", "arg", "left",
+                                                    "right", "onehot")):
+            if isinstance(child, Node):
+                walk(child)
+        for child in getattr(n, "terms", ()) or getattr(n, "parts", ()):
+            walk(child)
+
+    walk(node)
+    return [leaf for leaf in out.values() if leaf.name.base != "1"]
+
+
 @dataclass(eq=False)
 class Quantity:
     """One computed (or given) quantity at one time step."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ TOP_KEYS = (
     "cell", "title", "question", "layout", "stack", "orientation", "gates", "initial",
     "layers", "bidirectional", "forward", "backward", "x", "tokens", "embedding",
     "embedding_layout", "given", "start", "decimals", "carry", "round_half", "output_layer",
-    "activation", "z_multiplies", "reset", "ask", "convention",
+    "activation", "z_multiplies", "reset", "ask", "convention", "marks", "student",
 )
 UNIT_KEYS = ("gates", "initial")
 DIRECTIONS = ("forward", "backward")
@@ -135,6 +136,9 @@ class Problem:
     ask: tuple[str, ...] = ()  # the quantities the question asks for (short names); all if ()
     variant: Cell | None = None  # a changed cell definition (check.py tries slips with it)
     naming: Naming = COURSE  # what the file calls W, U, b, b_h (one naming per file)
+    # marks per quantity per step (check.py): short -> marks, or short -> {t: marks}
+    marks: dict[str, Fraction | dict[int, Fraction]] = field(default_factory=dict)
+    student: str | None = None  # the student this variant is for (generate --students)
 
     @property
     def steps(self) -> int:
@@ -435,6 +439,9 @@ class _Reader:
             size = embedding.dim if embedding else xs[0].shape[0]
             units = tuple(replace(u, input_size=size) if u.layer == 1 else u for u in units)
         given = self.given(data, cell, units, len(xs), symbols)
+        start = self.integer(data, "start", 1, -10**9, 10**9)
+        ask = self.ask(data, cell)
+        marks = self.marks(data, cell, ask, given, range(start, start + len(xs)))
         top = sum(u.hidden_size for u in units if u.layer == units[-1].layer)
         return Problem(
             cell=cell_name,
@@ -450,12 +457,14 @@ class _Reader:
             tokens=tokens,
             embedding=embedding,
             given=given,
-            start=self.integer(data, "start", 1, -10**9, 10**9),
+            start=start,
             rounding=rounding,
             output_layer=self.output_layer(data, top, orientation),
             options=options,
-            ask=self.ask(data, cell),
+            ask=ask,
             naming=naming,
+            marks=marks,
+            student=self.text(data, "student"),
         )
 
     def ask(self, data: dict, cell: Cell) -> tuple[str, ...]:
@@ -467,7 +476,7 @@ class _Reader:
         names = [*cell.names(), "y"]
         out = []
         for i, key in enumerate(raw):
-            short = "y" if key == "y" else cell.quantity(str(key))
+            short = "y" if isinstance(key, str) and key == "y" else cell.quantity(str(key))
             if short is None:
                 raise self.fail(("ask", i), f"unknown quantity {key!r}"
                                 f"{_did_you_mean(key, names)}; expected any of: "
@@ -476,6 +485,58 @@ class _Reader:
                 raise self.fail(("ask", i), "y needs an output_layer")
             out.append(short)
         return tuple(dict.fromkeys(out))
+
+    def marks(self, data: dict, cell: Cell, ask: tuple[str, ...], given: dict,
+              steps: range) -> dict[str, Fraction | dict[int, Fraction]]:
+        """``marks: {c: 2, h: 2}`` (per quantity per step), or per step: ``{h: {3: 2}}``."""
+        raw = data.get("marks")
+        if raw is None:
+            return {}
+        extra = ["x"] * ("embedding" in data) + ["y"] * ("output_layer" in data)
+        names = [*cell.names(), *extra]
+        if not isinstance(raw, dict):
+            raise self.fail(("marks",), "expected a mapping of quantities to marks, such as "
+                            "'marks: {c: 2, h: 2}' (per quantity per step)")
+        given_shorts = {short for _, short in given}
+        out: dict[str, Fraction | dict[int, Fraction]] = {}
+        for key, value in raw.items():
+            path = ("marks", key)
+            short = key if key in extra else cell.quantity(str(key))
+            if short is None:
+                raise self.fail(path, f"unknown quantity {key!r}{_did_you_mean(key, names)}; "
+                                f"expected any of: {_choices(names)}", at_key=True)
+            if short in out:
+                raise self.fail(path, f"marks for {short} are given twice", at_key=True)
+            if ask and short not in ask:
+                raise self.fail(path, f"marks for {key}, but the question does not ask for it "
+                                f"(ask: {', '.join(ask)})", at_key=True)
+            if short in given_shorts:
+                raise self.fail(path, f"{key} is given in the question, not asked", at_key=True)
+            if isinstance(value, dict):
+                per_step = {}
+                for t, m in value.items():
+                    if isinstance(t, bool) or not isinstance(t, int) or t not in steps:
+                        span = (f"t = {steps.start}" if len(steps) == 1 else
+                                f"t = {steps.start} to {steps[-1]}")
+                        raise self.fail(path + (t,), f"expected a step of the problem ({span}), "
+                                        f"found {t!r}", at_key=True)
+                    per_step[t] = self.mark(m, path + (t,))
+                out[short] = per_step
+            else:
+                out[short] = self.mark(value, path)
+        return out
+
+    def mark(self, value: Any, path: tuple) -> Fraction:
+        from .numbers import as_fraction, parse_number
+
+        try:
+            mark = as_fraction(parse_number(value))
+        except NumberError as exc:
+            raise self.fail(path, f"{exc.message} (the marks for one quantity at one step, or "
+                            "a mapping of steps to marks)") from None
+        if not 0 <= mark <= 10**6:
+            raise self.fail(path, f"expected marks from 0 to 1,000,000, found {value}")
+        return mark
 
     def options(self, data: dict, cell_name: str) -> dict[str, str]:
         """The cell's options (activation, z_multiplies, reset), each for its cell only."""

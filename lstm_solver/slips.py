@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
+from .answers import symbol
 from .cells import Cell
 from .naming import other_convention
 from .problem import Problem
@@ -73,7 +74,8 @@ def _added_not_stacked(problem: Problem, short: str) -> Iterator[Slip]:
         for summed in (replace(gate, recurrent="add(h_prev, x)", form="add(REC, B, BH)"),
                        replace(gate, input="add(h_prev, x)", form="add(INP, B, BH)")):
             gates = tuple(summed if g.short == short else g for g in cell.gates)
-            yield Slip(f"h_(t-1) and x_t added instead of stacked in {_name(problem, short)}",
+            yield Slip(f"{_name(problem, 'h', -1)} and xₜ added instead of stacked in "
+                       f"{_name(problem, short)}",
                        _with_cell(problem, replace(cell, gates=gates)))
 
 
@@ -85,20 +87,23 @@ def _other_convention(problem: Problem, short: str) -> Iterator[Slip]:
         return
     units = tuple(replace(u, gates={g: replace(p, W=p.U, U=p.W) for g, p in u.gates.items()})
                   for u in problem.units)
-    yield Slip(other_convention(problem.naming), replace(problem, units=units))
+    says = other_convention(problem.naming, h=_name(problem, "h", -1)).replace("x_t", "xₜ")
+    yield Slip(says, replace(problem, units=units))
 
 
 def _w_and_u_swapped(problem: Problem, short: str) -> Iterator[Slip]:
     p = problem.gates.get(short)
     if p is None or problem.hidden_size != problem.input_size:
         return
-    first, second = p.naming.weights if problem.layout == "split" else ("W", "U")
-    says = f"{first} and {second} swapped in {_name(problem, short)}"
-    if problem.layout == "split":
-        yield Slip(says, _gate_params(problem, short, W=p.U, U=p.W))
+    sub = _sub(problem, short)
+    if problem.layout == "split":  # in the file's letters and order: W_f and U_f, W_xf ...
+        first, second = (p.param(p.naming.slot(key)).label for key in p.naming.weights)
+        yield Slip(f"{first} and {second} swapped in {_name(problem, short)}",
+                   _gate_params(problem, short, W=p.U, U=p.W))
     else:
         stack = tuple({"h": "x", "x": "h"}.get(s, s) for s in problem.stack)
-        yield Slip(says + " (the columns of h_(t-1) and x_t)", replace(problem, stack=stack))
+        yield Slip(f"the columns of {_name(problem, 'h', -1)} and xₜ swapped in W_{sub} "
+                   f"({_name(problem, short)})", replace(problem, stack=stack))
 
 
 def _transposed(problem: Problem, short: str) -> Iterator[Slip]:
@@ -109,7 +114,7 @@ def _transposed(problem: Problem, short: str) -> Iterator[Slip]:
         m = getattr(p, key)
         if m is not None and m.shape[0] == m.shape[1]:
             flipped = replace(m, exact=tuple(zip(*m.exact)))
-            yield Slip(f"{p.param(key).label} transposed",
+            yield Slip(f"{p.param(key).label} transposed in {_name(problem, short)}",
                        _gate_params(problem, short, **{key: flipped}))
 
 
@@ -118,11 +123,14 @@ def _update_changed(problem: Problem, short: str) -> Iterator[Slip]:
     cell = problem.cell_def
     if cell.name != "lstm":
         return
-    c = problem.symbol("c")
+    c, c_prev, h, o = (_name(problem, "c"), _name(problem, "c", -1), _name(problem, "h"),
+                       _name(problem, "o"))
+    f, i, g = (_name(problem, s) for s in "fig")
     changes = {
-        "h": [("had(o, tanh(c_prev))", f"{c}_(t-1) used where {c}_t belongs in h_t"),
-              ("had(o, c)", f"the tanh left out in h_t = o_t ⊙ tanh({c}_t)")],
-        "c": [("add(had(i, c_prev), had(f, g))", "the forget and input gates swapped")],
+        "h": [("had(o, tanh(c_prev))", f"{c_prev} used where {c} belongs in {h}"),
+              ("had(o, c)", f"the tanh left out in {h} = {o} ⊙ tanh({c})")],
+        "c": [("add(had(i, c_prev), had(f, g))",
+               f"{f} and {i} swapped in {c} = {f} ⊙ {c_prev} + {i} ⊙ {g}")],
     }
     for equation, says in changes.get(short, []):
         updates = tuple(replace(u, equation=equation) if u.short == short else u
@@ -149,7 +157,7 @@ def _rounded_early(problem: Problem, short: str) -> Iterator[Slip]:
     for digits in range(1, problem.rounding.decimals):
         for carry in ("quantities", "rounded"):
             rounding = replace(problem.rounding, decimals=digits, carry=carry)
-            yield Slip(f"intermediate values rounded too early (to {digits} digit"
+            yield Slip(f"intermediate values rounded too early (to {digits} decimal"
                        f"{'s' * (digits > 1)})", replace(problem, rounding=rounding))
 
 
@@ -158,17 +166,24 @@ def _other_gru_form(problem: Problem, short: str) -> Iterator[Slip]:
         return
     flips = {"z_multiplies": {"previous": "candidate", "candidate": "previous"},
              "reset": {"before": "after", "after": "before"}}
-    says = {"z_multiplies": "the other GRU update form (z_t weighing the {} instead)",
-            "reset": "the reset gate applied {} W instead"}
+    z, r, h_prev = _name(problem, "z"), _name(problem, "r"), _name(problem, "h", -1)
+    says = {"z_multiplies": f"the other GRU form ({z} weighing {{}} instead)",
+            "reset": f"the other GRU form ({r} applied {{}} W instead)"}
     for key, flip in flips.items():
         value = flip[problem.options[key]]
-        word = {"previous": "h_(t-1)", "candidate": "the candidate"}.get(value, value)
+        word = {"previous": h_prev, "candidate": "the candidate"}.get(value, value)
         yield Slip(says[key].format(word), replace(problem, options={**problem.options,
                                                                       key: value}))
 
 
-def _name(problem: Problem, short: str) -> str:
-    return f"{problem.symbol(short)}_t"
+def _name(problem: Problem, short: str, dt: int = 0) -> str:
+    """``fₜ``, ``uₜ``, ``Cₜ₋₁``: in the problem's own notation."""
+    return symbol(problem, short, dt)
+
+
+def _sub(problem: Problem, short: str) -> str:
+    """The subscript of a gate's parameters, as the equations write it: W_f, W_c."""
+    return problem.symbol(short).removesuffix("_tilde")
 
 
 MAKERS: list[Maker] = [

@@ -140,6 +140,13 @@ def _problem(p: Problem) -> list[str]:
             out.append(f"{key}: {value}")
     if p.ask:
         out.append("ask: [" + ", ".join(p.ask) + "]")
+    if p.marks:  # per quantity per step, or per step (check.py, the quiz exports)
+        out.append("marks: {" + ", ".join(
+            f"{q}: " + ("{" + ", ".join(f"{t}: {number(m)}" for t, m in mark.items()) + "}"
+                        if isinstance(mark, dict) else number(mark))
+            for q, mark in p.marks.items()) + "}")
+    if p.student is not None:
+        out.append(f"student: {text(p.student)}")
     return out
 
 

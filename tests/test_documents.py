@@ -50,8 +50,11 @@ def test_latex_of_every_example_compiles(tmp_path, path):
 def test_latex_matrices_and_align(tmp_path):
     source = run(Q2, "--format", "latex").stdout
     assert r"\begin{bmatrix}3 & 4 & 0 & 5 \\ 2 & 6 & 2 & 5\end{bmatrix}" in source
-    assert r"\begin{align*}" in source
-    assert r"\text{row 1: }3(0.4166) + 4(0.3213) + 0(0) + 5(2) = 12.5351" in source
+    # numbers right-aligned in their columns (mathtools' bmatrix* [r], where installed)
+    assert r"\renewenvironment{bmatrix}{\begin{bmatrix*}[r]}" in source
+    assert r"\begin{alignat*}" in source
+    # the shown terms give 12.5350, the exact value 12.5351: the line says ≈
+    assert r"\text{row 1: }3(0.4166) + 4(0.3213) + 0(0) + 5(2) \approx 12.5351" in source
 
 
 def test_long_rows_break(tmp_path):
@@ -61,8 +64,8 @@ def test_long_rows_break(tmp_path):
     path.write_text(f"cell: rnn\ngates:\n  hidden: {{W: {ident}, U: {ident}}}\n"
                     f"x: {list(range(1, n + 1))}\n")
     source = run(path, "--format", "latex", "--full").stdout
-    # a row of 14 terms continues on the next line
-    assert re.search(r"\\\\ &\\qquad +\+ ", source)
+    # a row of 14 terms continues on the next line, its operator first
+    assert re.search(r"\\\\ &\\qquad\\quad +\+ ", source)
     pdflatex(tmp_path, source)
 
 
@@ -99,7 +102,7 @@ def test_markdown_structure():
     assert "#### Candidate $g_{2}$" in md
     assert "| t | $i_{t}$ | $f_{t}$ | $g_{t}$ | $o_{t}$ | $c_{t}$ | $h_{t}$ |" in md
     assert "|---|" in md
-    assert "*→ h₂ ≈ \\[0.27, 0.97\\]" in md
+    assert "*→ $h_{2}$ ≈ \\[0.27, 0.97\\]" in md
 
 
 def test_html_is_self_contained_mathml(tmp_path):

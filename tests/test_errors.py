@@ -116,6 +116,22 @@ CASES = {
         "cell: rnn\nbidirectional: true\nforward: {gates: {h: {W: [[1]], U: [[1]]}}}\n"
         "backward: {gates: {h: {W: [[1]], U: [[1]]}}}\noutput_layer: {V: [[1]]}\nx: [1]\n",
         ["output_layer.V", "has 1 columns but h_t has 2"]),
+    "marks_unknown": ("cell: lstm\n" + GOOD_GATE + "x: [1, 2]\nmarks: {hh: 2}\n",
+                      ["bad.yaml:7:9", "marks.hh", "did you mean 'h'"]),
+    "marks_negative": ("cell: lstm\n" + GOOD_GATE + "x: [1, 2]\nmarks: {h: -2}\n",
+                       ["marks.h", "from 0 to 1,000,000", "-2"]),
+    "marks_not_asked": ("cell: lstm\n" + GOOD_GATE + "x: [1, 2]\nask: [h]\nmarks: {c: 1}\n",
+                        ["marks.c", "does not ask for it (ask: h)"]),
+    "marks_given": ("cell: lstm\n" + GOOD_GATE + "x: [1, 2]\ngiven: {f: [1, 1]}\n"
+                    "marks: {f: 1}\n", ["marks.f", "given in the question"]),
+    "marks_step": ("cell: lstm\n" + GOOD_GATE + "x: [1, 2]\nmarks: {h: {3: 1}}\n",
+                   ["marks.h[3]", "expected a step of the problem (t = 1)"]),
+    "marks_text": ("cell: lstm\n" + GOOD_GATE + "x: [1, 2]\nmarks: {h: lots}\n",
+                   ["marks.h", "expected a number", "'lots'"]),
+    "marks_list": ("cell: lstm\n" + GOOD_GATE + "x: [1, 2]\nmarks: [1, 2]\n",
+                   ["marks", "expected a mapping of quantities to marks"]),
+    "student_list": ("cell: lstm\n" + GOOD_GATE + "x: [1, 2]\nstudent: [Ada]\n",
+                     ["student", "expected text, found a list"]),
     "alias_bomb": ("a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n"
         for i in range(8)), ["more than 1,000,000 values"]),
@@ -213,7 +229,7 @@ BASE = {"cell": "lstm", "layout": "split",
         "gates": {"input": {"W": [[1, 2], [3, 4]], "U": [[1], [2]], "b": [0, 1]}},
         "initial": {"h": [0.1, 0.2], "c": [0, 1]}, "x": [1], "given": {"f": [1, 1]},
         "output_layer": {"V": [[1, 2]], "c": [0], "activation": "softmax"}, "decimals": 3,
-        "ask": ["h"], "title": "T"}
+        "ask": ["h"], "title": "T", "marks": {"h": 2}, "student": "Ada"}
 WEIRD = [None, 5, "abc", [], [[]], {}, {"a": 1}, [1, "x"], True, -1, 1.5, [[1, 2], [3]],
          "1 2\n3"]
 

@@ -79,10 +79,59 @@ def test_cli_writes_files_and_sheets(tmp_path):
     CliRunner().invoke(main, ["generate", "-o", str(again), *args[3:]])
     assert (again / "variant-001.yaml").read_text() == first  # deterministic
     sheet, key = (out / "questions.md").read_text(), (out / "key.md").read_text()
-    assert sheet.count("\n## ") == 5 and "Results" not in sheet  # contents + 4 questions
+    # a class set: no contents, a question to a page, no answers
+    headings = [line for line in sheet.splitlines() if line.startswith("## ")]
+    assert len(headings) == 4 and "Contents" not in sheet and "Results" not in sheet
+    assert sheet.count('<div style="break-after: page"></div>') == 3
     assert key.count("### Results") == 4
     solved = CliRunner().invoke(main, [str(out / "variant-003.yaml"), "--format", "json"])
     assert solved.exit_code == 0
     again_result = CliRunner().invoke(main, args)
     assert again_result.exit_code == 2 and "--force" in again_result.stderr
     assert CliRunner().invoke(main, [*args, "--force"]).exit_code == 0
+
+
+def _arrays(problem) -> list[np.ndarray]:
+    out = [getattr(g, k).array for g in problem.gates.values() for k in ("W", "U", "b")
+           if getattr(g, k) is not None]
+    out += [v.array for v in problem.initial.values()] + [x.array for x in problem.inputs]
+    if problem.output_layer:
+        out.append(problem.output_layer.V.array)
+    return out
+
+
+@pytest.mark.parametrize("spec, count", [
+    (Spec(), 200),
+    (Spec(cell="gru", hidden=3, inputs=2, steps=2, options={"reset": "after"}), 40),
+    (Spec(cell="lstm", hidden=3, inputs=4, steps=2, layout="concat"), 40),
+], ids=["lstm-default", "gru-2-steps", "lstm-concat-2-steps"])
+def test_integer_variants_are_instructive(spec, count):
+    """Over a set: at most 20 % zero entries, no matrix or vector of zeros, h₀ and c₀ not
+    zero, every pre-activation within ±3 (and hardly any exactly 0)."""
+    zeros = entries = exactly_zero = pre_activations = 0
+    for text in generate(spec, count, seed=11):
+        problem = parse_problem(text)
+        for a in _arrays(problem):
+            assert a.any(), "a matrix or vector of zeros"
+            zeros += int(np.sum(a == 0))
+            entries += a.size
+        assert all(v.array.all() for v in problem.initial.values())  # h₀, c₀ not zero
+        for step in solve(problem).steps:
+            for q in step.quantities:
+                z = q.pre_activation
+                if z is not None and q.short != "y":
+                    assert np.max(np.abs(z)) <= MAX_PRE_ACTIVATION
+                    exactly_zero += int(np.sum(z == 0))
+                    pre_activations += len(z)
+    assert zeros / entries <= 0.20, zeros / entries
+    assert exactly_zero / pre_activations <= 0.05
+
+
+def test_zero_initial_state_only_when_asked(tmp_path):
+    problem = parse_problem(generate(Spec(zero_initial=True), 1, seed=2)[0])
+    assert not any(v.array.any() for v in problem.initial.values())
+    out = tmp_path / "zero"
+    result = CliRunner().invoke(main, ["generate", "-o", str(out), "--count", "2",
+                                       "--zero-initial"])
+    assert result.exit_code == 0, result.stderr
+    assert "h: [0, 0]" in (out / "variant-001.yaml").read_text()

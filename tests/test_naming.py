@@ -390,9 +390,9 @@ def test_check_names_the_other_convention_once(tmp_path, convention):
     ada, bob = answers("ada", slipped), answers("bob", truth)
     result = CliRunner().invoke(main, ["check", str(problem), ada, "--format", "json"])
     assert result.exit_code == 1, result.stderr
-    items = json.loads(result.stdout)["items"]
-    says = ("the other convention: W on x_t and U on h_(t-1)" if convention == "W_h" else
-            "the other convention: W on h_(t-1) and U on x_t")
+    items = json.loads(result.stdout)["students"][0]["items"]
+    says = ("the other convention: W on xₜ and U on hₜ₋₁" if convention == "W_h" else
+            "the other convention: W on hₜ₋₁ and U on xₜ")
     wrong = [i for i in items if i["verdict"] == "wrong"]
     assert {i["quantity"] for i in wrong} == set("ifgo")  # c and h follow from them
     assert all(i["diagnosis"] == says for i in wrong), wrong
@@ -411,8 +411,8 @@ def test_explicit_names_have_no_convention_slip(tmp_path):
         "W_x": [[1, 2], [3, 4]], "W_h": [[1, 0], [0, 1]]}}, "x": [1, 1]}))
     said = [s.says for s in slips(problem, "h")]
     assert not any("convention" in s for s in said)
-    assert "W_x and W_h swapped in h_t" in said
-    assert "W_xh transposed" in said
+    assert "W_xh and W_hh swapped in hₜ" in said  # as the equations print them
+    assert "W_xh transposed in hₜ" in said
 
 
 # --- counts and variants ------------------------------------------------------------------

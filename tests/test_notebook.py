@@ -46,7 +46,7 @@ def test_the_notebook_runs(torch, monkeypatch):
         assert {"text/html", "text/latex", "text/markdown", "text/plain"} <= set(data)
         assert data["text/html"].startswith('<div class="lstm-solve">') and "<math" in \
             data["text/html"]
-        assert r"\begin{align*}" in data["text/latex"]
+        assert r"\begin{alignat*}" in data["text/latex"]
 
     # Seed 001, question 2, from the question's numbers with torch
     t = torch.tensor

@@ -53,8 +53,9 @@ def test_every_step_of_a_solution_is_shown():
     assert "gₜ = tanh(W_g [hₜ₋₁; xₜ] + b_g)" in out
     # 2. written out with the numbers, as bracketed blocks
     assert re.search(r"g₂ = tanh\(⎡3 4 0 5⎤ ⎢0\.3213⎥ \+ ⎡1⎤\)", out)
-    # 3. each product row by row
-    assert "row 1: 3(0.4166) + 4(0.3213) + 0(0) + 5(2) = 12.5351" in out
+    # 3. each product row by row (the shown terms give 12.5350: ≈, and the header says why)
+    assert "row 1: 3(0.4166) + 4(0.3213) + 0(0) + 5(2) ≈ 12.5351" in out
+    assert "≈ marks a line whose shown numbers do not give its shown result" in out
     # 4. the sum forming the pre-activation
     assert "1: 12.5351 + 1 = 13.5351" in out
     # 5. each activation element by element
@@ -62,6 +63,7 @@ def test_every_step_of_a_solution_is_shown():
     # 6. the result, by name; element-wise products expanded
     assert "g₂ = [1.0000, 1.0000]" in out
     assert "1: 0.3321 × 0.4435 = 0.1473" in out
+    assert "2: 1.8030 + 0.3333 ≈ 2.1362" in out  # 2.1363 as shown: carried exactly
     assert "h₂ = [0.2723, 0.9725]" in out
     # given values are marked, and each gate has a plain-language line
     assert "f₂ = [0.33209835, 0.9014788]" not in out  # shown rounded
@@ -111,3 +113,86 @@ def test_missing_quantities_are_explained(tmp_path):
     out = render(path)
     assert "Cannot compute f₁: no parameters for the forget gate (gates.forget)" in out
     assert "Cannot compute c₁: needs f_t and g_t, which cannot be computed." in out
+
+
+WIDE = GOLDEN / "wide_gru.yaml"
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_golden_wrapping(columns):
+    """A long product row continues under its first term, its operator first; the
+    section's results stand in one column; a product with a zero vector is one line."""
+    result = CliRunner().invoke(main, [str(WIDE)], env={**ENV, "COLUMNS": str(columns)})
+    out = result.stdout
+    golden = GOLDEN / f"wide_gru_{columns}.txt"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(out)
+    assert out == golden.read_text()
+    assert all(display_width(line) <= columns for line in out.splitlines())
+
+
+def test_wrapped_rows_continue_under_the_first_term():
+    out = render(WIDE)
+    lines = out.splitlines()
+    k = lines.index(next(line for line in lines if line.lstrip().startswith("row 1: 0.21(0.5)")))
+    first, after = lines[k], lines[k + 1]
+    start = first.index("0.21(0.5)")
+    assert after[:start].strip() == "" and after[start] in "+-"  # under the first term
+    assert after.rstrip().endswith("= 2.2300")
+    ends = [line.index(" = ") for line in lines[k + 1:k + 4:2]]  # both rows' results
+    assert len(set(ends)) == 1  # in one column
+    assert "h₀ = 0, so W_r h₀ = 0" in out  # not two rows of zeros
+    assert "r₁ ⊙ h₀ = 0, so W_g (r₁ ⊙ h₀) = 0" in out
+
+
+def test_numbers_as_written():
+    out = render(WIDE)
+    assert "row 1: 0.21(0.5) - 0.35(-1.25)" in out  # not 0.2100(0.5000)
+    assert "⎡ 0.3 -0.25⎤" in out
+    assert "1: 0.0000 + 2.2300 + 0.1 = 2.3300" in out  # the bias as written, the rest shown
+
+
+def test_exact_carry_that_does_not_add_up_says_so():
+    q2 = PROBLEMS / "seed001_q2_given_gates.yaml"
+    out = render(q2)
+    assert "2: 1.8030 + 0.3333 ≈ 2.1362" in out and out.count("≈ marks a line") == 1
+    rounded = render(q2, "--carry", "rounded")  # the shown numbers are those carried
+    assert "2: 1.8030 + 0.3333 = 2.1363" in rounded and "≈ marks" not in rounded
+
+
+def _h12(tmp_path, n=12):
+    rng = __import__("numpy").random.default_rng(5)
+    gates = {g: {"W": rng.uniform(-.5, .5, (n, n)).round(2).tolist(),
+                 "U": rng.uniform(-.5, .5, (n, n)).round(2).tolist(),
+                 "b": rng.uniform(-.5, .5, n).round(2).tolist()}
+             for g in ("input", "forget", "candidate", "output")}
+    path = tmp_path / "h12.yaml"
+    path.write_text(__import__("yaml").safe_dump(
+        {"cell": "lstm", "gates": gates, "initial": {"h": [0.5] * n, "c": [-0.25] * n},
+         "x": rng.uniform(-1, 1, n).round(1).tolist()}))
+    return path, gates
+
+
+def test_full_at_80_columns_shows_every_number_in_blocks(tmp_path):
+    path, gates = _h12(tmp_path)
+    out = render(path, "--full")
+    assert all(display_width(line) <= 80 for line in out.splitlines())
+    assert "⋯" not in out and "⋮" not in out
+    assert "(columns 1–6)" in out and "(columns 7–12)" in out  # as numpy prints it
+    assert all(f"row {k}:" in out for k in range(1, 13))
+    # every weight is there, in a bracketed block line (nothing folded into garbage)
+    shown = " ".join(line for line in out.splitlines() if line.strip()[:1] in "⎡⎢⎣[")
+    for g in gates.values():
+        for row in g["W"]:
+            for v in row:
+                assert f" {v:g}" in shown.replace("⎡", " ").replace("⎢", " ").replace(
+                    "⎣", " ") or f"-{abs(v):g}" in shown
+
+
+def test_questions_in_the_terminal_show_every_number(tmp_path):
+    path, gates = _h12(tmp_path)
+    out = render(path, "--questions")
+    assert all(display_width(line) <= 80 for line in out.splitlines())
+    assert "⋯" not in out and "⋮" not in out
+    assert "Name: ____" in out and "iₜ = σ(W_i hₜ₋₁ + U_i xₜ + b_i)" in out
+    assert "Step t = 1" in out and "│ 12 │" in out  # the answer table, a row per unit

@@ -129,3 +129,108 @@ def wrap(pieces: list[Block], width: int, indent: int) -> list[Block]:
             line = [text(" " * indent), *line]
         out.append(hjoin(*line))
     return out
+
+
+# --- wide data in blocks, as numpy prints a wide array --------------------------------
+
+
+def column_blocks(widths: list[int], budget: int, gap: int = 1) -> list[range]:
+    """Consecutive columns in blocks no wider than ``budget`` (at least one column each),
+    as many as packing needs and of sizes as even as they can be (6 and 6, not 11 and 1).
+
+    ``widths`` are the columns' widths; ``gap`` is added between columns.
+    """
+    def fits(r: range) -> bool:
+        return len(r) == 1 or sum(widths[j] for j in r) + gap * (len(r) - 1) <= budget
+
+    greedy: list[range] = []
+    start, used = 0, 0
+    for j, w in enumerate(widths):
+        extra = w + (gap if j > start else 0)
+        if j > start and used + extra > budget:
+            greedy.append(range(start, j))
+            start, used = j, w
+        else:
+            used += extra
+    greedy.append(range(start, len(widths)))
+    n, count = len(widths), len(greedy)
+    size = -(-n // count)
+    even = [range(k, min(n, k + size)) for k in range(0, n, size)]
+    return even if len(even) == count and all(fits(r) for r in even) else greedy
+
+
+def row_blocks(n: int, most: int) -> list[range]:
+    """Rows in blocks of at most ``most`` (a page's worth), of even sizes."""
+    count = max(1, -(-n // most))
+    size = -(-n // count)
+    return [range(k, min(n, k + size)) for k in range(0, n, size)]
+
+
+def caption(rows: range, cols: range, shape: tuple[int, int], vector: bool) -> str:
+    """ "columns 5–8", "rows 1–30, columns 1–4", "entries 9–12", or "" for the whole."""
+    def span(what: str, r: range) -> str:
+        return f"{what}s {r.start + 1}–{r.stop}" if len(r) > 1 else f"{what} {r.start + 1}"
+
+    n_rows, n_cols = shape
+    if vector:
+        whole = n_rows if n_cols == 1 else n_cols
+        part = rows if n_cols == 1 else cols
+        return "" if len(part) == whole else span("entry", part).replace("entrys", "entries")
+    parts = []
+    if len(rows) < n_rows:
+        parts.append(span("row", rows))
+    if len(cols) < n_cols:
+        parts.append(span("column", cols))
+    return ", ".join(parts)
+
+
+def data_blocks(grid: list[list[str]], budget: int, most_rows: int, vector: bool = False,
+                width: Callable[[str], int] | None = None,
+                gap: int = 1) -> list[tuple[str, list[list[str]]]]:
+    """A matrix of shown numbers cut into blocks that fit: (caption, rows) pairs."""
+    measure = width or display_width
+    n_rows, n_cols = len(grid), len(grid[0])
+    widths = [max(measure(grid[i][j]) for i in range(n_rows)) for j in range(n_cols)]
+    out = []
+    for rows in row_blocks(n_rows, most_rows):
+        for cols in column_blocks(widths, budget, gap):
+            out.append((caption(rows, cols, (n_rows, n_cols), vector),
+                        [[grid[i][j] for j in cols] for i in rows]))
+    return out
+
+
+# --- worked lines in the terminal ----------------------------------------------------
+
+
+def wrap_section(lines: list, width: int) -> list[str]:
+    """Worked lines (``expand.Line``, plain text) fitted to ``width`` columns.
+
+    A line too long continues under its first term, the operator leading the next
+    line; when any line of the section wraps, every result of the section is set in
+    one column, so that the eye finds them.
+    """
+    laid: list[tuple[list[str], str]] = []
+    for line in lines:
+        pieces = line.pieces()
+        end = pieces.pop() if len(pieces) > 1 and (line.rel or line.result) else ""
+        indent = " " * display_width(line.head)
+        rows = [pieces[0]] if pieces else [""]
+        for piece in pieces[1:]:
+            if display_width(rows[-1] + piece) <= width:
+                rows[-1] += piece
+            else:
+                rows.append(indent + piece.lstrip())
+        laid.append((rows, end))
+    if all(len(rows) == 1 and display_width(rows[0] + end) <= width for rows, end in laid):
+        return [rows[0] + end for rows, end in laid]
+    longest_end = max(display_width(end) for _, end in laid)
+    column = min(max(display_width(rows[-1]) for rows, _ in laid), width - longest_end)
+    out = []
+    for rows, end in laid:
+        last = display_width(rows[-1])
+        if end and last <= column:
+            rows[-1] += " " * (column - last) + end
+        elif end:
+            rows.append(" " * column + end)
+        out += rows
+    return out

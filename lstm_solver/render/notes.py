@@ -66,7 +66,7 @@ def describe(kind: str, values: np.ndarray, previous: np.ndarray | None = None) 
     if kind == "hidden":
         return "what the cell outputs at this step and carries to the next"
     if kind == "reset":
-        return f"lets {_each(v, _pct, 'unit')} of h_(t-1) into the candidate"
+        return f"lets {_each(v, _pct, 'unit')} of hₜ₋₁ into the candidate"
     if kind == "update_previous":
         return (f"keeps {_each(v, _pct, 'unit')} of the previous state; the rest comes "
                 "from the candidate")

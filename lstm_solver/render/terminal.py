@@ -24,6 +24,8 @@ from .expand import Expander
 from .text import TextPrinter, ValuePrinter, inline, name, numbers, text_notation
 
 INDENT = 2
+APPROX = ("≈ marks a line whose shown numbers do not give its shown result in the last "
+          "digit: values are carried unrounded and shown rounded.")
 
 
 @dataclass
@@ -37,6 +39,11 @@ class TerminalSolution:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         dv = self.derivation
         problem = dv.problem
+        width = options.max_width
+        if self.questions:
+            yield from self._sheet(width)
+            return
+        worked = self._worked()
         if problem.title:
             yield Rule(Text(problem.title, style="bold"))
         if problem.question:
@@ -45,41 +52,79 @@ class TerminalSolution:
         which = multiplies_sentence(problem)
         if which:
             yield Text(which, style="italic")
-        if self.questions:
-            yield from self._question(options.max_width)
-            return
+        if any(line.approx for sections in worked.values() for _, lines in sections
+               for line in lines):
+            yield Text(APPROX, style="dim")
         for step in dv.steps:
-            yield from self._step(step, options.max_width)
+            yield from self._step(step, width, worked)
         if dv.outputs:
             yield Text()
             yield Rule(Text("Outputs: both directions side by side", style="bold cyan"),
                        align="left")
             for step in dv.outputs:
-                yield from self._quantities(step, options.max_width)
+                yield from self._quantities(step, width, worked)
         yield Text()
-        yield _final_table(dv, self.full)
+        yield _final_table(dv)
 
-    def _question(self, width: int) -> RenderResult:
-        """What the question gives, as written, and what it asks."""
-        from .documents.document import ask_sentence, given_data
+    def _worked(self) -> dict[int, list]:
+        """Every quantity's worked lines, made once (the header says if any is ≈)."""
+        dv = self.derivation
+        row = dv.problem.orientation == "row"
+        out = {}
+        for step in dv.steps + dv.outputs:
+            notation = text_notation(step.t, row)
+            for q in step.quantities:
+                if not q.given and q.tree is not None:
+                    out[id(q)] = Expander(notation, dv.rounding, self.full,
+                                          dv.exact).worked(q.tree)
+        return out
+
+    def _sheet(self, width: int) -> RenderResult:
+        """A student's sheet: name line, the question, the cell in equations, the data as
+        written, what to compute, and a table to write the answers in."""
+        from .documents.document import (
+            answer_columns,
+            ask_sentence,
+            cell_equations,
+            conventions,
+            given_data,
+            identity,
+            sentences,
+            student_of,
+        )
+        from .inline import plain
 
         dv = self.derivation
+        p = dv.problem
+        yield Rule(Text(identity(p), style="bold"))
+        student = student_of(p)
+        yield Text(f"Name: {student or '_' * 28}   Student ID: {'_' * 14}")
+        yield Text()
+        if p.question:
+            yield Padding(Text(p.question.strip(), style="italic"), (0, 0, 1, 0))
+        yield Text(plain(sentences(conventions(p))))
+        printer = TextPrinter(None, p.orientation == "row")
+        yield Text()
+        for n, tree in cell_equations(dv):
+            yield Padding(Text(f"{name(n)} = {printer.doprint(tree)}"), (0, 0, 0, INDENT))
         yield Text("\nGiven:", style="bold")
-        for caption, items in given_data(dv.problem):
+        for caption, items in given_data(p):
             if caption:
                 yield Text(caption)
-            yield from self._data(items, width)
-        yield Text("\n" + ask_sentence(dv), style="bold")
+            for line in data_lines(items, width - INDENT, p.orientation == "row"):
+                yield Padding(Text(line, no_wrap=True), (0, 0, 0, INDENT))
+        yield Text("\n" + plain(ask_sentence(dv)), style="bold")
+        for caption, columns, t in answer_columns(dv):
+            table = Table(title=caption, title_justify="left", show_lines=True)
+            table.add_column("k", justify="right")
+            for n, _ in columns:
+                table.add_column(name(n, t), min_width=10)
+            for k in range(max(size for _, size in columns)):
+                table.add_row(str(k + 1), *("" if k < size else "—" for _, size in columns))
+            yield Text()
+            yield table
 
-    def _data(self, items, width: int) -> RenderResult:
-        dv = self.derivation
-        for n, t, values, _ in items:
-            cells = [list(r) for r in values] if values.ndim == 2 else (
-                [list(values)] if dv.problem.orientation == "row" else [[v] for v in values])
-            pieces = [blocks.text(f"{name(n, t)} = "), blocks.matrix(cells, self.full, width)]
-            yield Padding(Text(str(blocks.hjoin(*pieces)), no_wrap=True), (0, 0, 0, INDENT))
-
-    def _step(self, step: d.Step, width: int) -> RenderResult:
+    def _step(self, step: d.Step, width: int, worked: dict) -> RenderResult:
         dv = self.derivation
         problem = dv.problem
         yield Text()
@@ -95,28 +140,36 @@ class TerminalSolution:
             shown = inline(numbers(step.x, dv.rounding), self.full) if step.x is not None \
                 else "unknown"
             yield Text(f"{x_name} = {what} of layer {step.layer - 1} = {shown}")
-        elif step.x is not None and not problem.embedding:
-            yield Text(f"{x_name} = {inline(numbers(step.x, dv.rounding, True), self.full)}")
-        yield from self._quantities(step, width)
+        elif step.x is not None and not problem.embedding:  # given: every entry
+            yield Text("\n".join(wrap_inline(f"{x_name} = ", numbers(step.x, dv.rounding, True),
+                                              width)))
+        yield from self._quantities(step, width, worked)
 
-    def _quantities(self, step: d.Step, width: int) -> RenderResult:
+    def _quantities(self, step: d.Step, width: int, worked: dict) -> RenderResult:
         dv = self.derivation
         row = dv.problem.orientation == "row"
         given = [q for q in step.quantities if q.given]
-        for q in given:
-            yield Text.assemble((f"{name(q.name, step.t)} = ", "bold"),
-                                inline(numbers(q.value, dv.rounding, True), self.full),
-                                ("  (given)", "dim"))
+        for q in given:  # every entry: the question gave them
+            prefix = f"{name(q.name, step.t)} = "
+            lines = wrap_inline(prefix, numbers(q.value, dv.rounding, True), width - 9)
+            text = Text.assemble("\n".join(lines), ("  (given)", "dim"))
+            text.stylize("bold", 0, len(prefix))
+            yield text
         for q in step.quantities:
             if not q.given:
-                yield from self._quantity(q, step, width, row)
+                yield from self._quantity(q, step, width, row, worked[id(q)])
         for short, why in step.missing.items():
             yield Text.assemble(("\nCannot compute ", "bold yellow"),
                                 (_symbol(dv, short, step.t), "bold yellow"), f": {why}.")
 
-    def _quantity(self, q: d.Quantity, step: d.Step, width: int, row: bool) -> RenderResult:
+    def _quantity(self, q: d.Quantity, step: d.Step, width: int, row: bool,
+                  sections: list | None = None) -> RenderResult:
+        """One quantity worked out (render/checking.py shows the first wrong one so)."""
         dv = self.derivation
         t = step.t
+        if sections is None:
+            sections = Expander(text_notation(t, row), dv.rounding, self.full,
+                                dv.exact).worked(q.tree)
         lhs = name(q.name, t)
         yield Text()
         yield Text(f"{notes.title(dv, step, q)} {lhs}", style="bold")
@@ -125,20 +178,79 @@ class TerminalSolution:
         room = width - INDENT - len(lhs) - 3
         values = ValuePrinter(dv.rounding, self.full, row, room - 12)  # room for "σ(" etc.
         pieces = [blocks.text(f"{lhs} = "), *values.pieces(q.tree)]
-        for line in blocks.wrap(pieces, width - INDENT, len(lhs) + 3):
-            body.append(Text(str(line), no_wrap=not self.full, overflow="fold"))
-        expander = Expander(text_notation(t, row), dv.rounding, self.full, dv.exact)
+        if max(piece.width for piece in pieces) <= width - INDENT:
+            for line in blocks.wrap(pieces, width - INDENT, len(lhs) + 3):
+                body.append(Text(str(line), no_wrap=True))
+        else:  # a matrix wider than the screen (--full): its numbers below, in blocks
+            body.append(Text(f"{lhs} = {TextPrinter(t, row).doprint(q.tree)}, where"))
+            items = [(leaf.name, t if leaf.name.dt is not None else None, leaf.value,
+                      leaf.from_file) for leaf in d.leaves(q.tree)]
+            body += [Text(line, no_wrap=True) for line in data_lines(
+                items, width - INDENT, row, dv.rounding, self.full)]
         label = TextPrinter(t, row)
-        for node, lines in expander.sections(q.tree):
+        for node, lines in sections:
             body.append(Text(f"{label.doprint(node)}:", style="dim"))
-            body.append(Padding(Text("\n".join(lines)), (0, 0, 0, 2), expand=False))
-        result = inline(numbers(q.value, dv.rounding, d.as_written(q.tree)), self.full)
-        body.append(Text(f"{lhs} = {result}", style="bold green"))
+            wrapped = blocks.wrap_section(lines, width - INDENT - 2)
+            body.append(Padding(Text("\n".join(wrapped), no_wrap=True), (0, 0, 0, 2),
+                                expand=False))
+        result = numbers(q.value, dv.rounding, d.as_written(q.tree))
+        body.append(Text("\n".join(wrap_inline(f"{lhs} = ", blocks.elide(
+            result, self.full, "…"), width - INDENT)), style="bold green"))
         note = notes.line(dv, step, q)
         if note:
             body.append(Text(f"→ {note}", style="italic"))
         for item in body:
             yield Padding(item, (0, 0, 0, INDENT), expand=False)
+
+
+def wrap_inline(prefix: str, cells: list[str], width: int) -> list[str]:
+    """``h₂ = [0.2723, 0.9725]``, continued under the first entry when too long."""
+    lines = [prefix + "["]
+    indent = " " * (blocks.display_width(prefix) + 1)
+    for k, c in enumerate(cells):
+        piece = c + (", " if k < len(cells) - 1 else "]")
+        if blocks.display_width(lines[-1] + piece.rstrip()) > width and k:
+            lines[-1] = lines[-1].rstrip()
+            lines.append(indent)
+        lines[-1] += piece
+    return lines
+
+
+def data_lines(items, width: int, row: bool, rounding=None, full: bool = True) -> list[str]:
+    """The data of a question (or of a quantity) as bracketed blocks: never cut off, a
+    wide matrix in column blocks ("columns 5–8", as numpy prints it), small ones several
+    to a line. Entries are text as written, or numbers shown with ``rounding``."""
+    from .documents.document import line_groups
+    from .documents.latex import grid
+    from .text import show
+
+    out: list[str] = []
+    for group in line_groups(items):
+        line: list[blocks.Block] = []
+        for n, t, value, bare in group:
+            cell = str if rounding is None else (lambda x, b=bare: show(rounding, x, b))
+            cells = grid(value, cell, full, row)
+            lhs = f"{name(n, t)} = "
+            room = width - blocks.display_width(lhs) - 2
+            parts = blocks.data_blocks(cells, room, 10_000, value.ndim == 1)
+            if len(parts) > 1:
+                if line:
+                    out += str(blocks.hjoin(*line)).splitlines()
+                    line = []
+                indent = " " * blocks.display_width(lhs)
+                for k, (caption, rows) in enumerate(parts):
+                    out.append((lhs if k == 0 else indent) + f"({caption})")
+                    out += [indent + r for r in str(blocks.matrix(rows, True)).splitlines()]
+                continue
+            block = blocks.hjoin(blocks.text(lhs), blocks.matrix(parts[0][1], True))
+            used = sum(b.width for b in line)
+            if line and used + 3 + block.width > width:
+                out += str(blocks.hjoin(*line)).splitlines()
+                line = []
+            line += ([blocks.text("   ")] if line else []) + [block]
+        if line:
+            out += str(blocks.hjoin(*line)).splitlines()
+    return out
 
 
 def _summary(dv: d.Derivation) -> str:
@@ -160,7 +272,8 @@ def _symbol(dv: d.Derivation, short: str, t: int | None) -> str:
     return name(Name(dv.problem.symbol(short), "", 0), t)
 
 
-def _final_table(dv: d.Derivation, full: bool) -> Table:
+def _final_table(dv: d.Derivation) -> Table:
+    """Every requested quantity at every step, every entry."""
     steps = dv.steps + dv.outputs
     shorts = []
     for step in steps:
@@ -183,7 +296,7 @@ def _final_table(dv: d.Derivation, full: bool) -> Table:
                 cells.append("—")
             else:
                 bare = q.given or (q.tree is not None and all(d.as_written(q.tree)))
-                shown = blocks.elide(numbers(q.value, dv.rounding, bare), full, "⋮")
+                shown = numbers(q.value, dv.rounding, bare)
                 cells.append("\n".join(shown) + ("\n(given)" if q.given else ""))
         where = [str(step.layer), {"both": "→←"}.get(step.direction, d.ARROWS.get(
             step.direction, ""))] if layered else []

@@ -8,7 +8,9 @@ writes symbols (``σ(W_f hₜ₋₁ + U_f xₜ + b_f)``, or at a step, ``h₁``)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from decimal import Decimal
 
 from .. import derivation as d
 from ..equations import Name
@@ -130,8 +132,8 @@ class ValuePrinter(Printer):
 
     def _print_Leaf(self, node: d.Leaf) -> Block:
         if node.value.ndim == 2:
-            M, show = node.value, self.rounding.show
-            return blocks.lazy_matrix(*M.shape, lambda i, j: show(M[i, j], node.from_file),
+            M, r = node.value, self.rounding
+            return blocks.lazy_matrix(*M.shape, lambda i, j: show(r, M[i, j], node.from_file),
                                       self.full, self.width)
         return self.vector(node)
 
@@ -196,9 +198,24 @@ class numbers(Sequence[str]):  # noqa: N801 (used like a function)
         return self.cache[k]
 
 
+def show(rounding: Rounding, x, written: bool = False) -> str:
+    """One number as a solution prints it: to ``decimals`` digits, except that a number
+    the problem wrote with no more digits than that stays as written (2, 0.3, -0.25;
+    0.4165792 at 4 decimals is shown 0.4166)."""
+    if written:
+        x = float(x)
+        if math.isfinite(x) and abs(x) < 1e15:
+            if x == int(x):
+                return str(int(x))
+            short = Decimal(repr(x))
+            if -short.as_tuple().exponent <= rounding.decimals:
+                return format(short, "f")
+    return rounding.show(x)
+
+
 def cell(rounding: Rounding, x, bare: bool = False) -> str:
     """One number as printed; text (a number as the problem wrote it) is kept as is."""
-    return x if isinstance(x, str) else rounding.show(x, bare)
+    return x if isinstance(x, str) else show(rounding, x, bare)
 
 
 def shown(node: d.Node, rounding: Rounding, parens: bool = False) -> numbers:

@@ -1,9 +1,26 @@
 """Documents (LaTeX, Markdown, HTML): one walk over the solutions, many targets.
 
 ``Document.render`` walks a list of derivations, a section per problem, in the
-order the terminal shows them: the question and its data, then (unless only
-the questions are wanted) each step, each quantity, and the results. A target
-subclasses Document and writes the pieces.
+order the terminal shows them: the question, the cell's equations and conventions,
+its data (never elided), what is asked, then either an answer area (a student's
+sheet, ``questions``) or each step, each quantity, and the results (the key).
+
+A target subclasses Document and writes the pieces. The pieces, in the order the
+walk calls them (each one method, so that a feature can hook in at its place):
+
+- ``begin`` / ``end``, ``heading``, ``paragraph`` (words with inline math, see
+  render/inline.py), ``table``: the document's structure;
+- ``problem_start``: a new problem (a new page with ``page_per_problem``, the
+  running header with the problem's ID), then ``name_line`` on a sheet;
+- ``conventions`` (sentences: the cell, what W and U multiply, σ and ⊙, the
+  rounding asked; naming.multiplies_sentence says which matrix multiplies which),
+  ``formulas`` (the cell's equations in symbols), ``data`` (what the question
+  gives, as written), the sentence of what to compute;
+- a sheet: ``answers`` for each step (a box per asked entry);
+- a key: for each step, ``quantity`` for each computed quantity, then ``step_end``
+  (nothing here: the place for a step's figure), then ``results`` and ``results_end``
+  (nothing here: the place for a sequence's figures); HTML and LaTeX draw the figures
+  there (render/pictures/figures.py).
 """
 
 from __future__ import annotations
@@ -20,35 +37,47 @@ from ...naming import multiplies_sentence
 from ...numbers import Value
 from ...problem import Problem
 from .. import notes
+from ..inline import Math, Rich, Verbatim
 from ..text import numbers
 
 Solution = d.Derivation | CountDerivation
+
+APPROX_NOTE = ("≈ marks a line whose shown numbers do not give its shown result in the last "
+               "digit: the values are carried unrounded and only shown rounded.")
 
 
 class Document:
     """The walk; subclasses write ``begin``, ``heading``, ``quantity`` and the rest."""
 
-    def __init__(self, full: bool = False, questions: bool = False, diagram: str = "first"):
-        self.full = full
+    tracks_approx = False  # the target's quantity() expands through self.worked()
+
+    def __init__(self, full: bool = False, questions: bool = False,
+                 page_per_problem: bool = False, diagram: str = "first"):
+        self.full = full  # worked steps without elision (given data are never elided)
         self.questions = questions  # the question and its data only: a student's sheet
+        self.page_per_problem = page_per_problem  # each problem starts on a new page
         self.diagram = diagram  # the cell's figure: "first" step, "all" steps or "none"
         self.out: list[str] = []
+        self.approx_seen = False  # a worked line used ≈ (shown numbers do not add up)
 
     # -- what a target writes -----------------------------------------------------------
 
     def begin(self, title: str, toc: bool) -> None: ...
     def end(self) -> None: ...
     def heading(self, text: str, level: int) -> None: ...
-    def paragraph(self, text: str, style: str = "") -> None: ...
+    def paragraph(self, text: str | Rich, style: str = "") -> None: ...
     def data(self, items: list[Item], row: bool) -> None: ...
+    def formulas(self, rows: list[tuple[Name, d.Node]], row: bool) -> None: ...
     def quantity(self, dv: d.Derivation, step: d.Step, q: d.Quantity) -> None: ...
+    def step_end(self, dv: d.Derivation, step: d.Step) -> None: ...
+    def answers(self, caption: str, columns: list[tuple[Name, int]], t: int) -> None: ...
+    def name_line(self, student: str | None) -> None: ...
+    def page_break(self) -> None: ...
+    def running_header(self, text: str) -> None: ...
     def table(self, header: list[str], rows: list[list[str]]) -> None: ...
     def results(self, header: list[str | Name], rows: list[list[str | Cell]]) -> None: ...
+    def results_end(self, dv: d.Derivation) -> None: ...
     def total(self, formula: str, total: int) -> None: ...
-
-    def figure(self, dv: d.Derivation, step: d.Step | None) -> None:
-        """The pictures after ``step``'s derivation, or after the results (``step`` None);
-        none by default (HTML and LaTeX draw them: render/pictures)."""
 
     def count(self, dv: CountDerivation) -> None:
         """A parameter count: a row per matrix, then the sum as the notes write it."""
@@ -62,8 +91,27 @@ class Document:
 
     # -- the walk -------------------------------------------------------------------------
 
+    @property
+    def contents(self) -> bool:
+        """A table of contents, for several problems; not on a class set of sheets, where
+        every page goes to another student."""
+        return not (self.questions and self.page_per_problem)
+
     def problem_heading(self, k: int, title: str) -> None:
         self.heading(f"{k}. {title}", 1)
+
+    def problem_start(self, k: int, solution: Solution, many: bool) -> None:
+        """A new problem: a new page (``page_per_problem``), its heading, the running
+        header naming it, and on a sheet the name line."""
+        if self.page_per_problem and k > 1:
+            self.page_break()
+        if many:
+            self.problem_heading(k, _title(solution))
+        elif solution.problem.title:
+            self.heading(solution.problem.title, 1)
+        self.running_header(identity(solution.problem))
+        if self.questions:
+            self.name_line(student_of(solution.problem))
 
     def render(self, solutions: list[Solution], title: str = "") -> str:
         self.out = []
@@ -71,10 +119,7 @@ class Document:
         default = "Questions" if self.questions else "Answer key"
         self.begin(title or (default if many else _title(solutions[0])), many)
         for k, solution in enumerate(solutions, start=1):
-            if many:
-                self.problem_heading(k, _title(solution))
-            elif solution.problem.title:
-                self.heading(solution.problem.title, 1)
+            self.problem_start(k, solution, many)
             if isinstance(solution, CountDerivation):
                 self._count_question(solution)
             else:
@@ -85,44 +130,70 @@ class Document:
     def solution(self, dv: d.Derivation, level: int) -> None:
         p = dv.problem
         self.rounding = p.rounding
+        self.intro(dv)
+        if self.questions:
+            self.answer_area(dv)
+            return
+        self.approx_seen = False
+        note_at = len(self.out)
+        for step in dv.steps:
+            self.heading(_step_heading(p, step), level + 1)
+            if step.layer > 1 and step.x is not None:
+                self.paragraph([Math((Name("x", "", 0),), step.t), " = ",
+                                Math((Name("h", "", 0),), step.t),
+                                f" of layer {step.layer - 1} = "
+                                + _inline(step.x, dv.rounding, False, self.full)])
+            for q in step.quantities:
+                if q.given:
+                    self.paragraph([Math((q.name,), step.t), " = "
+                                    + _inline(q.value, dv.rounding, True, True)
+                                    + " (given)"])
+            for q in step.quantities:
+                if not q.given:
+                    self.quantity(dv, step, q)
+            for short, why in step.missing.items():
+                self.paragraph(["Cannot compute ", Math((Name(p.symbol(short), "", 0),),
+                                                        step.t), f": {why}."], "warning")
+            self.step_end(dv, step)
+        if dv.outputs:
+            self.heading("Outputs: both directions side by side", level + 1)
+            for step in dv.outputs:
+                for q in step.quantities:
+                    self.quantity(dv, step, q)
+        if not self.tracks_approx:  # a target that expands its lines itself
+            self.approx_seen = any_approx(dv, self.full)
+        if self.approx_seen:  # said once, before the worked steps
+            after = self.out[note_at:]
+            del self.out[note_at:]
+            self.paragraph(APPROX_NOTE, "dim")
+            self.out += after
+        self.heading("Results", level + 1)
+        self.results(*_results(dv))
+        self.results_end(dv)
+
+    def intro(self, dv: d.Derivation) -> None:
+        """The question as a student reads it: its text, the cell in mathematics, the
+        data as written, and what to compute."""
+        p = dv.problem
         for text in paragraphs(p.question):
             self.paragraph(text)
-        self.paragraph(_summary(p), "dim")
-        which = multiplies_sentence(p)
-        if which:
-            self.paragraph(which, "note")
+        self.paragraph(sentences(self.conventions(dv)))
+        self.formulas(cell_equations(dv), p.orientation == "row")
         self.paragraph("Given:")
         for caption, items in given_data(p):
             if caption:
                 self.paragraph(caption)
             self.data(items, p.orientation == "row")
         self.paragraph(ask_sentence(dv))
-        if self.questions:
-            return
-        for step in dv.steps:
-            self.heading(_step_heading(p, step), level + 1)
-            if step.layer > 1 and step.x is not None:
-                self.paragraph(f"x{_sub(step.t)} = h{_sub(step.t)} of layer {step.layer - 1} = "
-                               + _inline(step.x, dv.rounding, False, self.full))
-            for q in step.quantities:
-                if q.given:
-                    self.paragraph(f"{_qname(q, step.t)} = "
-                                   f"{_inline(q.value, dv.rounding, True, self.full)} (given)")
-            for q in step.quantities:
-                if not q.given:
-                    self.quantity(dv, step, q)
-            for short, why in step.missing.items():
-                self.paragraph(f"Cannot compute {dv.problem.symbol(short)}{_sub(step.t)}: "
-                               f"{why}.", "warning")
-            self.figure(dv, step)
-        if dv.outputs:
-            self.heading("Outputs: both directions side by side", level + 1)
-            for step in dv.outputs:
-                for q in step.quantities:
-                    self.quantity(dv, step, q)
-        self.heading("Results", level + 1)
-        self.results(*_results(dv, self.full))
-        self.figure(dv, None)
+
+    def conventions(self, dv: d.Derivation) -> list[Rich]:
+        """Sentences stating the cell, its products, its functions and the rounding."""
+        return conventions(dv.problem)
+
+    def answer_area(self, dv: d.Derivation) -> None:
+        """A box per entry of each asked quantity, step by step."""
+        for caption, columns, t in answer_columns(dv):
+            self.answers(caption, columns, t)
 
     def _count_question(self, dv: CountDerivation) -> None:
         p = dv.problem
@@ -136,8 +207,31 @@ class Document:
         """The plain-language line for ``q`` (empty if there is none)."""
         return notes.line(dv, step, q)
 
+    def worked(self, notation, dv: d.Derivation, q: d.Quantity):
+        """The worked lines of ``q`` in a target's notation (and whether any says ≈)."""
+        from ..expand import Expander
+
+        sections = Expander(notation, dv.rounding, self.full, dv.exact).worked(q.tree)
+        self.approx_seen |= any(line.approx for _, lines in sections for line in lines)
+        return sections
+
 
 # --- small pieces every target uses ------------------------------------------------------
+
+
+def any_approx(dv: d.Derivation, full: bool) -> bool:
+    """Whether any worked line of ``dv`` says ≈ (its shown numbers do not add up)."""
+    from ..expand import Expander
+    from ..text import text_notation
+
+    row = dv.problem.orientation == "row"
+    for step in dv.steps + dv.outputs:
+        expander = Expander(text_notation(step.t, row), dv.rounding, full, dv.exact)
+        for q in step.quantities:
+            if q.tree is not None and not q.given and any(
+                    line.approx for _, lines in expander.worked(q.tree) for line in lines):
+                return True
+    return False
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -152,17 +246,24 @@ def _title(solution: Solution) -> str:
     return p.title or Path(p.file).stem.replace("_", " ")
 
 
+def student_of(problem) -> str | None:
+    """The student a sheet is for (the problem's optional ``student`` key)."""
+    student = getattr(problem, "student", None)
+    return str(student) if student else None
+
+
+def identity(problem) -> str:
+    """What names a problem on every page: its title (Variant 3), and the student."""
+    title = problem.title or Path(problem.file).stem.replace("_", " ")
+    student = student_of(problem)
+    return f"{student} · {title}" if student and student not in title else title
+
+
 _SUB = str.maketrans("0123456789-+", "₀₁₂₃₄₅₆₇₈₉₋₊")
 
 
 def _sub(t: int) -> str:
     return str(t).translate(_SUB)
-
-
-def _qname(q: d.Quantity, t: int) -> str:
-    from ..text import name
-
-    return name(q.name, t)
 
 
 def _inline(values, rounding, bare, full) -> str:
@@ -172,6 +273,8 @@ def _inline(values, rounding, bare, full) -> str:
 
 
 def _step_heading(p: Problem, step: d.Step) -> str:
+    if step.direction == "both":
+        return f"Outputs, step t = {step.t}"
     if len(p.units) > 1:
         return f"Layer {step.layer}, {step.direction}, step t = {step.t}"
     return f"Step t = {step.t}"
@@ -181,23 +284,78 @@ def title_of(dv: d.Derivation, step: d.Step, q: d.Quantity) -> str:
     return notes.title(dv, step, q)
 
 
-def _summary(p: Problem) -> str:
-    parts = [p.cell.upper(), f"hidden size {p.hidden_size}"]
+def sentences(parts: list[Rich]) -> Rich:
+    """Sentences joined into one paragraph."""
+    out: Rich = []
+    for k, sentence in enumerate(parts):
+        out += ([" "] if k else []) + list(sentence)
+    return out
+
+
+_CELL_NAMES = {"lstm": "An LSTM cell", "gru": "A GRU cell", "rnn": "A recurrent (RNN) cell"}
+_NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def conventions(p: Problem) -> list[Rich]:
+    """The problem's cell and conventions in sentences with mathematics (no jargon):
+    sizes and steps, what the weights multiply, the functions, the rounding asked."""
+    out: list[Rich] = []
+    sizes: Rich = [_CELL_NAMES[p.cell], " with hidden size ", Math((Name("H"), "=",
+                                                                      str(p.hidden_size)))]
     if p.input_size:
-        parts.append(f"input size {p.input_size}")
-    parts.append(f"{p.steps} step{'s' if p.steps > 1 else ''}")
+        sizes += [" and input size ", Math((Name("X"), "=", str(p.input_size)))]
     if p.layers > 1:
-        parts.append(f"{p.layers} layers")
+        sizes.append(f", {_NUMBER_WORDS.get(p.layers, p.layers)} layers stacked (layer k "
+                     "reads the hidden state of layer k − 1 as its input)")
     if p.bidirectional:
-        parts.append("bidirectional")
-    parts.append(p.layout + (f" [{', '.join(map(str, p.stack))}]" if p.layout == "concat"
-                             else ""))
+        sizes += [", in both directions (the backward direction reads the sequence from "
+                  "the last step, so its state comes from ", Math((Name("h", "", 1),)), ")"]
+    last = p.start + p.steps - 1
+    steps = Math((Name("t"), "=", str(p.start))) if p.steps == 1 else None
+    sizes += [", for one step, ", steps, "."] if steps else [
+        f", over {p.steps} steps, ", Math((Name("t"), "=", str(p.start))), " to ",
+        Math((str(last),)), "."]
+    out.append(sizes)
+    which = multiplies_sentence(p)  # issue 16: which matrix multiplies which, in its words
+    if which:
+        out.append([Verbatim(which)])
     if p.orientation == "row":
-        parts.append("row vectors (v·W)")
-    parts += [f"{k} {v}" for k, v in p.options.items()]
+        out.append(["Vectors are rows, so a product is written ", Math((Name("v"), Name("W"))),
+                    " and each weight matrix is shaped (inputs × outputs)."])
+    out.append(functions_sentence(p))
+    out.append(rounding_sentence(p))
+    return [s for s in out if s]
+
+
+def functions_sentence(p: Problem) -> Rich:
+    out: Rich = []
+    functions = {g.activation for g in p.cell_def.gates}
+    if p.output_layer:
+        functions.add(p.output_layer.activation)
+    if "sigmoid" in functions:
+        out += [Math(("σ", "(", Name("z"), ")", "=", "1", "/", "(", "1", "+", "exp", "(", "-",
+                      Name("z"), ")", ")")), " is the logistic function"]
+    if "relu" in functions:
+        out += [", " if out else "", Math(("ReLU", "(", Name("z"), ")", "=", "max", "(", "0",
+                                           ",", Name("z"), ")"))]
+    if "softmax" in functions:
+        out += [", " if out else "", Math(("softmax", "(", Name("z"), ")")),
+                " divides each ", Math(("exp", "(", Name("z", "k"), ")")), " by their sum"]
+    if p.cell in ("lstm", "gru"):
+        out += [" and " if out else "", Math(("⊙",)), " multiplies element by element"]
+    return out + ["."] if out else []
+
+
+def rounding_sentence(p: Problem) -> Rich:
     r = p.rounding
-    parts.append(f"{r.decimals} decimals, {r.carry} carry")
-    return " · ".join(parts)
+    places = f"{r.decimals} decimal place{'s' if r.decimals != 1 else ''}"
+    half = {"up": "a final 5 rounded up", "even": "a final 5 rounded to even"}.get(
+        r.round_half, r.round_half)
+    if r.carry == "rounded":
+        return [f"Round every intermediate value to {places} ({half}) and go on with the "
+                "rounded value, as by hand."]
+    return [f"Give each value to {places} ({half}); carry the unrounded values into later "
+            "steps."]
 
 
 def count_summary(p) -> str:
@@ -215,6 +373,25 @@ def count_summary(p) -> str:
     if p.bidirectional:
         parts.append("bidirectional")
     return "Count the trainable parameters: " + " · ".join(parts) + "."
+
+
+def cell_equations(dv: d.Derivation) -> list[tuple[Name, d.Node]]:
+    """The equations the problem uses, in symbols: each computed quantity's at the first
+    step of each layer and direction (the same equation once)."""
+    seen: set[str] = set()
+    rows: list[tuple[Name, d.Node]] = []
+    from ..text import TextPrinter
+
+    printer = TextPrinter(None, dv.problem.orientation == "row")
+    for step in dv.steps + dv.outputs:
+        for q in step.quantities:
+            if q.tree is None or q.given:
+                continue
+            key = f"{q.name} {printer.doprint(q.tree)}"
+            if key not in seen:
+                seen.add(key)
+                rows.append((q.name, q.tree))
+    return rows
 
 
 def written(value: Value) -> np.ndarray:
@@ -259,20 +436,63 @@ def given_data(p: Problem) -> list[tuple[str, list[Item]]]:
     return [(caption, items) for caption, items in groups if items]
 
 
-def ask_sentence(dv: d.Derivation) -> str:
+def line_groups(items: list[Item]) -> list[list[Item]]:
+    """Items that belong on one line when they fit: a gate's W, U and b; the initial
+    states; the inputs; each given quantity over the steps; the output layer."""
+    def kind(item: Item) -> str:
+        n, t = item[0], item[1]
+        if t is None:
+            return "parameter"
+        return "value" if n.dt == 0 else "state"
+
+    out: list[list[Item]] = []
+    for item in items:
+        starts = item[0].base in ("W", "E", "V") and item[1] is None
+        if out and not starts and kind(out[-1][-1]) == kind(item):
+            out[-1].append(item)
+        else:
+            out.append([item])
+    return out
+
+
+def ask_sentence(dv: d.Derivation) -> Rich:
     """"Compute gₜ, cₜ, hₜ for t = 2." """
     p = dv.problem
-    steps = f"t = {p.start}" + (f" to {p.start + p.steps - 1}" if p.steps > 1 else "")
-    return f"Compute {', '.join(asked(dv))} for {steps}."
+    out: Rich = ["Compute "]
+    for k, n in enumerate(asked_names(dv)):
+        out += ([", "] if k else []) + [Math((n,))]
+    out += [" for ", Math((Name("t"), "=", str(p.start)))]
+    if p.steps > 1:
+        out += [" to ", Math((str(p.start + p.steps - 1),))]
+    return out + ["."]
+
+
+def asked_shorts(dv: d.Derivation) -> list[str]:
+    p = dv.problem
+    return list(p.ask) or [s for s in p.cell_def.quantities if (0, s) not in p.given] + (
+        ["y"] if p.output_layer else [])
+
+
+def asked_names(dv: d.Derivation) -> list[Name]:
+    return [Name(dv.problem.symbol(s), "", 0) for s in asked_shorts(dv)]
 
 
 def asked(dv: d.Derivation) -> list[str]:
     from ..text import name
 
-    p = dv.problem
-    shorts = p.ask or [s for s in p.cell_def.quantities if (0, s) not in p.given] + (
-        ["y"] if p.output_layer else [])
-    return [name(Name(p.symbol(s), "", 0)) for s in shorts]
+    return [name(n) for n in asked_names(dv)]
+
+
+def answer_columns(dv: d.Derivation) -> list[tuple[str, list[tuple[Name, int]], int]]:
+    """For each step: its heading, the asked quantities with their sizes, and t."""
+    wanted = set(asked_shorts(dv))
+    out = []
+    for step in dv.steps + dv.outputs:
+        columns = [(q.name, len(q.value)) for q in step.quantities
+                   if not q.given and q.short in wanted]
+        if columns:
+            out.append((_step_heading(dv.problem, step), columns, step.t))
+    return out
 
 
 @dataclass(frozen=True)
@@ -283,10 +503,8 @@ class Cell:
     given: bool = False
 
 
-def _results(dv: d.Derivation, full: bool) -> tuple[list[str | Name], list[list[str | Cell]]]:
-    """The final table: a row per step, a column per (asked) quantity."""
-    from .. import blocks
-
+def _results(dv: d.Derivation) -> tuple[list[str | Name], list[list[str | Cell]]]:
+    """The final table: a row per step, a column per (asked) quantity; every entry."""
     p = dv.problem
     steps = dv.steps + dv.outputs
     shorts: list[str] = []
@@ -307,7 +525,6 @@ def _results(dv: d.Derivation, full: bool) -> tuple[list[str | Name], list[list[
                 cells.append("—")
                 continue
             bare = q.given or (q.tree is not None and all(d.as_written(q.tree)))
-            cells.append(Cell(blocks.elide(numbers(q.value, dv.rounding, bare), full, "⋮"),
-                              q.given))
+            cells.append(Cell(list(numbers(q.value, dv.rounding, bare)), q.given))
         rows.append(cells)
     return header, rows

@@ -1,8 +1,14 @@
 """One self-contained HTML page: math in MathML (rendered by the browser itself,
-nothing fetched), worked lines as text, results as tables."""
+nothing fetched), the worked lines too, results as tables.
+
+The pieces (``name``, ``SymbolPrinter``, ``ValuePrinter``, ``notation`` for worked
+lines, ``rich_text`` for sentences with inline math) are usable on their own, for
+other HTML targets (question text and feedback on a learning platform)."""
 
 from __future__ import annotations
 
+import html
+import re
 from functools import partial
 from html import escape
 
@@ -10,7 +16,10 @@ from ... import derivation as d
 from ...equations import Name
 from ...numbers import Rounding
 from .. import blocks
-from ..text import Printer, cell, shown, text_notation
+from ..expand import Notation, pack
+from ..inline import Math, Rich, Verbatim, kind, rich
+from ..text import Printer, shown
+from ..text import show as show_number
 
 FUNCTIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "softmax": "softmax"}
 ACCENTS = {"c_tilde": ("c", "~"), "h_tilde": ("h", "~"), "h→": ("h", "→"), "h←": ("h", "←")}
@@ -19,16 +28,24 @@ STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
        padding: 0 1rem; line-height: 1.45; color: #222; }
 h1, h2, h3, h4, h5 { margin-top: 1.6em; }
-math[display="block"] { margin: 0.6em 0; overflow-x: auto; }
-.lines { font-family: ui-monospace, monospace; white-space: pre; overflow-x: auto;
-         margin: 0.2em 0 0.6em 1.5em; }
-.label { margin: 0.4em 0 0 0; color: #555; }
+math[display="block"] { display: block; margin: 0.6em 0 0.6em 1.5em; overflow-x: auto;
+                        overflow-y: hidden; padding: 0.2em 0; }
+math.worked > mtable > mtr > mtd { padding: 0.2em 0.3em; }
 .dim { color: #666; font-size: 0.9em; }
 .warning { color: #a00; font-weight: bold; }
 .note { font-style: italic; }
 table { border-collapse: collapse; margin: 1em 0; }
 th, td { border: 1px solid #bbb; padding: 0.2em 0.6em; text-align: right; }
+nav ul { list-style: none; padding-left: 0; }
 nav li { margin: 0.1em 0; }
+.caption { color: #555; font-size: 0.85em; }
+.running { color: #555; font-size: 0.85em; border-bottom: 1px solid #bbb; margin-top: 1em; }
+.name { margin: 1em 0; }
+.blank { display: inline-block; min-width: 18em; border-bottom: 1px solid #222; }
+.blank.short { min-width: 10em; }
+table.answers td { height: 2em; min-width: 8em; }
+table.answers td:first-child { min-width: 2em; }
+.page-break { break-before: page; }
 """
 
 
@@ -37,6 +54,9 @@ def mi(text: str) -> str:
 
 
 def mn(text: str) -> str:
+    """A number; a leading minus as an operator, parentheses around a negative kept."""
+    if text.startswith("(") and text.endswith(")"):
+        return mrow(fence("("), mn(text[1:-1]), fence(")"))
     if text.startswith("-"):
         return f"<mrow><mo>-</mo><mn>{escape(text[1:])}</mn></mrow>"
     return f"<mn>{escape(text)}</mn>"
@@ -72,8 +92,19 @@ def name(n: Name, t: int | None = None) -> str:
     return f"<msub>{base}{subs[0] if len(subs) == 1 else mrow(*subs)}</msub>"
 
 
-def fenced(inner: str, left: str = "(", right: str = ")") -> str:
-    return mrow(mo(left, stretchy="true"), inner, mo(right, stretchy="true"))
+def mtext(text: str) -> str:
+    """Words inside math; spaces at the ends kept (MathML would trim them)."""
+    return f"<mtext>{escape(text).replace(' ', chr(0xA0))}</mtext>" if text else ""
+
+
+def fence(ch: str, stretchy: str = "false") -> str:
+    """A bracket with no space of its own around it (a stretchy or infix one gets some)."""
+    return mo(ch, stretchy=stretchy, lspace="0em", rspace="0em")
+
+
+def fenced(inner: str, left: str = "(", right: str = ")", stretchy: str = "true") -> str:
+    """``inner`` in brackets, stretched to its height (around matrices)."""
+    return mrow(fence(left, stretchy=stretchy), inner, fence(right, stretchy=stretchy))
 
 
 class SymbolPrinter(Printer):
@@ -106,15 +137,26 @@ class SymbolPrinter(Printer):
         return mrow(self._factor(node.left), mo("⊙"), self._factor(node.right))
 
     def _print_Activation(self, node: d.Activation) -> str:
-        return mrow(mi(FUNCTIONS[node.function]), fenced(self.doprint(node.arg)))
+        return mrow(mi(FUNCTIONS[node.function]), fenced(self.doprint(node.arg),
+                                                         stretchy="false"))
 
     def _print_Stack(self, node: d.Stack) -> str:
         sep = mo("," if self.row else ";")
-        return fenced(sep.join(self.doprint(p) for p in node.parts), "[", "]")
+        return fenced(sep.join(self.doprint(p) for p in node.parts), "[", "]", "false")
 
     def _factor(self, node: d.Node, *also: type) -> str:
         s = self.doprint(node)
-        return fenced(s) if isinstance(node, (d.Sum, *also)) else s
+        return fenced(s, stretchy="false") if isinstance(node, (d.Sum, *also)) else s
+
+
+def bracketed(grid: list[list[str] | None], width: int) -> str:
+    """A bracketed MathML table of numbers; None is a row of ⋮ (elided rows)."""
+    body = []
+    for r in grid:
+        cells = ["⋮"] * width if r is None else r
+        body.append("<mtr>" + "".join(f"<mtd>{mn(c) if c not in ('⋮', '⋯') else mo(c)}"
+                                      "</mtd>" for c in cells) + "</mtr>")
+    return fenced("<mtable>" + "".join(body) + "</mtable>", "[", "]")
 
 
 class ValuePrinter(Printer):
@@ -124,12 +166,7 @@ class ValuePrinter(Printer):
         self.rounding, self.full, self.row = rounding, full, row
 
     def table(self, grid: list[list[str] | None], width: int) -> str:
-        body = []
-        for r in grid:
-            cells = ["⋮"] * width if r is None else r
-            body.append("<mtr>" + "".join(f"<mtd>{mn(c) if c not in ('⋮', '⋯') else mo(c)}"
-                                          "</mtd>" for c in cells) + "</mtr>")
-        return fenced("<mtable>" + "".join(body) + "</mtable>", "[", "]")
+        return bracketed(grid, width)
 
     def vector(self, node: d.Node) -> str:
         cells = blocks.elide(shown(node, self.rounding), self.full, None)
@@ -139,10 +176,10 @@ class ValuePrinter(Printer):
 
     def _print_Leaf(self, node: d.Leaf) -> str:
         if node.value.ndim == 2:
-            M, show = node.value, partial(cell, self.rounding)
+            M, show = node.value, partial(show_number, self.rounding, written=node.from_file)
             rows = blocks.elide(list(range(M.shape[0])), self.full, None)
             cols = blocks.elide(list(range(M.shape[1])), self.full, None)
-            grid = [None if i is None else ["⋯" if j is None else show(M[i, j], node.from_file)
+            grid = [None if i is None else ["⋯" if j is None else show(M[i, j])
                                             for j in cols] for i in rows]
             return self.table(grid, len(cols))
         return self.vector(node)
@@ -173,15 +210,172 @@ class ValuePrinter(Printer):
         return fenced(s) if isinstance(node, (d.Sum, d.Hadamard)) else s
 
 
+    def pieces(self, node: d.Node) -> list[str]:
+        """The top-level chain in pieces, for line breaking (as LaTeX's)."""
+        if isinstance(node, d.Activation):
+            return [mi(FUNCTIONS[node.function]) + fence("(", stretchy="true"),
+                    *self.pieces(node.arg), fence(")", stretchy="true")]
+        if isinstance(node, d.Sum):
+            out = []
+            for k, term in enumerate(node.terms):
+                sign = "" if node.sign(k) > 0 and k == 0 else mo(
+                    "+" if node.sign(k) > 0 else "-")
+                out.append(sign + self.doprint(term))
+            return out
+        return [self.doprint(node)]
+
+
+LINE = 100  # characters in a line of the page (60rem at the default size), roughly
+MOST_ROWS = 10_000  # a page scrolls: no row blocks
+
+
+def width(mathml: str) -> int:
+    """A rough printed width in characters: a table by its widest row, plus the rest."""
+    def table(m) -> str:
+        rows = re.findall(r"<mtr>(.*?)</mtr>", m.group(1))
+        widest = 0
+        for r in rows:
+            cells = re.findall(r"<mtd[^>]*>(.*?)</mtd>", r)
+            widest = max(widest, sum(len(_text(c)) + 1 for c in cells))
+        return "x" * (widest + 2)
+    flat = re.sub(r"<mtable>(.*?)</mtable>", table, mathml)
+    return len(_text(flat))
+
+
+def _text(mathml: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", mathml))
+
+
 def math(*rows: tuple[str, str]) -> str:
     """A displayed block of ``lhs = rhs`` rows, aligned on the equals signs."""
-    body = "".join(f"<mtr><mtd style=\"text-align:right\">{lhs}</mtd><mtd>{mo('=')}</mtd>"
-                   f"<mtd style=\"text-align:left\">{rhs}</mtd></mtr>" for lhs, rhs in rows)
+    return math_rows([[row] for row in rows])
+
+
+def math_rows(rows: list[list[tuple[str, str]]]) -> str:
+    """A displayed block of lines, each one or more ``lhs = rhs`` pairs (an empty lhs
+    continues the row above)."""
+    body = ""
+    for row in rows:
+        cells = []
+        for k, (lhs, rhs) in enumerate(row):
+            gap = '<mtd><mspace width="2em"/></mtd>' if k else ""
+            eq = mo("=") if lhs else ""
+            cells.append(f'{gap}<mtd style="text-align:right">{lhs}</mtd><mtd>{eq}</mtd>'
+                         f'<mtd style="text-align:left">{rhs}</mtd>')
+        body += "<mtr>" + "".join(cells) + "</mtr>"
     return f'<math display="block"><mtable>{body}</mtable></math>'
+
+
+OPS = {"-": "−", "−": "−", "*": "×"}
+
+
+def notation(t: int, row: bool = False, budget: int = 0) -> Notation:
+    """Worked lines in MathML."""
+    from ..exact import unicode
+
+    return Notation(
+        label=SymbolPrinter(t, row),
+        times="×",
+        cdots=mo("⋯"),
+        ellipsis=mo("…"),
+        vdots=mo("⋮"),
+        functions=dict(FUNCTIONS),
+        text=mtext,
+        exp=lambda z: f"<msup>{mi('e')}{z}</msup>",
+        frac=lambda a, b: f"<mfrac>{a}{b}</mfrac>",
+        sum_exp=mrow(f"<munder>{mo('Σ')}{mi('j')}</munder>",
+                     f"<msup>{mi('e')}<msub>{mi('z')}{mi('j')}</msub></msup>"),
+        vector=lambda cells: fenced("<mtable><mtr>" + "".join(
+            f"<mtd>{c}</mtd>" for c in cells) + "</mtr></mtable>", "[", "]"),
+        exact=unicode,
+        exactly=lambda s: mtext(f"  (exactly {s})"),
+        num=mn,
+        op=lambda s: mo(OPS.get(s, s)),
+        paren=lambda a, b: mrow(a, fence("("), b, fence(")")),
+        apply=lambda f, z: mrow(mi(f), fence("("), z, fence(")")),
+        join=lambda parts: mrow(*parts),
+        width=width,
+        budget=budget,
+    )
+
+
+def math_inline(m: Math) -> str:
+    """Inline math in MathML (the children of a <math> element)."""
+    out = []
+    for k, atom in enumerate(m.atoms):
+        if isinstance(atom, Name):
+            out.append(name(atom, m.t))
+        elif atom in "-−" and (k == 0 or m.atoms[k - 1] in ("(", "[", "=")):
+            out.append(mo("−", form="prefix"))  # a sign, not a subtraction
+        elif kind(atom) == "mn":
+            out.append(mn(atom))
+        elif atom in "()[]":
+            out.append(fence(atom))
+        elif kind(atom) == "mo":
+            out.append(mo(OPS.get(atom, atom)))
+        else:
+            out.append(mi(atom))
+    return mrow(*out)
+
+
+def rich_text(parts: str | Rich) -> str:
+    """Words with inline math, for HTML."""
+    return "".join(f"<math>{math_inline(p)}</math>" if isinstance(p, Math) else escape(
+        p.text if isinstance(p, Verbatim) else p) for p in rich(parts))
+
+
+def data_cells(n: Name, t: int | None, value, row: bool, show=str, full: bool = True,
+               budget: int = LINE) -> list[tuple[str, str]]:
+    """``(lhs, rhs)`` rows for one matrix or vector, in blocks when too wide."""
+    from .latex import grid
+
+    cells = grid(value, show, full, row)
+    parts = blocks.data_blocks(cells, budget - 16, MOST_ROWS, value.ndim == 1, gap=1)
+    out = []
+    for k, (caption, rows) in enumerate(parts):
+        label = mtext(f"({caption}) ") if caption else ""
+        out.append((name(n, t) if k == 0 else "", mrow(label, bracketed(rows, len(rows[0])))))
+    return out
+
+
+def data_rows(items, row: bool, rounding: Rounding | None = None,
+              full: bool = True) -> list[list[list[tuple[str, str]]]]:
+    """Displays of lines of ``(lhs, rhs)`` pairs: small matrices several to a line (lines
+    of as many aligned with each other), a matrix in blocks on its own."""
+    from .document import line_groups
+
+    lines: list[tuple[list[tuple[str, str]], bool]] = []
+    for group in line_groups(items):
+        used = None
+        for n, t, value, bare in group:
+            show = str if rounding is None else partial(show_number, rounding, written=bare)
+            cells = data_cells(n, t, value, row, show, full)
+            w = width(cells[0][0] + cells[0][1]) + 3
+            if len(cells) > 1:
+                lines += [([c], True) for c in cells]
+                used = None
+            elif used is None or used + w + 3 > LINE:
+                lines.append(([cells[0]], False))
+                used = w
+            else:
+                lines[-1][0].append(cells[0])
+                used += w + 3
+    displays: list[list[list[tuple[str, str]]]] = []
+    previous = None
+    for pairs, in_blocks in lines:
+        kind = (in_blocks, len(pairs))
+        if previous == kind and (not in_blocks or not pairs[0][0]):
+            displays[-1].append(pairs)
+        else:
+            displays.append([pairs])
+        previous = kind
+    return displays
 
 
 class HtmlDocument:
     """Mixed into Document: the HTML pieces."""
+
+    tracks_approx = True  # quantity() expands through Document.worked
 
     def begin(self, title: str, toc: bool) -> None:
         self.multi = toc
@@ -189,15 +383,15 @@ class HtmlDocument:
                      f"<title>{escape(title)}</title>", f"<style>{STYLE}</style>", "</head>",
                      "<body>"]
         self.toc_at = None
-        if toc:
-            self.out.append(f"<h1>{escape(title)}</h1>")
+        if toc and self.contents:
+            self.out.append(f"<h1>{rich_text(title)}</h1>")
             self.toc_at = len(self.out)
         self.anchors: list[tuple[str, str]] = []
 
     def end(self) -> None:
-        if self.toc_at is not None:
+        if self.toc_at is not None:  # the headings carry their numbers: a plain list
             items = "".join(f'<li><a href="#{a}">{escape(t)}</a></li>' for t, a in self.anchors)
-            self.out.insert(self.toc_at, f"<nav><h2>Contents</h2><ol>{items}</ol></nav>")
+            self.out.insert(self.toc_at, f"<nav><h2>Contents</h2><ul>{items}</ul></nav>")
         self.out += ["</body>", "</html>"]
 
     def heading(self, text: str, level: int) -> None:
@@ -205,24 +399,36 @@ class HtmlDocument:
         anchor = f"s{len(self.anchors) + 1}"
         if self.multi and level == 2:
             self.anchors.append((text, anchor))
-            self.out.append(f'<h2 id="{anchor}">{escape(text)}</h2>')
+            self.out.append(f'<h2 id="{anchor}">{rich_text(text)}</h2>')
         else:
-            self.out.append(f"<h{level}>{escape(text)}</h{level}>")
+            self.out.append(f"<h{level}>{rich_text(text)}</h{level}>")
 
-    def paragraph(self, text: str, style: str = "") -> None:
+    def running_header(self, text: str) -> None:
+        if self.page_per_problem:  # a page's head: whose sheet, which variant
+            self.out.append(f'<div class="running">{rich_text(text)}</div>')
+
+    def page_break(self) -> None:
+        self.out.append('<div class="page-break"></div>')
+
+    def name_line(self, student: str | None) -> None:
+        who = escape(student) if student else ""
+        self.out.append(f'<p class="name">Name: <span class="blank">{who}</span> &emsp; '
+                        'Student ID: <span class="blank short"></span></p>')
+
+    def paragraph(self, text, style: str = "") -> None:
         cls = f' class="{style}"' if style else ""
-        self.out.append(f"<p{cls}>{escape(text).replace(chr(10), '<br>')}</p>")
+        self.out.append(f"<p{cls}>{rich_text(text).replace(chr(10), '<br>')}</p>")
 
     def data(self, items, row: bool) -> None:
-        if not items:
-            return
-        printer = ValuePrinter(self.rounding, self.full, row)
-        self.out.append(math(*[(name(n, t), printer.doprint(d.Leaf(v, None, n, b)))
-                               for n, t, v, b in items]))
+        for display in data_rows(items, row):
+            self.out.append(math_rows(display))
+
+    def formulas(self, rows, row: bool) -> None:
+        if rows:
+            printer = SymbolPrinter(None, row)
+            self.out.append(math(*[(name(n), printer.doprint(tree)) for n, tree in rows]))
 
     def quantity(self, dv: d.Derivation, step: d.Step, q: d.Quantity) -> None:
-        from ..expand import Expander
-        from ..text import TextPrinter
         from .document import title_of
 
         row, t = dv.problem.orientation == "row", step.t
@@ -230,22 +436,47 @@ class HtmlDocument:
         self.out.append(f"<h{level}>{escape(title_of(dv, step, q))} "
                         f"<math>{name(q.name, t)}</math></h{level}>")
         values = ValuePrinter(dv.rounding, self.full, row)
-        self.out.append(math((name(q.name), SymbolPrinter(None, row).doprint(q.tree)),
-                             (name(q.name, t), values.doprint(q.tree))))
-        label = TextPrinter(t, row)
-        for node, lines in Expander(text_notation(t, row), dv.rounding, self.full,
-                                    dv.exact).sections(q.tree):
-            self.out.append(f'<p class="label">{escape(label.doprint(node))}:</p>')
-            self.out.append('<div class="lines">' + escape("\n".join(lines)) + "</div>")
+        lhs = name(q.name, t)
+        symbols = (name(q.name), SymbolPrinter(None, row).doprint(q.tree))
+        pieces = values.pieces(q.tree)
+        if max(width(p) for p in pieces) <= LINE - 10:
+            rows = pack(pieces, width, LINE - 10)
+            self.out.append(math_rows([[symbols]] + [[(lhs if k == 0 else "", mrow(*r))]
+                                                       for k, r in enumerate(rows)]))
+        else:  # a matrix wider than the page: the numbers go below, in blocks
+            self.out.append(math(symbols, (lhs, SymbolPrinter(t, row).doprint(q.tree))))
+            self.paragraph("where")
+            items = [(leaf.name, t if leaf.name.dt is not None else None, leaf.value,
+                      leaf.from_file) for leaf in d.leaves(q.tree)]
+            for display in data_rows(items, row, dv.rounding, self.full):
+                self.out.append(math_rows(display))
+        label = SymbolPrinter(t, row)
+        sections = self.worked(notation(t, row), dv, q)
+        labels = [mrow(label.doprint(node), mo(":")) for node, _ in sections]
+        room = max(30, LINE - max((width(s) for s in labels), default=0) - 4)
+        body = ""
+        for text_label, (_, section) in zip(labels, sections):
+            for k, line in enumerate(section):
+                pieces = line.pieces()
+                rows = [pieces] if width("".join(pieces)) <= room else pack(pieces, width, room)
+                for j, part in enumerate(rows):
+                    first = k == 0 and j == 0
+                    indent = '<mspace width="2em"/>' if j else ""
+                    body += (f'<mtr><mtd style="text-align:right">{text_label if first else ""}'
+                             f'</mtd><mtd style="text-align:left">{indent}{mrow(*part)}</mtd>'
+                             "</mtr>")
+        if body:
+            self.out.append(f'<math display="block" class="worked"><mtable>{body}</mtable>'
+                            "</math>")
         result = values.vector(d.Leaf(q.value, None, q.name, False))
-        self.out.append(math((name(q.name, t), result)))
+        self.out.append(math((lhs, result)))
         note = self.note(dv, step, q)
         if note:
             self.paragraph("→ " + note, "note")
 
     def table(self, header: list[str], rows: list[list[str]]) -> None:
-        head = "".join(f"<th>{escape(h)}</th>" for h in header)
-        body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>"
+        head = "".join(f"<th>{rich_text(h)}</th>" for h in header)
+        body = "".join("<tr>" + "".join(f"<td>{rich_text(c)}</td>" for c in r) + "</tr>"
                        for r in rows)
         self.out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
@@ -262,5 +493,18 @@ class HtmlDocument:
                        for r in rows)
         self.out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
+    def answers(self, caption: str, columns, t: int) -> None:
+        """A table to write in: a row per entry, a column per asked quantity."""
+        size = max(n for _, n in columns)
+        head = "<th><math><mi>k</mi></math></th>" + "".join(
+            f"<th><math>{name(n, t)}</math></th>" for n, _ in columns)
+        body = "".join(f"<tr><td>{k + 1}</td>" + "".join(
+            "<td></td>" if k < n else "<td>—</td>" for _, n in columns) + "</tr>"
+            for k in range(size))
+        self.out.append(f"<p><strong>{rich_text(caption)}</strong></p>")
+        self.out.append(f'<table class="answers"><thead><tr>{head}</tr></thead>'
+                        f"<tbody>{body}</tbody></table>")
+
     def total(self, formula: str, total: int) -> None:
         self.paragraph(f"Total = {formula} = {total:,}")
+

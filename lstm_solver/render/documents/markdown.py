@@ -3,7 +3,8 @@ which GitHub and Jupyter render."""
 
 from __future__ import annotations
 
-from .latex import LatexMath, name, total_line
+from ..inline import Math, Rich, Verbatim, rich
+from .latex import LatexMath, math_inline, name, total_line
 
 
 def _md(text: str) -> str:
@@ -13,14 +14,20 @@ def _md(text: str) -> str:
     return text
 
 
+def rich_text(parts: str | Rich) -> str:
+    """Words with inline math, for Markdown."""
+    return "".join(f"${math_inline(p)}$" if isinstance(p, Math) else _md(
+        p.text if isinstance(p, Verbatim) else p) for p in rich(parts))
+
+
 class MarkdownDocument(LatexMath):
     """Mixed into Document: the Markdown pieces."""
 
     def begin(self, title: str, toc: bool) -> None:
         self.multi = toc
         self.toc_at = None
-        if toc:
-            self.out += [f"# {_md(title)}", ""]
+        if toc and self.contents:
+            self.out += [f"# {rich_text(title)}", ""]
             self.toc_at = len(self.out)
 
     def end(self) -> None:
@@ -34,10 +41,18 @@ class MarkdownDocument(LatexMath):
         if level == 2 and self.multi:
             self.sections = getattr(self, "sections", [])
             self.sections.append((_md(text), _anchor(text)))
-        self.out += [f"{'#' * level} {_md(text)}", ""]
+        self.out += [f"{'#' * level} {rich_text(text)}", ""]
 
-    def paragraph(self, text: str, style: str = "") -> None:
-        body = _md(text).replace("\n", "  \n")
+    def page_break(self) -> None:
+        self.out += ['<div style="break-after: page"></div>', ""]
+
+    def name_line(self, student: str | None) -> None:
+        blank = "\\_" * 30
+        who = f"**{_md(student)}**" if student else blank
+        self.out += [f"Name: {who} &emsp; Student ID: {blank[:40]}", ""]
+
+    def paragraph(self, text, style: str = "") -> None:
+        body = rich_text(text).replace("\n", "  \n")
         if style == "dim":
             body = f"<sub>{body}</sub>"
         elif style == "warning":
@@ -46,32 +61,24 @@ class MarkdownDocument(LatexMath):
             body = f"*{body}*"
         self.out += [body, ""]
 
-    def math(self, lines: list[str]) -> None:
+    def math(self, lines: list[str], pairs: int = 1) -> None:
         self.out += ["$$", r"\begin{aligned}", " \\\\\n".join(lines), r"\end{aligned}", "$$",
                      ""]
 
     def quantity_heading(self, title: str, math_name: str) -> None:
         self.out += [f"{'#' * (5 if self.multi else 4)} {_md(title)} ${math_name}$", ""]
 
-    def worked(self, label: str, rows: list[str]) -> None:
-        self.out += [f"${label}$:", ""]
-        self.math([f"& {r}" for r in rows])
-
-    def result(self, lhs: str, value: str) -> None:
-        self.out += [f"$${lhs} = {value}$$", ""]
-
     def table(self, header: list[str], rows: list[list[str]]) -> None:
-        self.out.append("| " + " | ".join(_md(h) for h in header) + " |")
+        self.out.append("| " + " | ".join(rich_text(h) for h in header) + " |")
         self.out.append("|" + "|".join("---" for _ in header) + "|")
-        self.out += ["| " + " | ".join(_md(c) for c in r) + " |" for r in rows]
+        self.out += ["| " + " | ".join(rich_text(c) for c in r) + " |" for r in rows]
         self.out.append("")
 
     def results(self, header, rows) -> None:
         def cell(c) -> str:
             if isinstance(c, str):
                 return _md(c)
-            return _md("[" + ", ".join("…" if e == "⋮" else e for e in c.entries) + "]") + (
-                " (given)" if c.given else "")
+            return _md("[" + ", ".join(c.entries) + "]") + (" (given)" if c.given else "")
 
         heads = [_md(h) if isinstance(h, str) else f"${name(h)}$" for h in header]
         self.out.append("| " + " | ".join(heads) + " |")
@@ -79,8 +86,20 @@ class MarkdownDocument(LatexMath):
         self.out += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows]
         self.out.append("")
 
+    def answers(self, caption: str, columns, t: int) -> None:
+        """A table to write in: a row per entry, a column per asked quantity."""
+        size = max(n for _, n in columns)
+        self.out += [f"**{rich_text(caption)}**", ""]
+        self.out.append("| $k$ | " + " | ".join(f"${name(n, t)}$" for n, _ in columns) + " |")
+        self.out.append("|---|" + "|".join("---" for _ in columns) + "|")
+        self.out += [f"| {k + 1} | " + " | ".join("&emsp;" * 6 if k < n else "—"
+                                                  for _, n in columns) + " |"
+                     for k in range(size)]
+        self.out.append("")
+
     def total(self, formula: str, total: int) -> None:
         self.out += ["$$" + total_line(formula, total).replace("&=", "=") + "$$", ""]
+
 
 def _anchor(text: str) -> str:
     """GitHub's heading anchor: lower case, spaces to hyphens, punctuation dropped."""

@@ -1,14 +1,22 @@
-"""PDF: the LaTeX document compiled by latexmk or pdflatex, where one is installed."""
+"""PDF: the LaTeX document compiled by pdflatex, where it is installed.
+
+As few passes as the document needs: one, or two with a table of contents (the
+first in draft mode, which writes no PDF), and one more only if LaTeX asks for it.
+Several documents (a class's sheets and key) are compiled side by side.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 INSTALL_HINT = ("install TeX Live: on Debian or Ubuntu, apt-get install texlive-latex-base "
-                "texlive-latex-recommended (or latexmk); on macOS, MacTeX")
+                "texlive-latex-recommended lmodern; on macOS, MacTeX")
+MOST_PASSES = 3
 
 
 class PdfError(Exception):
@@ -17,8 +25,6 @@ class PdfError(Exception):
 
 def engine() -> list[str] | None:
     """The command that compiles a .tex file, or None."""
-    if shutil.which("latexmk") and shutil.which("pdflatex"):
-        return ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-quiet"]
     if shutil.which("pdflatex"):
         return ["pdflatex", "-interaction=nonstopmode", "-halt-on-error"]
     return None
@@ -26,24 +32,43 @@ def engine() -> list[str] | None:
 
 def compile_latex(source: str, timeout: float = 300) -> bytes:
     """The PDF of a LaTeX document; PdfError says why there is none."""
+    return compile_many([source], timeout)[0]
+
+
+def compile_many(sources: list[str], timeout: float = 300) -> list[bytes]:
+    """The PDFs of several documents, compiled at the same time (a core each)."""
     command = engine()
     if command is None:
-        raise PdfError(f"--format pdf needs pdflatex or latexmk, and neither is installed: "
-                       f"{INSTALL_HINT}")
+        raise PdfError(f"--format pdf needs pdflatex, which is not installed: {INSTALL_HINT}")
+    workers = max(1, min(len(sources), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda s: _compile(command, s, timeout), sources))
+
+
+def passes(source: str) -> int:
+    """Passes a document needs: two when it has a table of contents."""
+    return 2 if r"\tableofcontents" in source else 1
+
+
+def _compile(command: list[str], source: str, timeout: float) -> bytes:
     with tempfile.TemporaryDirectory(prefix="lstm-solve-") as tmp:
         tex = Path(tmp) / "solution.tex"
         tex.write_text(source, encoding="utf-8")
-        runs = 1 if command[0] == "latexmk" else 2  # twice: the table of contents
-        for _ in range(runs):
+        needed = passes(source)
+        for k in range(MOST_PASSES):
+            draft = ["-draftmode"] if k < needed - 1 else []
             try:
-                done = subprocess.run([*command, tex.name], cwd=tmp, capture_output=True,
-                                      text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+                done = subprocess.run([*command, *draft, tex.name], cwd=tmp,
+                                      capture_output=True, text=True, timeout=timeout,
+                                      stdin=subprocess.DEVNULL)
             except subprocess.TimeoutExpired:
                 raise PdfError(f"{command[0]} took longer than {timeout:.0f} s") from None
+            log = Path(tmp) / "solution.log"
+            text = log.read_text(errors="replace") if log.exists() else done.stdout
             if done.returncode != 0:
-                log = (Path(tmp) / "solution.log")
-                text = log.read_text(errors="replace") if log.exists() else done.stdout
                 errors = [line for line in text.splitlines() if line.startswith("!")]
                 raise PdfError(f"{command[0]} failed: " + ("; ".join(errors[:3]) or
                                                           text[-500:]))
+            if k >= needed - 1 and "Rerun to get" not in text:
+                break
         return (Path(tmp) / "solution.pdf").read_bytes()

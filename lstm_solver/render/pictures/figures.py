@@ -1,7 +1,7 @@
-"""The figure piece of the HTML and LaTeX documents (mixed into their targets).
+"""The figure pieces of the HTML and LaTeX documents (mixed into their targets).
 
-The document walk calls ``figure(dv, step)`` after each step's derivation and
-``figure(dv, None)`` after the results; :func:`pictures` says what goes there.
+The document walk calls ``step_end(dv, step)`` after each step's derivation and
+``results_end(dv)`` after the results; :func:`pictures` says what goes there.
 """
 
 from __future__ import annotations
@@ -12,7 +12,17 @@ from ... import derivation as d
 from . import pictures
 
 
-class HtmlFigures:
+class Figures:
+    """The two places of the walk where figures go."""
+
+    def step_end(self, dv: d.Derivation, step: d.Step) -> None:
+        self.figure(dv, step)
+
+    def results_end(self, dv: d.Derivation) -> None:
+        self.figure(dv, None)
+
+
+class HtmlFigures(Figures):
     """Each figure as an inline ``<svg>`` (real text, a ``<title>``) with its caption."""
 
     def figure(self, dv: d.Derivation, step: d.Step | None) -> None:
@@ -24,7 +34,7 @@ class HtmlFigures:
                             f"{escape(picture.caption)}</figcaption>\n</figure>")
 
 
-class LatexFigures:
+class LatexFigures(Figures):
     """Each figure as a LaTeX picture (vector paths, text in the document's fonts), scaled
     down to the line when it is wider, with its caption."""
 

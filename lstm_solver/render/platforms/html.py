@@ -28,6 +28,7 @@ from ...equations import Name
 from .. import blocks, notes
 from ..documents.document import Document, title_of
 from ..expand import Expander
+from ..inline import plain
 from ..text import TextPrinter, ValuePrinter, inline, numbers, text_notation, time_index
 from ..text import name as text_name
 
@@ -166,9 +167,10 @@ class PlatformHtml(Document):
         level = min(level + 2, 6)
         self.out.append(f"<h{level}>{esc(text)}</h{level}>")
 
-    def paragraph(self, text: str, style: str = "") -> None:
+    def paragraph(self, text, style: str = "") -> None:
         if self.opening:
             return
+        text = plain(text)  # a sentence with inline math (render/inline.py) as plain text
         css = f' style="{STYLES[style]}"' if style in STYLES else ""
         self.out.append(f"<p{css}>{esc(text).replace(chr(10), '<br>')}</p>")
 
