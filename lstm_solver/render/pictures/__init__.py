@@ -25,6 +25,7 @@ class Picture:
     title: str  # what it shows, in words (the SVG's <title>)
     caption: str  # a line under it
     make: Callable  # (tex: bool) -> matplotlib Figure; tex: laid out for LaTeX's fonts
+    texts: Callable | None = None  # () -> the texts LaTeX sets itself (a scene's)
 
     def svg(self, prefix: str) -> str:
         from .output import svg
@@ -34,7 +35,7 @@ class Picture:
     def latex(self) -> str:
         from .output import latex
 
-        return latex(self.make(True))
+        return latex(self.make(True), self.texts() if self.texts else ())
 
 
 def pictures(dv: d.Derivation, step: d.Step | None, diagram: str = "first") -> list[Picture]:
@@ -81,16 +82,28 @@ def _where(dv: d.Derivation, step: d.Step) -> str:
 def _cell(dv: d.Derivation, step: d.Step) -> Picture:
     from .diagram import cell_scene, describe_cell
 
+    scenes: dict[bool, object] = {}
+
+    def scene(tex: bool):
+        if tex not in scenes:
+            scenes[tex] = cell_scene(dv, step, tex)
+        return scenes[tex]
+
     def make(tex: bool):
         from .scene import draw
 
-        return draw(cell_scene(dv, step, tex), tex)
+        return draw(scene(tex), texts=not tex)
+
+    def texts():
+        from .scene import Text
+
+        return [i for i in scene(True).items if isinstance(i, Text)]
 
     caption = (f"The {dv.problem.cell.upper()} cell at t = {step.t}{_where(dv, step)}, "
                "with this step's values on its wires.")
     if any(q.given for q in step.quantities):
         caption += " Dashed boxes: values the question gives."
-    return Picture("cell", describe_cell(dv, step), caption, make)
+    return Picture("cell", describe_cell(dv, step), caption, make, texts)
 
 
 def _over_time(dv: d.Derivation, steps: list[d.Step]) -> Picture:

@@ -113,14 +113,18 @@ FIGURE = (
 )
 
 
-def latex(fig) -> str:
-    """The figure as a LaTeX ``picture``, placed by :data:`FIGURE`."""
+def latex(fig, texts: list = ()) -> str:
+    """The figure as a LaTeX ``picture``, placed by :data:`FIGURE`; ``texts``: a scene's
+    texts (:class:`.scene.Text`), set by LaTeX at their places after the figure's own."""
     mpl = matplotlib()
     with mpl.rc_context(RC):
         fig.set_dpi(72)  # 1 unit = 1 bp, as in PDF
         width, height = fig.get_size_inches() * 72
         renderer = _renderer_class()(width, height)
         fig.draw(renderer)
+        for t in texts:
+            tex = f"${t.tex}$" if t.tex is not None else tex_text(t.s, False)
+            renderer.put_text(t.x, t.y, tex, t.size, t.italic and t.tex is None, t.ha)
     # the commonest font is chosen once: each text names only a size or shape that differs
     common = Counter(renderer.fonts).most_common(1)[0][0] if renderer.fonts else ""
     body = "\n".join(line.replace(common, "") if common else line for line in renderer.out)
@@ -247,11 +251,18 @@ def _make_renderer():
                 x, y = mtext.get_transform().transform(mtext.get_unitless_position())
                 ha = mtext.get_horizontalalignment()
                 va = mtext.get_verticalalignment()
-            size = prop.get_size_in_points()
-            style = r"\itshape" if prop.get_style() == "italic" else r"\upshape"
-            font = rf"\fontsize{{{_n(size)}}}{{{_n(size * 1.2)}}}\selectfont{style}{{}}"
+            if angle:  # \rotatebox would move it by its height: the figures turn no text
+                raise ValueError(f"a text turned by {angle}° in a figure: {s!r}")
+            self.put_text(x, y, tex_text(s, bool(ismath)), prop.get_size_in_points(),
+                          prop.get_style() == "italic", ha, va, tuple(gc.get_rgb()))
+
+        def put_text(self, x, y, tex: str, size: float, italic: bool = False,
+                     ha: str = "left", va: str = "baseline", rgb=(0.0, 0.0, 0.0)) -> None:
+            """A text set by LaTeX with its anchor at (x, y)."""
+            font = (rf"\fontsize{{{_n(size)}}}{{{_n(size * 1.2)}}}\selectfont"
+                    rf"{chr(92) + 'itshape' if italic else chr(92) + 'upshape'}{{}}")
             self.fonts.append(font)
-            body = font + tex_text(s, bool(ismath))
+            body = font + tex
             h = {"left": "l", "right": "r", "center": ""}[ha]
             if va == "baseline":
                 box = rf"\makebox[0pt][{h or 'c'}]{{{body}}}"
@@ -259,11 +270,8 @@ def _make_renderer():
                 v = {"top": "t", "bottom": "b"}.get(va, "")
                 box = rf"\makebox(0,0)[{h}{v}]{{{body}}}" if h or v else \
                     rf"\makebox(0,0){{{body}}}"
-            if angle:  # \rotatebox would move it by its height: the figures turn no text
-                raise ValueError(f"a text turned by {angle}° in a figure: {s!r}")
-            color = gc.get_rgb()
-            if tuple(color[:3]) != (0.0, 0.0, 0.0):
-                box = rf"\pdfliteral{{{_color(color)} rg}}{box}\pdfliteral{{0 g}}"
+            if tuple(rgb[:3]) != (0.0, 0.0, 0.0):
+                box = rf"\pdfliteral{{{_color(rgb)} rg}}{box}\pdfliteral{{0 g}}"
             self.out.append(rf"\put({_n(x)},{_n(y)}){{{box}}}%")
 
     def _path_ops(path, transform) -> str:

@@ -135,10 +135,10 @@ def _latin_modern_number(s: str, size: float) -> float:
 # --- drawing --------------------------------------------------------------------------------
 
 
-def draw(scene: Scene, tex: bool = False):
+def draw(scene: Scene, texts: bool = True):
     """The scene as a matplotlib Figure (1 unit = 1 pt): the lines in one collection, the
-    arrowheads and dots in another, a patch per shape and an artist per text; ``tex``:
-    its texts in LaTeX (for :func:`.output.latex`), else in Unicode (for SVG)."""
+    arrowheads and dots in another, a patch per shape and an artist per text (in Unicode,
+    for SVG). Without ``texts`` (for LaTeX): :func:`.output.latex` sets them itself."""
     from .output import RC, matplotlib
 
     with matplotlib().rc_context(RC):
@@ -164,36 +164,36 @@ def draw(scene: Scene, tex: bool = False):
                 widths.append(0.6)
             elif isinstance(item, Dot):
                 heads.append(_dot(item.x, item.y))
-            else:
-                _artist(ax, item, tex)
+            elif texts or not isinstance(item, Text):
+                _artist(ax, item)
         ax.add_collection(LineCollection(lines, colors=INK, linewidths=widths, zorder=1,
-                                         capstyle="butt", joinstyle="miter"))
-        ax.add_collection(PolyCollection(heads, facecolors=INK, edgecolors="none", zorder=3))
+                                         capstyle="butt", joinstyle="miter"), autolim=False)
+        ax.add_collection(PolyCollection(heads, facecolors=INK, edgecolors="none", zorder=3),
+                          autolim=False)
     return fig
 
 
-def _artist(ax, item, tex: bool) -> None:
+def _artist(ax, item) -> None:
     from matplotlib.patches import Circle as CirclePatch
     from matplotlib.patches import Ellipse as EllipsePatch
     from matplotlib.patches import FancyBboxPatch
 
     solid = dict(edgecolor=INK, linewidth=LINE)
-    if isinstance(item, Box):
-        ax.add_patch(FancyBboxPatch(
+    if isinstance(item, Box):  # (add_artist: the limits are set, no patch moves them)
+        ax.add_artist(FancyBboxPatch(
             (item.x - item.w / 2, item.y - item.h / 2), item.w, item.h,
             boxstyle="round,pad=0,rounding_size=3", facecolor=item.fill, zorder=2,
             linestyle=(0, (3, 2)) if item.dashed else "solid", **solid))
     elif isinstance(item, Circle):
-        ax.add_patch(CirclePatch((item.x, item.y), item.r, facecolor="white", zorder=2,
-                                 **solid))
+        ax.add_artist(CirclePatch((item.x, item.y), item.r, facecolor="white", zorder=2,
+                                  **solid))
     elif isinstance(item, Ellipse):
-        ax.add_patch(EllipsePatch((item.x, item.y), item.w, item.h, facecolor="white",
-                                  zorder=2, **solid))
+        ax.add_artist(EllipsePatch((item.x, item.y), item.w, item.h, facecolor="white",
+                                   zorder=2, **solid))
     elif isinstance(item, Text):
-        s = f"${item.tex}$" if tex and item.tex else item.s
-        text = ax.text(item.x, item.y, s, fontsize=item.size, ha=item.ha, va="baseline",
-                       zorder=4, style="italic" if item.italic and not (tex and item.tex)
-                       else "normal", parse_math=bool(tex and item.tex))
+        text = ax.text(item.x, item.y, item.s, fontsize=item.size, ha=item.ha,
+                       va="baseline", zorder=4, style="italic" if item.italic else "normal",
+                       parse_math=False)
         if item.gid:
             text.set_gid(item.gid)
 
