@@ -18,9 +18,9 @@ walk calls them (each one method, so that a feature can hook in at its place):
   gives, as written), the sentence of what to compute;
 - a sheet: ``answers`` for each step (a box per asked entry);
 - a key: for each step, ``quantity`` for each computed quantity, then ``step_end``
-  (nothing here: the place for a step's figure), then ``results`` and ``results_end``
-  (nothing here: the place for a sequence's figures); HTML and LaTeX draw the figures
-  there (render/pictures/figures.py).
+  (nothing here: the place for a step's figure), then ``results``; ``solution_end``
+  comes last (nothing here: the place for the figures of the whole sequence and of a
+  backward pass); HTML and LaTeX draw the figures there (render/pictures/figures.py).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class Document:
     def running_header(self, text: str) -> None: ...
     def table(self, header: list[str], rows: list[list[str]]) -> None: ...
     def results(self, header: list[str | Name], rows: list[list[str | Cell]]) -> None: ...
-    def results_end(self, dv: d.Derivation) -> None: ...
+    def solution_end(self, dv: d.Derivation) -> None: ...
     def total(self, formula: str, total: int) -> None: ...
 
     def count(self, dv: CountDerivation) -> None:
@@ -169,7 +169,7 @@ class Document:
             self.out += after
         self.heading("Results", level + 1)
         self.results(*_results(dv))
-        self.results_end(dv)
+        self.solution_end(dv)
 
     def intro(self, dv: d.Derivation) -> None:
         """The question as a student reads it: its text, the cell in mathematics, the

@@ -39,7 +39,8 @@ class Picture:
 
 
 def pictures(dv: d.Derivation, step: d.Step | None, diagram: str = "first") -> list[Picture]:
-    """The figures after ``step``'s derivation, or after the results (``step`` None).
+    """The figures after ``step``'s derivation, or at the end of the solution (``step``
+    None): the gates over time, the gradient going back.
 
     ``diagram``: the cell's diagram after the first step of each layer and
     direction (``first``), after every step (``all``), or no pictures (``none``).
@@ -66,7 +67,7 @@ def pictures(dv: d.Derivation, step: d.Step | None, diagram: str = "first") -> l
     from .gradients import norms_of
 
     norms = norms_of(dv)
-    if norms is not None:
+    if norms is not None and max(len(s.ts) for s in norms.series) >= 2:  # a line, not a dot
         out.append(_gradients(norms))
     return out
 

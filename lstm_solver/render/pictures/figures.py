@@ -1,7 +1,7 @@
 """The figure pieces of the HTML and LaTeX documents (mixed into their targets).
 
 The document walk calls ``step_end(dv, step)`` after each step's derivation and
-``results_end(dv)`` after the results; :func:`pictures` says what goes there.
+``solution_end(dv)`` at the end of a solution; :func:`pictures` says what goes there.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ class Figures:
     def step_end(self, dv: d.Derivation, step: d.Step) -> None:
         self.figure(dv, step)
 
-    def results_end(self, dv: d.Derivation) -> None:
+    def solution_end(self, dv: d.Derivation) -> None:
         self.figure(dv, None)
 
 
@@ -47,5 +47,4 @@ class LatexFigures(Figures):
                 at = self.out.index(r"\begin{document}")
                 self.out[at:at] = PREAMBLE
                 self.figure_preamble = True
-            self.out.append(FIGURE % picture.latex())
-            self.out.append(r"{\centering\small " + tex_escape(picture.caption) + r"\par}")
+            self.out.append(FIGURE % (picture.latex(), tex_escape(picture.caption)))

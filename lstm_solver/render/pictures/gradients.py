@@ -72,7 +72,8 @@ def _shown(values: list[float]) -> list[float]:
 
 
 def _tick(v: float, _=None) -> str:
-    text = f"{v:g}" if 1e-4 <= v < 1e5 else f"{v:.0e}".replace("e-0", "e-").replace(
+    """A norm as written on the figure: three significant digits (1e-05 beyond)."""
+    text = f"{v:.3g}" if 1e-4 <= v < 1e5 else f"{v:.0e}".replace("e-0", "e-").replace(
         "e+0", "e")
     return text.replace("-", "\u2212")
 
@@ -122,7 +123,9 @@ def figure(norms: GradientNorms, tex: bool = False):
         lo, hi = (min(finite), max(finite)) if finite else (0.1, 1.0)
         ax.set_yscale("log")
         ax.set_ylim(lo / 2.5, hi * 2.5)
-        ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
+        few = math.log10(hi / lo) < 2 if lo > 0 else False  # label 2 and 5 too
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5) if few else (1,),
+                                              numticks=12))
         ax.yaxis.set_major_formatter(FuncFormatter(_tick))
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_xticks(ts if len(ts) <= 12 else ts[:: math.ceil(len(ts) / 12)])

@@ -99,9 +99,10 @@ PREAMBLE = [r"\usepackage{graphicx}"]  # to scale a figure wider than the line
 
 # Each figure stands alone (a notebook's LaTeX keeps no preamble): the literal PDF
 # operators under pdfTeX, LuaTeX (\pdfextension) or XeTeX (a pdf:content special), then
-# the picture at its own size, or scaled to the line's width and 0.8 of the page.
+# the picture at its own size, or scaled to the line's width and 0.8 of the page, with its
+# caption under it in one box (never a page between them).
 FIGURE = (
-    r"\par\smallskip{\centering"
+    r"\par\smallskip\noindent\begin{minipage}{\linewidth}\centering"
     r"\ifdefined\pdfliteral\else\ifdefined\pdfextension"
     r"\protected\def\pdfliteral#1{\pdfextension literal{#1}}\else"
     r"\def\pdfliteral#1{\special{pdf:content #1}}\fi\fi"
@@ -109,7 +110,7 @@ FIGURE = (
     "\n"
     r"\ifdim\wd0>\linewidth\setbox0=\hbox{\resizebox{\linewidth}{!}{\box0}}\fi"
     r"\ifdim\ht0>.8\textheight\setbox0=\hbox{\resizebox{!}{.8\textheight}{\box0}}\fi"
-    r"\box0\par}\smallskip"
+    r"\box0\par\smallskip{\small %s\par}\end{minipage}\par\smallskip"
 )
 
 
