@@ -82,6 +82,7 @@ class Answers:
     student: str
     file: str
     problem: str | None = None  # the variant the file names (problem:)
+    gradients: dict = field(default_factory=dict)  # the backward pass (gradient_answers.py)
 
 
 # --- the names of quantities ----------------------------------------------------------------
@@ -171,6 +172,11 @@ def label(problem: Problem, slot: Slot | None = None, index: int | None = None, 
     if slot is not None:
         short, t, layer, direction = (slot.short, problem.start + slot.k, slot.layer,
                                       slot.direction)
+    from .gradient_answers import gradient_label, is_gradient
+
+    if is_gradient(short):  # ∂L/∂h₂, δ_o₂, ∂L/∂W_f (the backward pass)
+        out = gradient_label(problem, short, t)
+        return out if index is None else f"{out}[{index + 1}]"
     base = symbol(problem, short, None)
     if problem.bidirectional and direction in DIRECTIONS:
         base += "→" if direction == "forward" else "←"
@@ -220,9 +226,12 @@ def metadata(doc: Document) -> tuple[str, str | None]:
 
 
 def parse_document(doc: Document, problem: Problem) -> Answers:
+    from .gradient_answers import take
+
     student, variant = metadata(doc)
+    gradients = take(doc, doc.data, problem)  # dh, d_pre, grad, ... (the backward pass)
     values = _Reader(doc, problem).read()
-    return Answers(values, student, doc.file, variant)
+    return Answers(values, student, doc.file, variant, gradients)
 
 
 def parse_answers(text: str, problem: Problem, file: str = "<answers>") -> Answers:

@@ -90,6 +90,10 @@ def asked_numbers(solution: d.Derivation | CountDerivation) -> list[AskedNumber]
                     else float(alt[i])
                 out.append(AskedNumber(label, float(v), p.rounding.decimals, share, also,
                                        step.t, short, i, step.layer, step.direction))
+    if dv.backward is not None:  # gradients asked (ask: [dh, grad, ...])
+        from .gradient_answers import asked_gradients
+
+        out += asked_gradients(dv)
     if not out:
         raise ProblemError(f"the question asks for nothing that is not given; {ASK_HINT}",
                            file=p.file)

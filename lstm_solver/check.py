@@ -254,6 +254,10 @@ class _Marker:
             if slot not in seen:
                 report.notes.append(f"{label(problem, slot)} is not part of this problem's "
                                     "solution: not marked")
+        if c.truth.backward is not None or self.answers.gradients:  # the backward pass
+            from .gradient_answers import gradient_items
+
+            report.items += gradient_items(c, self.answers.gradients)
         better = self.patterns()
         if better:
             report.items = [replace(i, diagnosis=better[s][i.index]) if (
@@ -629,7 +633,9 @@ def number(x: Fraction) -> int | float:
 
 
 def item_dict(item: Item, problem: Problem) -> dict:
-    out = {"t": item.t, "quantity": item.quantity, "index": item.index, "answer": item.answer,
+    whole = item.t == problem.start - 1  # a gradient of the whole problem (no step)
+    out = {"t": None if whole else item.t, "quantity": item.quantity, "index": item.index,
+           "answer": item.answer,
            "expected": item.expected, "verdict": item.verdict, "diagnosis": item.diagnosis}
     if len(problem.units) > 1:
         out.update(layer=item.layer, direction=item.direction)

@@ -193,7 +193,10 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
               help="Split layout: the parameters' names (W_ih/W_hh: PyTorch's, with b_ih).")
 @click.option("--numbers", type=click.Choice(["integers", "decimal"]), default="integers",
               show_default=True, help="Small whole numbers, or one decimal place.")
-@click.option("--ask", default="", help="The quantities asked, e.g. c,h (default: all).")
+@click.option("--ask", default="", help="The quantities asked, e.g. c,h (default: all); "
+              "gradients too (dh, dc, d_pre, d_values, grad, loss, norm, scale, updated), "
+              "which add a loss with random targets (scale: clipping, updated: a learning "
+              "rate).")
 @click.option("--output-size", type=click.IntRange(0, 64), default=0,
               help="Add a softmax output layer with this many classes.")
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",

@@ -35,6 +35,7 @@ class Leaf(Node):
 
     name: Name
     from_file: bool = False  # written in the problem (so whole numbers are shown bare)
+    transposed: bool = False  # Wᵀ (its value is already the transpose): backward products
 
 
 @dataclass(eq=False)
@@ -86,6 +87,104 @@ class Lookup(Node):
     onehot: Leaf
     index: int | None  # 0-based word index when w_t is one-hot
     layout: str  # "rows" | "columns"
+
+
+# --- the backward pass (BPTT): the few nodes gradients need beyond the forward ones ---
+
+
+@dataclass(eq=False)
+class Derivative(Node):
+    """An activation's derivative written with its output y (``of``): σ' = y(1 − y),
+    tanh' = 1 − y², ReLU' = [y > 0], element by element. ``of`` is the named output
+    (oₜ) or the activation itself (tanh(cₜ))."""
+
+    function: str
+    of: Node
+
+
+@dataclass(eq=False)
+class Outer(Node):
+    """The outer product left·rightᵀ (rightᵀ·left... written vᵀδ in row orientation): one
+    step's share of a weight gradient, a matrix."""
+
+    left: Node
+    right: Node
+    row: bool = False
+
+
+@dataclass(eq=False)
+class StepSum(Node):
+    """Σₜ over the steps: a parameter's gradient gathered from every step."""
+
+    terms: tuple[Node, ...]
+    steps: tuple[int, ...]  # t of each term
+
+
+@dataclass(eq=False)
+class Part(Node):
+    """Entries ``start`` to ``stop`` (0-based, stop excluded) of a vector: the h_{t-1} (or
+    x_t) part of Wᵀδ when W multiplies a stacked vector."""
+
+    arg: Node
+    start: int
+    stop: int
+
+
+@dataclass(eq=False)
+class Scale(Node):
+    """A number times a vector or matrix: 2(ŷ − y), (2/N)(ŷ − y), the clipping scale."""
+
+    factor: float
+    label: str  # the factor as written ("2", "2/6", "0.4263")
+    arg: Node
+
+
+@dataclass(eq=False)
+class SoftmaxGrad(Node):
+    """Back through a softmax: y ⊙ (g − (g · y)), g = ∂L/∂y."""
+
+    out: Node
+    grad: Node
+
+
+@dataclass(eq=False)
+class Loss(Node):
+    """The loss over the counted steps (its value has one entry)."""
+
+    kind: str  # half_squared_error | squared_error | mean_squared_error | cross_entropy
+    predictions: tuple[Node, ...]
+    targets: tuple[Node, ...]
+    steps: tuple[int, ...]
+    classes: tuple[int | None, ...] = ()
+    count: int = 1  # mean_squared_error: how many numbers are averaged
+
+
+@dataclass(eq=False)
+class Norm(Node):
+    """The global L2 norm √(Σ ‖g‖²) over every parameter gradient (its value has one entry)."""
+
+    terms: tuple[Node, ...]
+
+
+@dataclass(eq=False)
+class Clip(Node):
+    """The clipping scale min(1, max_norm / ‖g‖)."""
+
+    norm: Node
+    max_norm: float
+    label: str  # max_norm as written
+
+
+@dataclass(eq=False)
+class Update(Node):
+    """One SGD step θ − λ·s·g (s the clipping scale, left out when 1)."""
+
+    param: Leaf
+    rate: float
+    rate_label: str
+    grad: Leaf
+    scale: float = 1.0
+    scale_label: str = ""
 
 
 def as_written(node: Node) -> list[bool]:
@@ -153,6 +252,49 @@ class Step:
 
 
 
+@dataclass(eq=False)
+class ParamGradient:
+    """A parameter's gradient (Σₜ of its steps' shares) and, when asked, its update."""
+
+    where: tuple  # as the problem file writes it: ("input", "W"), ("output_layer", "V"),
+    #               ("embedding",); with layers ("layers", 0, "input", "W"), ("forward", ...)
+    gradient: Quantity
+    update: Quantity | None = None
+    value: np.ndarray | None = None  # the parameter itself
+    layer: int = 1
+    direction: str = "forward"  # "both": the output layer on a bidirectional network
+
+
+@dataclass(frozen=True)
+class Flow:
+    """At one step: ‖∂L/∂hₜ‖ (‖∂L/∂cₜ‖), and the norm of the part that came back from
+    step t+1 (None at the last step)."""
+
+    t: int
+    dh: float
+    dc: float | None = None
+    dh_back: float | None = None
+    dc_back: float | None = None
+    layer: int = 1
+    direction: str = "forward"
+
+
+@dataclass(eq=False)
+class Backward:
+    """The backward pass through time: the loss, each step's gradients (from the last step
+    back), the initial state's, every parameter's, their norm, clipping and the update."""
+
+    loss: Quantity | None
+    steps: list[Step]  # quantities: gradient Quantities ("dh", "dc", "d.o", "δ.o", ...)
+    initial: list[Step]  # ∂L/∂h₀ (and c₀), a Step per layer and direction
+    gradients: list[ParamGradient]
+    norm: Quantity | None = None
+    clip: Quantity | None = None  # the scale
+    max_norm: float | None = None
+    learning_rate: float | None = None
+    flow: list[Flow] = field(default_factory=list)  # how ‖∂L/∂hₜ‖ changes going back
+
+
 @dataclass(eq=False, repr=False)
 class Derivation(ForwardSolution):
     """The worked solution; ``values``, ``to_json()``, ``to_latex()``... and the notebook
@@ -162,6 +304,7 @@ class Derivation(ForwardSolution):
     steps: list[Step]  # layer by layer; in each, forward steps then backward steps
     exact: bool = False
     outputs: list[Step] = field(default_factory=list)  # bidirectional: [h_fwd; h_bwd], y
+    backward: Backward | None = None  # with a loss (or upstream): the gradients
 
     @property
     def rounding(self):

@@ -24,6 +24,7 @@ import yaml
 from .cells import CELLS
 from .naming import naming_for
 from .problem import parse_problem
+from .training import GRADIENT_ASKS
 
 MAX_PRE_ACTIVATION = 3.0
 TRIES = 2000  # per variant, before giving up with a message
@@ -204,6 +205,7 @@ class _Variant:
     initial: dict[str, np.ndarray]
     xs: np.ndarray
     V: np.ndarray | None = None
+    training: dict | None = None  # a loss (and clipping, a learning rate): gradients asked
 
     def data(self, spec: Spec) -> dict:
         """The problem file's mapping, in the layout and orientation asked."""
@@ -222,8 +224,9 @@ class _Variant:
         if spec.layout == "split" and spec.names == "W/U" and spec.convention != "W_h":
             data["convention"] = spec.convention
         question = "Compute every quantity"
-        if spec.ask:
-            question = "Compute " + ", ".join(f"{a}_t" for a in spec.ask)
+        forward = [a for a in spec.ask if a not in GRADIENT_ASKS]
+        if forward:
+            question = "Compute " + ", ".join(f"{a}_t" for a in forward)
         data["question"] = question + (f" for t = 1 to {spec.steps}." if spec.steps > 1
                                        else " for t = 1.")
         if spec.layout != "split":
@@ -236,6 +239,10 @@ class _Variant:
         if self.V is not None:
             V = self.V.T if spec.orientation == "row" else self.V
             data["output_layer"] = {"V": _plain(V), "activation": "softmax"}
+        if self.training:
+            data.update(self.training)
+            data["question"] += (" Then compute the gradients asked by backpropagation "
+                                 "through time.")
         if spec.ask:
             data["ask"] = list(spec.ask)
         return data
@@ -254,11 +261,30 @@ def _draw(spec: Spec, rng: np.random.Generator, level: int = 0) -> _Variant:
     for gate in cell.gates:
         rows = numbers.rows(H, reads, H)
         gates[gate.name] = (rows[:, :H], rows[:, H:H + X], rows[:, -1])
+    asked = [a for a in spec.ask if a in GRADIENT_ASKS]
     variant = _Variant(gates, initial, xs,
-                       numbers.weights(spec.output, H) if spec.output else None)
+                       numbers.weights(spec.output, H) if spec.output else None,
+                       _training(spec, asked, rng, H) if asked else None)
     for t in range(1, spec.steps):
         xs[t] = _next_input(spec, variant, t, numbers)
     return variant
+
+
+def _training(spec: Spec, asked: list[str], rng: np.random.Generator, H: int) -> dict:
+    """A loss with random targets (cross-entropy on a softmax output, else ½‖h − h*‖²), and
+    clipping or a learning rate when the scale or the update is asked."""
+    out: dict = {}
+    if spec.output:
+        targets = rng.integers(0, spec.output, size=spec.steps).tolist()
+        out["loss"] = {"kind": "cross_entropy", "targets": targets}
+    else:
+        targets = (rng.integers(-2, 3, size=(spec.steps, H)) / 2).tolist()
+        out["loss"] = {"kind": "half_squared_error", "targets": targets}
+    if "scale" in asked:
+        out["clip"] = {"max_norm": 1}
+    if "updated" in asked:
+        out["learning_rate"] = 0.1
+    return out
 
 
 def _next_input(spec: Spec, variant: _Variant, t: int, numbers) -> np.ndarray:

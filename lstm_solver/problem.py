@@ -27,6 +27,7 @@ from .naming import (
     split_keys,
 )
 from .numbers import NumberError, Rounding, Value, parse_matrix, parse_table, parse_vector
+from .training import GRADIENT_ASKS, Training, read_training
 from .yamlsource import Document, dotted, read_text
 
 TOP_KEYS = (
@@ -34,6 +35,7 @@ TOP_KEYS = (
     "layers", "bidirectional", "forward", "backward", "x", "tokens", "embedding",
     "embedding_layout", "given", "start", "decimals", "carry", "round_half", "output_layer",
     "activation", "z_multiplies", "reset", "ask", "convention", "marks", "student",
+    "loss", "upstream", "clip", "learning_rate",  # the backward pass (training.py)
 )
 UNIT_KEYS = ("gates", "initial")
 DIRECTIONS = ("forward", "backward")
@@ -139,6 +141,7 @@ class Problem:
     # marks per quantity per step (check.py): short -> marks, or short -> {t: marks}
     marks: dict[str, Fraction | dict[int, Fraction]] = field(default_factory=dict)
     student: str | None = None  # the student this variant is for (generate --students)
+    training: Training | None = None  # loss/upstream, clip, learning rate: the backward pass
 
     @property
     def steps(self) -> int:
@@ -443,6 +446,7 @@ class _Reader:
         ask = self.ask(data, cell)
         marks = self.marks(data, cell, ask, given, range(start, start + len(xs)))
         top = sum(u.hidden_size for u in units if u.layer == units[-1].layer)
+        output_layer = self.output_layer(data, top, orientation)
         return Problem(
             cell=cell_name,
             units=units,
@@ -459,12 +463,13 @@ class _Reader:
             given=given,
             start=start,
             rounding=rounding,
-            output_layer=self.output_layer(data, top, orientation),
+            output_layer=output_layer,
             options=options,
             ask=ask,
             naming=naming,
             marks=marks,
             student=self.text(data, "student"),
+            training=read_training(self, data, cell, units, len(xs), output_layer),
         )
 
     def ask(self, data: dict, cell: Cell) -> tuple[str, ...]:
@@ -476,11 +481,25 @@ class _Reader:
         names = [*cell.names(), "y"]
         out = []
         for i, key in enumerate(raw):
+            if key in GRADIENT_ASKS:  # a gradient (the backward pass, training.py)
+                needs = {"loss": ("loss" in data or "upstream" in data, "a loss (or upstream "
+                                  "gradient) to differentiate"),
+                         "dc": ("c" in cell.state, "a cell state (an LSTM)"),
+                         "dy": ("output_layer" in data, "an output_layer"),
+                         "scale": ("clip" in data, "clip: {max_norm}"),
+                         "updated": ("learning_rate" in data, "a learning_rate")}
+                for what in ("loss", key):
+                    ok, needed = needs.get(what, (True, ""))
+                    if not ok:
+                        raise self.fail(("ask", i), f"{key} needs {needed}")
+                out.append(key)
+                continue
             short = "y" if isinstance(key, str) and key == "y" else cell.quantity(str(key))
             if short is None:
                 raise self.fail(("ask", i), f"unknown quantity {key!r}"
-                                f"{_did_you_mean(key, names)}; expected any of: "
-                                f"{_choices(names)}")
+                                f"{_did_you_mean(key, [*names, *GRADIENT_ASKS])}; expected any "
+                                f"of: {_choices(names)} (or, with a loss, "
+                                f"{_choices(GRADIENT_ASKS)})")
             if short == "y" and "output_layer" not in data:
                 raise self.fail(("ask", i), "y needs an output_layer")
             out.append(short)
@@ -843,7 +862,7 @@ class _Reader:
                         "least one gate (gates: ...) or the initial state")
 
     def initial(self, raw, path: tuple, cell: Cell, hidden: int, symbols) -> dict[str, Value]:
-        raw = raw or {}
+        raw = {} if raw is None else raw  # (an array has no truth value)
         allowed = [n for s in cell.state for n in (s, *cell.state_aliases.get(s, ()))]
         self.mapping(raw, path, allowed, "initial states")
         out = {}

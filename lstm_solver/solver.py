@@ -75,7 +75,12 @@ def solve(problem, exact: bool = False) -> d.Derivation | CountDerivation:
         inputs = [_joined([last[u.direction][problem.start + k].get("h")
                            for u in problem.layer(layer)]) for k in range(problem.steps)]
     outputs = _outputs(problem, last, exact) if problem.bidirectional else []
-    return d.Derivation(problem, steps, exact, outputs)
+    derivation = d.Derivation(problem, steps, exact, outputs)
+    if problem.training:  # a loss (or an upstream gradient): the backward pass too
+        from .bptt import backward
+
+        derivation.backward = backward(problem, derivation)
+    return derivation
 
 
 def _joined(parts: list[d.Quantity | None]) -> Carried | None:

@@ -147,6 +147,38 @@ def _problem(p: Problem) -> list[str]:
             for q, mark in p.marks.items()) + "}")
     if p.student is not None:
         out.append(f"student: {text(p.student)}")
+    out += _training(p)
+    return out
+
+
+def _training(p: Problem) -> list[str]:
+    """loss (or upstream), clip and learning_rate: the backward pass (training.py)."""
+    training = p.training
+    if training is None:
+        return []
+    out = []
+    loss = training.loss
+    if loss is not None:
+        out.append("loss:")
+        if loss.kind != "half_squared_error":
+            out.append(f"{INDENT}kind: {loss.kind}")
+        if loss.on != ("y" if p.output_layer else "h"):
+            out.append(f'{INDENT}"on": {loss.on}')  # quoted: YAML 1.1 reads a plain on as true
+        counted = loss.counted
+        if loss.classes:
+            targets = ", ".join(str(loss.classes[k]) for k in counted)
+        else:
+            targets = ", ".join(vector(loss.targets[k].exact) for k in counted)
+        out.append(f"{INDENT}targets: [{targets}]")
+        if loss.steps != "all":
+            out.append(f"{INDENT}steps: {loss.steps}")
+    if training.upstream:
+        out.append("upstream:")
+        out += [f"{INDENT}{p.symbol(s)}: {vector(v.exact)}" for s, v in training.upstream.items()]
+    if training.max_norm is not None:
+        out.append(f"clip: {{max_norm: {number(training.max_norm)}}}")
+    if training.learning_rate is not None:
+        out.append(f"learning_rate: {number(training.learning_rate)}")
     return out
 
 

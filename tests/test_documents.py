@@ -29,7 +29,7 @@ def pdflatex(tmp_path, source: str, name: str = "doc") -> str:
     tex = tmp_path / f"{name}.tex"
     tex.write_text(source)
     done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
-                           tex.name], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+                           tex.name], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     log = (tmp_path / f"{name}.log").read_text(errors="replace")
     errors = [line for line in log.splitlines() if line.startswith("!")]
     assert done.returncode == 0 and not errors, errors or done.stdout[-2000:]

@@ -354,9 +354,9 @@ def test_every_svg_parses_with_a_title_and_real_text():
 def test_pdf_key_has_vector_fonts_no_image_no_overfull_box(tmp_path):
     require_program("pdflatex")
     pdffonts, pdfimages = require_program("pdffonts"), require_program("pdfimages")
-    problems = (Q2, PROBLEMS / "gru_pytorch_reset_after.yaml")
+    problems = (Q2, PROBLEMS / "gru_clipping.yaml")  # a cell; a cell, time, gradients
     source = run(*problems, "--format", "latex").stdout
-    assert source.count(r"\begin{picture}") == 1 + 1 + 1
+    assert source.count(r"\begin{picture}") == 1 + 3
     (tmp_path / "key.tex").write_text(source)
     done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
@@ -553,3 +553,33 @@ def Html_of(dv) -> str:  # noqa: N802
     from lstm_solver.render.documents import render
 
     return render([dv], "html")
+
+
+@pytest.mark.parametrize("name", ["gomez_lstm_backprop", "gru_clipping"])
+def test_the_backward_pass_draws_its_gradient_norms(name):
+    from lstm_solver.render.pictures.gradients import norms_of
+
+    dv = derivation(PROBLEMS / f"{name}.yaml")
+    b = dv.backward
+    picture = next(p for p in pictures(dv, None) if p.kind == "gradients")
+    ax = picture.make(False).axes[0]
+    lines = {line.get_gid(): line for line in ax.get_lines()}
+    # the norms of each step's ∂L/∂h_t (and ∂L/∂c_t), computed here from the vectors
+    steps = sorted(b.steps, key=lambda s: s.t)
+    for short in ("h", "c"):
+        vectors = [s.get("d" + short) for s in steps]
+        if all(v is not None for v in vectors):
+            expected = [np.linalg.norm(v.value) for v in vectors]
+            np.testing.assert_allclose(lines[f"norm-{short}-0"].get_ydata(), expected)
+            assert list(lines[f"norm-{short}-0"].get_xdata()) == [s.t for s in steps]
+    norms = norms_of(dv)
+    if b.max_norm is not None:  # gru_clipping: max_norm 1, ‖∇θ L‖ 1.0974: scaled
+        assert list(lines["line-clipping"].get_ydata()) == [b.max_norm] * 2
+        assert lines["line-norm"].get_ydata()[0] == pytest.approx(float(b.norm.value[0]))
+        assert f"scaled by {b.max_norm / norms.norm:.3g}" in picture.caption
+    else:  # Gomez: ‖∂L/∂h‖ 0.478 at t = 2, 0.018 at t = 1
+        assert "line-clipping" not in lines
+        assert "the gradient vanishes going back" in picture.caption
+    html = run(PROBLEMS / f"{name}.yaml", "--format", "html").stdout
+    assert html.index("How the gradient flows back") < html.index("The gradient going back")
+    assert svgs(html)[-1].find(f"{SVG}title").text.startswith("The backward pass: ")

@@ -31,6 +31,8 @@ def _name(report: Report, item: Item, index: bool = True) -> str:
 
 def _heading(report: Report, layer: int, direction: str, t: int) -> str:
     problem = report.problem
+    if t == problem.start - 1:  # gradients of the whole problem (the backward pass)
+        return "Gradients: the loss, the parameters, the norm and the update"
     if len(problem.units) == 1:
         return f"Step t = {t}"
     if direction == "both":
@@ -93,6 +95,12 @@ def report_view(report: Report, console: Console) -> Group:
                      if (s.layer, s.direction, s.t) == (first.layer, first.direction, first.t)),
                     None)
         q = step.get(first.quantity) if step is not None else None
+        from ..gradient_answers import is_gradient, whole_t, worked
+
+        if is_gradient(first.quantity):  # the backward pass's worked quantity
+            t = None if first.t == whole_t(report.problem) else first.t
+            step, q = worked(report.derivation, t, first.quantity) or (None, None)
+            step = step or type(report.derivation.steps[0])(t, None)
         if q is not None and q.tree is not None:
             parts.append(Text(f"\nHere is how {_name(report, first, index=False)} goes:",
                               style="bold"))

@@ -25,7 +25,7 @@ import numpy as np
 from .. import derivation as d
 from ..numbers import Rounding
 from . import blocks
-from .text import FUNCTIONS, SOFTMAX_SHIFT_ABOVE, Printer, shown
+from .text import FUNCTIONS, SOFTMAX_SHIFT_ABOVE, Printer, numbers, shown
 from .text import show as show_number
 
 
@@ -81,6 +81,14 @@ class Notation:
     width: Callable[[str], int] = blocks.display_width  # how wide a piece is printed
     budget: int = 0  # a line wider than this breaks between terms (0: never)
     line_break: str = ""  # what a break is written as
+    # the backward pass
+    square: Callable[[str], str] = lambda x: f"{x}²"
+    sqrt: Callable[[str], str] = lambda x: f"√({x})"
+    norm: Callable[[str], str] = lambda x: f"‖{x}‖"
+    log: str = "log"
+    half: str = "½"
+    dot: str = "·"
+    le: str = "≤"
 
     def line(self, line: Line) -> str:
         """The whole line, broken between terms where it would exceed ``budget``."""
@@ -329,6 +337,236 @@ class Expander(Printer):
         values = self.n.vector([self.n.num(s) for s in
                                 _elided(shown(node, self.rounding), self)])
         self.out.append((node, [Line(rel=self.n.op("=").lstrip(), result=values)]))
+
+
+    # -- the backward pass ----------------------------------------------------------------
+
+    def _vector(self, values, written=False) -> str:
+        cells = blocks.elide(numbers(values, self.rounding, written), self.full,
+                             self.n.ellipsis)
+        return self.n.vector([c if c == self.n.ellipsis else self.n.num(c) for c in cells])
+
+    def _sentence(self, *parts: str) -> Line:
+        return Line(head=self.n.join([p for p in parts if p]))
+
+    def _print_Derivative(self, node: d.Derivative) -> None:
+        self.doprint(node.of)
+        y = shown(node.of, self.rounding, parens=True)
+        n = self.n
+
+        def line(k: int) -> Line:
+            yk = n.num(y[k])
+            x = _decimal(y[k])
+            if node.function == "sigmoid":
+                body = n.join([yk, n.op(n.times), n.paren("", n.join(
+                    [n.num("1"), n.op("-"), yk]))])
+                check = None if x is None else x * (1 - x)
+            elif node.function == "tanh":
+                body = n.join([n.num("1"), n.op("-"), n.square(yk)])
+                check = None if x is None else 1 - x * x
+            elif node.function == "relu":
+                body = n.join([n.text("["), yk, n.op(">"), n.num("0"), n.text("]")])
+                check = None
+            else:
+                body, check = n.num("1"), None
+            return self._line(f"{k + 1}: ", [("", lambda _: body)],
+                              self.show(node.value[k]), check)
+
+        self.out.append((node, self._rows(node, line)))
+
+    def _outer_row(self, node: d.Outer, k: int, head: str) -> Line:
+        n = self.n
+        a = shown(node.left, self.rounding, parens=True)
+        right = self._vector(node.right.value, d.as_written(node.right))
+        return Line(head=n.text(head), terms=[n.join([n.num(a[k]), n.op(n.times), right])],
+                    ops=[""], rel=n.op("="), result=self._vector(node.value[k]))
+
+    def _print_Outer(self, node: d.Outer) -> None:
+        self.doprint(node.left)
+        self.doprint(node.right)
+        self.out.append((node, self._rows(node, lambda k: self._outer_row(
+            node, k, f"row {k + 1}: "))))
+
+    def _print_StepSum(self, node: d.StepSum) -> None:
+        n = self.n
+        lines: list[Line] = []
+        for item in blocks.elide(list(zip(node.steps, node.terms)), self.full, None):
+            if item is None:
+                lines.append(Line(head=n.vdots))
+                continue
+            t, term = item
+            if isinstance(term, d.Outer):
+                lines += self._rows(term, lambda k, t=t, term=term: self._outer_row(
+                    term, k, f"t = {t}, row {k + 1}: "))
+        if node.value.ndim == 1:
+            written = [d.as_written(term) for term in node.terms]
+
+            def entry(k: int) -> Line:
+                terms: list = []
+                total: Decimal | None = Decimal(0)
+                for i in self._indices(len(node.terms)):
+                    if i is None:
+                        terms.append(None)
+                        total = None
+                        continue
+                    x = self.show(node.terms[i].value[k], written[i][k])
+                    terms.append((x, n.num))
+                    total = _plus(total, x)
+                return self._line(f"{k + 1}: ", terms, self.show(node.value[k]), total)
+
+            lines += self._rows(node, entry)
+        else:
+            def row_sum(k: int) -> Line:
+                line = Line(head=n.text(f"row {k + 1}: "))
+                for i in self._indices(len(node.terms)):
+                    line.ops.append("" if not line.terms else n.op("+"))
+                    line.terms.append(n.cdots if i is None else
+                                      self._vector(node.terms[i].value[k]))
+                line.rel, line.result = n.op("="), self._vector(node.value[k])
+                return line
+
+            lines += self._rows(node, row_sum)
+        self.out.append((node, lines))
+
+    def _print_Part(self, node: d.Part) -> None:
+        self.doprint(node.arg)
+        where = f"{node.start + 1}" if node.stop == node.start + 1 else (
+            f"{node.start + 1} to {node.stop}")
+        self.out.append((node, [self._sentence(self.n.text(f"entries {where}: "),
+                                               self._vector(node.value))]))
+
+    def _print_Scale(self, node: d.Scale) -> None:
+        self.doprint(node.arg)
+        a = shown(node.arg, self.rounding, parens=True)
+        n = self.n
+        label = node.label if "/" not in node.label else f"({node.label})"
+
+        def line(k: int) -> Line:
+            body = n.join([n.num(label), n.op(n.times), n.num(a[k])])
+            x = _decimal(a[k])
+            check = None if x is None else Decimal(repr(node.factor)) * x
+            return self._line(f"{k + 1}: ", [("", lambda _: body)], self.show(node.value[k]),
+                              check)
+
+        self.out.append((node, self._rows(node, line)))
+
+    def _print_SoftmaxGrad(self, node: d.SoftmaxGrad) -> None:
+        n = self.n
+        y = shown(node.out, self.rounding, parens=True)
+        g = shown(node.grad, self.rounding, parens=True)
+        dot = float(node.grad.value @ node.out.value)
+        first = Line(head=n.join([self._name(node.grad), n.op(n.dot), self._name(node.out),
+                                  n.op("=")]))
+        for j in self._indices(len(y)):
+            first.ops.append("" if not first.terms else n.op("+"))
+            first.terms.append(n.cdots if j is None else n.paren(n.num(g[j]), n.num(y[j])))
+        first.rel, first.result = n.op("="), n.num(self.show(dot))
+        s = self.show(dot)
+
+        def line(k: int) -> Line:
+            body = n.join([n.num(y[k]), n.op(n.times), n.paren("", n.join(
+                [n.num(g[k]), n.op("-"), n.num(s if dot >= 0 else f"({s})")]))])
+            return self._line(f"{k + 1}: ", [("", lambda _: body)], self.show(node.value[k]),
+                              None)
+
+        self.out.append((node, [first] + self._rows(node, line)))
+
+    def _print_Loss(self, node: d.Loss) -> None:
+        n = self.n
+        lines, parts = [], []
+        for t, p, y in zip(node.steps, node.predictions, node.targets):
+            if node.kind == "cross_entropy":
+                j = int(y.value.argmax())
+                part = float(-np.log(p.value[j])) if p.value[j] > 0 else float("inf")
+                lines.append(Line(
+                    head=n.text(f"t = {t}: class {j + 1}, "),
+                    terms=[n.join([n.op("-").lstrip(), n.apply(n.log, n.num(
+                        self.show(p.value[j])))])], ops=[""], rel=n.op("="),
+                    result=n.num(self.show(part))))
+            else:
+                a = numbers(p.value, self.rounding, parens=True)
+                b = numbers(y.value, self.rounding, True, parens=True)
+                part = float(((p.value - y.value) ** 2).sum())
+                line = Line(head=n.text(f"t = {t}: "))
+                for j in self._indices(len(a)):
+                    line.ops.append("" if not line.terms else n.op("+"))
+                    line.terms.append(n.cdots if j is None else n.square(n.paren("", n.join(
+                        [n.num(a[j]), n.op("-"), n.num(b[j])]))))
+                line.rel, line.result = n.op("="), n.num(self.show(part))
+                lines.append(line)
+            parts.append(self.show(part))
+        lines = blocks.elide(lines, self.full, Line(head=n.vdots))
+        factor = {"half_squared_error": [n.half, n.op(n.times)], "squared_error": [],
+                  "cross_entropy": [],
+                  "mean_squared_error": [n.num(f"1/{node.count}"), n.op(n.times)]}[node.kind]
+        if len(parts) > 1 or factor:
+            inner = n.join([x for j, p in enumerate(blocks.elide(parts, self.full, None))
+                            for x in ([n.op("+")] if j else []) + [
+                                n.cdots if p is None else n.num(p)]])
+            lines.append(Line(head=n.join(["L", n.op("="), *factor]),
+                              terms=[n.paren("", inner)], ops=[""], rel=n.op("="),
+                              result=n.num(self.show(node.value[0]))))
+        self.out.append((node, lines))
+
+    def _print_Norm(self, node: d.Norm) -> None:
+        n = self.n
+        lines, squares = [], []
+        total = 0.0
+        for term in node.terms:
+            flat = term.value.ravel()
+            cells = numbers(flat, self.rounding, parens=True)
+            square = float((flat ** 2).sum())
+            total += square
+            squares.append(self.show(square))
+            line = Line(head=n.join([n.square(n.norm(self._name(term))), n.op("=")]))
+            for j in self._indices(len(flat)):
+                line.ops.append("" if not line.terms else n.op("+"))
+                line.terms.append(n.cdots if j is None else n.square(n.num(cells[j])))
+            line.rel, line.result = n.op("="), n.num(self.show(square))
+            lines.append(line)
+        lines = blocks.elide(lines, self.full, Line(head=n.vdots))
+        g = n.norm("g")
+        shown_squares = Line(head=n.join([n.square(g), n.op("=")]))
+        for j, x in enumerate(blocks.elide(squares, False, None, 4)):
+            shown_squares.ops.append("" if not j else n.op("+"))
+            shown_squares.terms.append(n.cdots if x is None else n.num(x))
+        shown_squares.rel, shown_squares.result = n.op("="), n.num(self.show(total))
+        lines.append(shown_squares)
+        lines.append(Line(head=n.join([g, n.op("=")]), terms=[n.sqrt(n.num(self.show(total)))],
+                          ops=[""], rel=n.op("="), result=n.num(self.show(node.value[0]))))
+        self.out.append((node, lines))
+
+    def _print_Clip(self, node: d.Clip) -> None:
+        n = self.n
+        norm = n.num(self.show(node.norm.value[0]))
+        if node.value[0] < 1:
+            line = Line(head=n.join([norm, n.op(">"), n.num(node.label),
+                                     n.text(", so s = "), n.frac(n.num(node.label), norm)]),
+                        rel=n.op("="), result=n.num(self.show(node.value[0])))
+        else:
+            line = Line(head=n.join([norm, n.op(n.le), n.num(node.label),
+                                     n.text(": no clipping, s = "), n.num("1")]))
+        self.out.append((node, [line]))
+
+    def _print_Update(self, node: d.Update) -> None:
+        n = self.n
+        theta, g = node.param.value, node.grad.value
+        factor = [n.num(node.rate_label)] + ([n.op(n.times), n.num(node.scale_label)]
+                                             if node.scale_label else [])
+        if node.value.ndim == 1:
+            def line(k: int) -> Line:
+                gs = self.show(g[k])
+                body = n.join([n.num(self.show(theta[k], True)), n.op("-"), *factor,
+                               n.op(n.times), n.num(f"({gs})" if gs.startswith("-") else gs)])
+                return self._line(f"{k + 1}: ", [("", lambda _: body)],
+                                  self.show(node.value[k]), None)
+        else:
+            def line(k: int) -> Line:
+                return Line(head=n.text(f"row {k + 1}: "), terms=[
+                    self._vector(theta[k], True),
+                    n.join([*factor, n.op(n.times), self._vector(g[k])])],
+                    ops=["", n.op("-")], rel=n.op("="), result=self._vector(node.value[k]))
+        self.out.append((node, self._rows(node, line)))
 
 
 def _elided(cells: Sequence[str], expander: Expander) -> list[str]:

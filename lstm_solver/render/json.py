@@ -6,6 +6,8 @@ import json
 import math
 from typing import Any
 
+import numpy as np
+
 from .. import derivation as d
 from ..naming import multiplies_sentence
 
@@ -61,7 +63,103 @@ def to_dict(derivation: d.Derivation) -> dict[str, Any]:
     if derivation.outputs:
         out["outputs"] = [{"t": step.t, **{q.short: _numbers(q.value) for q in step.quantities}}
                           for step in derivation.outputs]
+    if derivation.backward is not None:
+        out["backward"] = backward_to_dict(derivation)
     return out
+
+
+def _array(values) -> list:
+    values = np.asarray(values)
+    return [_array(row) for row in values] if values.ndim > 1 else _numbers(values)
+
+
+def backward_to_dict(derivation: d.Derivation) -> dict[str, Any]:
+    """DESIGN.md §7: the loss, each step's gradients (from the last step back), the
+    parameters' gradients shaped as in the file (before clipping), their norm, clipping and
+    the updated parameters; unrounded. ``d_values`` adds ∂L/∂(gate output) (and ∂L/∂ŷ)."""
+    b = derivation.backward
+    problem = derivation.problem
+    layered = len(problem.units) > 1
+    out: dict[str, Any] = {}
+    if b.loss is not None:
+        out["loss"] = _numbers(b.loss.value)[0]
+    steps = []
+    for step in b.steps:
+        entry: dict[str, Any] = {"t": step.t}
+        if layered:
+            entry.update(layer=step.layer, direction=step.direction)
+        for key in ("dh", "dc"):
+            q = step.get(key)
+            if q is not None:
+                entry[key] = _numbers(q.value)
+        q = step.get("δ.y")
+        if q is not None:
+            entry["dy"] = _numbers(q.value)
+        entry["d_pre"] = {q.short[2:]: _numbers(q.value) for q in step.quantities
+                          if q.short.startswith("δ.") and q.short != "δ.y"}
+        entry["d_values"] = {q.short[2:]: _numbers(q.value) for q in step.quantities
+                             if q.short.startswith("d.")}
+        steps.append(entry)
+    out["steps"] = steps
+    gradients: dict[str, Any] = {}
+    updated: dict[str, Any] = {}
+    parts: dict[tuple, dict] = {}
+    for g in b.gradients:
+        where = g.where
+        if len(where) >= 3 and where[-2] == "W" and where[-1] in ("h", "x", 1):
+            parts.setdefault(where[:-1], {})[where[-1]] = g  # a column block of a concat W
+            continue
+        _put(gradients, where, _array(g.gradient.value))
+        if g.update is not None:
+            _put(updated, where, _array(g.update.value))
+    row = problem.orientation == "row"
+    for where, blocks in parts.items():
+        order = [s for s in problem.stack if s in blocks]
+        join = np.vstack if row else np.hstack
+
+        def block(g, value, row=row):
+            value = np.asarray(value)
+            return value[:, None] if value.ndim == 1 and not row else (
+                value[None, :] if value.ndim == 1 else value)
+
+        _put(gradients, where, _array(join([block(blocks[s], blocks[s].gradient.value)
+                                           for s in order])))
+        if all(blocks[s].update is not None for s in order):
+            _put(updated, where, _array(join([block(blocks[s], blocks[s].update.value)
+                                              for s in order])))
+    for step in b.initial:
+        where = _unit_prefix(problem, step.layer, step.direction) + ("initial",)
+        for q in step.quantities:
+            _put(gradients, where + (q.short[1:],), _numbers(q.value))
+    out["gradients"] = _lists(gradients)
+    if b.norm is not None:
+        out["norm"] = _numbers(b.norm.value)[0]
+    if b.clip is not None:
+        out["clip"] = {"max_norm": b.max_norm, "scale": _numbers(b.clip.value)[0]}
+    if updated:
+        out["updated"] = _lists(updated)
+    return out
+
+
+def _unit_prefix(problem, layer: int, direction: str) -> tuple:
+    """Where a layer's (and direction's) gates are in the problem file."""
+    out: tuple = ("layers", layer - 1) if problem.layers > 1 else ()
+    return out + ((direction,) if problem.bidirectional else ())
+
+
+def _lists(tree):
+    """{"layers": {0: ..., 1: ...}} -> {"layers": [..., ...]}, as the file writes layers."""
+    if not isinstance(tree, dict):
+        return tree
+    if tree and all(isinstance(k, int) for k in tree):
+        return [_lists(tree[k]) for k in sorted(tree)]
+    return {k: _lists(v) for k, v in tree.items()}
+
+
+def _put(tree: dict, where: tuple, value) -> None:
+    for key in where[:-1]:
+        tree = tree.setdefault(key, {})
+    tree[where[-1]] = value
 
 
 def render(derivation) -> str:

@@ -88,6 +88,8 @@ def describe(kind: str, values: np.ndarray, previous: np.ndarray | None = None) 
 def kind(dv: d.Derivation, step: d.Step, q: d.Quantity) -> str:
     """Which line describes ``q``: the gate's or update's note, or lookup, output, ..."""
     cell = dv.problem.cell_def
+    if is_gradient(q):
+        return "gradient"
     if step.direction == "both" and q.short == "h":
         return "joined"
     if q.short == "x":
@@ -102,6 +104,8 @@ def kind(dv: d.Derivation, step: d.Step, q: d.Quantity) -> str:
 def title(dv: d.Derivation, step: d.Step, q: d.Quantity) -> str:
     """"Forget gate", "Cell state", ..."""
     k = kind(dv, step, q)
+    if k == "gradient":
+        return gradient_title(dv, q)
     return TITLES.get({"softmax": "output"}.get(k, k), q.short)
 
 
@@ -114,3 +118,131 @@ def line(dv: d.Derivation, step: d.Step, q: d.Quantity) -> str:
         return ""
     rough = replace(dv.rounding, decimals=min(2, dv.rounding.decimals))
     return f"{name(q.name, step.t)} ≈ {inline(numbers(q.value, rough))}: {text}"
+
+
+# --- the backward pass ------------------------------------------------------------------------
+
+GRADIENT_TITLES = {"loss": "Loss", "dh": "Gradient of the hidden state",
+                   "dc": "Gradient of the cell state", "dx": "Gradient of the input",
+                   "grad": "Parameter gradient", "norm": "Global gradient norm",
+                   "scale": "Clipping scale", "update": "SGD update"}
+
+
+def is_gradient(q: d.Quantity) -> bool:
+    return q.short in GRADIENT_TITLES or q.short[:2] in ("d.", "δ.")
+
+
+def gradient_title(dv: d.Derivation, q: d.Quantity) -> str:
+    """"Gradient of the cell state", "Output gate, pre-activation", ..."""
+    if q.short == "dh" and q.name.sub == "both":
+        return "Gradient of both directions' outputs"
+    if q.short in GRADIENT_TITLES:
+        return GRADIENT_TITLES[q.short]
+    short = q.short[2:]
+    gate = dv.problem.cell_def.gate(short)
+    what = "output" if short == "y" else (gate.name + " gate" if gate.name not in (
+        "candidate", "hidden") else gate.name)
+    if q.short.startswith("δ."):
+        return f"{what[0].upper()}{what[1:]}'s pre-activation"
+    return f"Gradient of the {what}"
+
+
+def flow_factors(dv: d.Derivation, state: str = "h") -> list[float]:
+    """Per step going back: ‖what reaches the state at t from step t+1‖ / ‖∂L/∂(state)ₜ₊₁‖."""
+    rows = [r for r in dv.backward.flow if (r.layer, r.direction) == (1, "forward")]
+    out = []
+    for later, row in zip(rows, rows[1:]):
+        back = row.dh_back if state == "h" else row.dc_back
+        total = later.dh if state == "h" else later.dc
+        if back is not None and total:
+            out.append(back / total)
+    return out
+
+
+def _mean(factors: list[float]) -> float:
+    product = 1.0
+    for f in factors:
+        product *= f
+    return product ** (1 / len(factors)) if product > 0 else 0.0
+
+
+def gradient_flow(dv: d.Derivation) -> str:
+    """One line in plain words: does the gradient shrink (vanish) or grow (explode) as it
+    goes back through time?"""
+    factors = flow_factors(dv, "h")
+    if not factors:
+        return "One step: nothing flows back through time here."
+    g = _mean(factors)
+    n = len(factors)
+    total = 1.0
+    for f in factors:
+        total *= f
+    said = (f"Going back one step, what reaches hₜ from step t+1 is about ×{g:.2g} of "
+            f"‖∂L/∂hₜ₊₁‖" + (f" (×{total:.2g} over {n} steps)" if n > 1 else ""))
+    if len(dv.problem.units) > 1:
+        said = f"In layer 1{', forward,' if dv.problem.bidirectional else ''}: " + said[0].lower() \
+            + said[1:]
+    cells = flow_factors(dv, "c")
+    lstm = ""
+    if cells:
+        gc = _mean(cells)
+        lstm = (f"; through the cell state, ∂L/∂cₜ₊₁ ⊙ fₜ₊₁ keeps about ×{gc:.2g} a step"
+                + (", the longer path the LSTM keeps open" if gc > g else ""))
+    if g < 0.5:
+        verdict = (f": it shrinks going back (at this rate, 10 steps back it is ×{g ** 10:.1g}), "
+                   "the vanishing gradient: far-back steps barely learn from later losses")
+    elif g > 2:
+        verdict = (f": it grows going back (at this rate, 10 steps back it is ×{g ** 10:.2g}), "
+                   "the exploding gradient: clipping (clip: {max_norm}) scales such a step "
+                   "down before the update")
+    else:
+        verdict = ": neither vanishing nor exploding over these steps"
+    return said + verdict + lstm + "."
+
+
+def unit_label(p, layer: int, direction: str) -> str:
+    """"layer 2 · forward", "backward", "outputs (both directions)", or "" for one unit."""
+    if direction == "both":
+        return "outputs (both directions)"
+    if len(p.units) == 1:
+        return ""
+    parts = ([f"layer {layer}"] if p.layers > 1 else []) + (
+        [direction] if p.bidirectional else [])
+    return " · ".join(parts)
+
+
+def backward_heading(p, step: d.Step, what: str | None = None) -> str:
+    """"Backward · step t = 2", "Backward · layer 2 · forward · t = 3", ..."""
+    unit = unit_label(p, step.layer, step.direction)
+    tail = what or (f"t = {step.t}" if unit else f"step t = {step.t}")
+    return " · ".join(x for x in ("Backward", unit, tail) if x)
+
+
+def backward_intro(dv: d.Derivation) -> list[str]:
+    """What the backward pass's names mean, said once before it."""
+    p = dv.problem
+    lines = ["From the last step back to the first. δ_gₜ is ∂L/∂(pre-activation of gₜ); "
+             "∂L/∂hₜ adds the loss's part at t and what step t+1 hands back."]
+    if p.rounding.carry == "exact":
+        lines.append("≈ marks a line whose shown numbers do not give its shown result in the "
+                     "last digit: every value is carried unrounded.")
+    if p.layers > 1:
+        lines.append("Layer by layer from the top: ∂L/∂x_lₜ is what layer l hands down to "
+                     "the layer below, whose hₜ is layer l's input xₜ.")
+    if p.bidirectional:
+        lines.append("∂L/∂h_bothₜ is the gradient of [h→ₜ; h←ₜ], the two directions side by "
+                     "side; each direction takes its own part. The backward direction is "
+                     "worked from t = 1 up, the reverse of the order it read the sequence.")
+    loss = p.training.loss
+    if loss is not None:
+        what = "yₜ" if loss.on == "y" else "hₜ"
+        lines.append(f"{what[0]}*ₜ is the target for {what}"
+                     + (" (the class it should give)" if loss.kind == "cross_entropy" else "")
+                     + ("; only the last step counts" if loss.steps == "last" else "") + ".")
+    else:
+        given = " and ".join(f"∂L/∂{s}" for s in p.training.upstream)
+        lines.append(f"{given} at the last step {'is' if len(p.training.upstream) == 1 else 'are'}"
+                     " given (the upstream gradient)" + (
+                         "; ∂L/∂c_up is the given one, added to what comes through hₜ"
+                         if "c" in p.training.upstream else "") + ".")
+    return lines

@@ -65,6 +65,8 @@ class TerminalSolution:
                 yield from self._quantities(step, width, worked)
         yield Text()
         yield _final_table(dv)
+        if dv.backward is not None:
+            yield from self._backward(width)
 
     def _worked(self) -> dict[int, list]:
         """Every quantity's worked lines, made once (the header says if any is ≈)."""
@@ -145,7 +147,8 @@ class TerminalSolution:
                                               width)))
         yield from self._quantities(step, width, worked)
 
-    def _quantities(self, step: d.Step, width: int, worked: dict) -> RenderResult:
+    def _quantities(self, step: d.Step, width: int, worked: dict,
+                    fast: bool = False) -> RenderResult:
         dv = self.derivation
         row = dv.problem.orientation == "row"
         given = [q for q in step.quantities if q.given]
@@ -157,50 +160,174 @@ class TerminalSolution:
             yield text
         for q in step.quantities:
             if not q.given:
-                yield from self._quantity(q, step, width, row, worked[id(q)])
+                yield from self._quantity(q, step, width, row, worked.get(id(q)), fast)
         for short, why in step.missing.items():
             yield Text.assemble(("\nCannot compute ", "bold yellow"),
                                 (_symbol(dv, short, step.t), "bold yellow"), f": {why}.")
 
     def _quantity(self, q: d.Quantity, step: d.Step, width: int, row: bool,
-                  sections: list | None = None) -> RenderResult:
-        """One quantity worked out (render/checking.py shows the first wrong one so)."""
+                  sections: list | None = None, fast: bool = False) -> RenderResult:
+        """One quantity worked out (render/checking.py shows the first wrong one so);
+        ``fast`` lays its lines out here, not through rich (the backward pass's many)."""
+        title = f"{notes.title(self.derivation, step, q)} {name(q.name, step.t)}"
+        parts = self._parts(q, step, width, row, sections)
+        if fast:
+            yield _Lines.of(title, parts, width)
+            return
+        yield Text()
+        yield Text(title, style="bold")
+        for kind, text, style in parts:
+            if kind == "block":
+                item = Text(text, style=style, no_wrap=True)
+            elif kind == "lines":
+                item = Padding(Text(text, no_wrap=True), (0, 0, 0, 2), expand=False)
+            else:
+                item = Text(text, style=style)
+            yield Padding(item, (0, 0, 0, INDENT), expand=False)
+
+    def _parts(self, q: d.Quantity, step: d.Step, width: int, row: bool,
+               sections: list | None = None) -> list[tuple[str, str, str]]:
+        """(kind, text, style): "wrap" is word-wrapped, "block" is laid out already (never
+        wrapped), "lines" are worked lines (wrapped here), indented once more."""
         dv = self.derivation
         t = step.t
         if sections is None:
             sections = Expander(text_notation(t, row), dv.rounding, self.full,
                                 dv.exact).worked(q.tree)
         lhs = name(q.name, t)
-        yield Text()
-        yield Text(f"{notes.title(dv, step, q)} {lhs}", style="bold")
-        body: list = [Text(f"{name(q.name)} = {TextPrinter(None, row).doprint(q.tree)}",
-                           style="magenta")]
+        body = [("wrap", f"{name(q.name)} = {TextPrinter(None, row).doprint(q.tree)}",
+                 "magenta")]
         room = width - INDENT - len(lhs) - 3
         values = ValuePrinter(dv.rounding, self.full, row, room - 12)  # room for "σ(" etc.
         pieces = [blocks.text(f"{lhs} = "), *values.pieces(q.tree)]
         if max(piece.width for piece in pieces) <= width - INDENT:
             for line in blocks.wrap(pieces, width - INDENT, len(lhs) + 3):
-                body.append(Text(str(line), no_wrap=True))
+                body.append(("block", str(line), ""))
         else:  # a matrix wider than the screen (--full): its numbers below, in blocks
-            body.append(Text(f"{lhs} = {TextPrinter(t, row).doprint(q.tree)}, where"))
+            body.append(("wrap", f"{lhs} = {TextPrinter(t, row).doprint(q.tree)}, where", ""))
             items = [(leaf.name, t if leaf.name.dt is not None else None, leaf.value,
                       leaf.from_file) for leaf in d.leaves(q.tree)]
-            body += [Text(line, no_wrap=True) for line in data_lines(
+            body += [("block", line, "") for line in data_lines(
                 items, width - INDENT, row, dv.rounding, self.full)]
         label = TextPrinter(t, row)
         for node, lines in sections:
-            body.append(Text(f"{label.doprint(node)}:", style="dim"))
+            body.append(("wrap", f"{label.doprint(node)}:", "dim"))
             wrapped = blocks.wrap_section(lines, width - INDENT - 2)
-            body.append(Padding(Text("\n".join(wrapped), no_wrap=True), (0, 0, 0, 2),
-                                expand=False))
-        result = numbers(q.value, dv.rounding, d.as_written(q.tree))
-        body.append(Text("\n".join(wrap_inline(f"{lhs} = ", blocks.elide(
-            result, self.full, "…"), width - INDENT)), style="bold green"))
+            body.append(("lines", "\n".join(wrapped), ""))
+        if q.value.ndim == 2:  # a parameter's gradient or update
+            M, show = q.value, dv.rounding.show
+            block = blocks.hjoin(blocks.text(f"{lhs} = "), blocks.lazy_matrix(
+                *M.shape, lambda i, j: show(M[i, j]), self.full, width - INDENT - len(lhs) - 3))
+            body.append(("block", str(block), "bold green"))
+        elif q.value.size == 1 and q.short in ("loss", "norm", "scale"):
+            body.append(("wrap", f"{lhs} = {dv.rounding.show(q.value[0])}", "bold green"))
+        else:
+            result = numbers(q.value, dv.rounding, d.as_written(q.tree))
+            body.append(("wrap", "\n".join(wrap_inline(f"{lhs} = ", blocks.elide(
+                result, self.full, "…"), width - INDENT)), "bold green"))
         note = notes.line(dv, step, q)
         if note:
-            body.append(Text(f"→ {note}", style="italic"))
-        for item in body:
-            yield Padding(item, (0, 0, 0, INDENT), expand=False)
+            body.append(("wrap", f"→ {note}", "italic"))
+        return body
+
+    # -- the backward pass --------------------------------------------------------------------
+
+    def _backward(self, width: int) -> RenderResult:
+        """The loss, each step's gradients from the last step back, the initial state's,
+        every parameter's, their norm, clipping, the update, and how ‖∂L/∂hₜ‖ changed."""
+        dv = self.derivation
+        b = dv.backward
+        yield Text()
+        yield Rule(Text("Backward pass: gradients through time (BPTT)", style="bold magenta"),
+                   align="left")
+        for line in notes.backward_intro(dv):
+            yield Text(line, style="dim")
+        whole = d.Step(None, None)  # quantities that belong to no one step
+        if b.loss is not None:
+            yield from self._quantity(b.loss, whole, width, False, fast=True)
+        for step in b.steps:
+            yield Text()
+            yield Rule(Text(notes.backward_heading(dv.problem, step), style="bold magenta"),
+                       align="left")
+            yield from self._quantities(step, width, {}, fast=True)
+        for step in b.initial:
+            yield Text()
+            yield Rule(Text(notes.backward_heading(dv.problem, step, "the initial state"),
+                            style="bold magenta"), align="left")
+            yield from self._quantities(step, width, {}, fast=True)
+        if b.gradients:
+            yield Text()
+            yield Rule(Text("Parameter gradients: Σ over the steps", style="bold magenta"),
+                       align="left")
+            unit = None
+            for g in b.gradients:
+                label = notes.unit_label(dv.problem, g.layer, g.direction)
+                if label and label != unit:
+                    yield Text(f"\n{label[0].upper()}{label[1:]}:", style="bold")
+                unit = label
+                yield from self._quantity(g.gradient, whole, width, False, fast=True)
+        if b.norm is not None:
+            yield Text()
+            yield Rule(Text("Gradient norm" + (", clipping" if b.clip else "") + (
+                " and the SGD update" if b.learning_rate else ""), style="bold magenta"),
+                align="left")
+            yield from self._quantity(b.norm, whole, width, False, fast=True)
+        if b.clip is not None:
+            yield from self._quantity(b.clip, whole, width, False, fast=True)
+        if b.learning_rate is not None:
+            yield Text(f"\nθ ← θ − λ{' s' if b.clip else ''} ∂L/∂θ with λ = "
+                       f"{dv.problem.training.learning_rate}", style="dim")
+            for g in b.gradients:
+                yield from self._quantity(g.update, whole, width, False, fast=True)
+        yield Text()
+        yield _norms_table(dv)
+        yield Text("→ " + notes.gradient_flow(dv), style="italic")
+
+
+@dataclass
+class _Lines:
+    """Lines laid out here (wrapped, indented), handed to rich as plain segments: the
+    backward pass prints thousands of lines for a large network, and rich's own wrapping
+    of each would take seconds."""
+
+    lines: list[tuple[str, str]]  # (text, style)
+
+    @classmethod
+    def of(cls, title: str, parts: list[tuple[str, str, str]], width: int) -> _Lines:
+        import textwrap
+
+        out = [("", ""), (title, "bold")]
+        for kind, text, style in parts:
+            indent = " " * (INDENT + 2 * (kind == "lines"))
+            room = max(20, width - len(indent))
+            for line in text.split("\n"):
+                if kind != "wrap" or blocks.display_width(line) <= room:
+                    out.append((indent + line, style))
+                    continue
+                for piece in textwrap.wrap(line, room, break_on_hyphens=False) or [""]:
+                    out.append((indent + piece, style))
+        return cls(out)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.segment import Segment
+        from rich.style import Style
+
+        for text, style in self.lines:
+            yield Segment(text, Style.parse(style) if style else None)
+            yield Segment.line()
+
+
+def _norms_table(dv: d.Derivation) -> Table:
+    """‖∂L/∂hₜ‖ (and ‖∂L/∂cₜ‖) from the last step back, and the part from step t+1."""
+    from .documents.document import flow_table
+
+    header, rows = flow_table(dv)
+    table = Table(title="How the gradient flows back", title_style="bold")
+    for column in header:
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 def wrap_inline(prefix: str, cells: list[str], width: int) -> list[str]:

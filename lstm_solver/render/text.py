@@ -36,7 +36,9 @@ def time_index(dt: int, t: int | None) -> str:
 
 
 def name(n: Name, t: int | None = None) -> str:
-    """``W_f``, ``hₜ₋₁`` (symbolic) or ``h₁`` (at t = 2)."""
+    """``W_f``, ``hₜ₋₁`` (symbolic) or ``h₁`` (at t = 2); ``∂L/∂hₜ`` for a gradient."""
+    if n.base.startswith("∂"):
+        return "∂L/∂" + name(Name(n.base[1:], n.sub, n.dt), t)
     base = _BASES.get(n.base, n.base)
     out = f"{base}_{n.sub}" if n.sub else base
     if n.dt is not None:
@@ -59,7 +61,7 @@ class TextPrinter(Printer):
         self.row = row  # vectors are rows (v·W), as in d2l
 
     def _print_Leaf(self, node: d.Leaf) -> str:
-        return name(node.name, self.t)
+        return name(node.name, self.t) + ("ᵀ" if node.transposed else "")
 
     def _print_Product(self, node: d.Product) -> str:
         m, v = self.doprint(node.matrix), self._factor(node.vector, d.Hadamard)
@@ -94,7 +96,56 @@ class TextPrinter(Printer):
     def _factor(self, node: d.Node, *also: type) -> str:
         """``node`` as a factor: a sum (or one of ``also``) in parentheses."""
         s = self.doprint(node)
-        return f"({s})" if isinstance(node, (d.Sum, *also)) else s
+        return f"({s})" if isinstance(node, (d.Sum, d.Scale, *also)) else s
+
+    # -- the backward pass --------------------------------------------------------------
+
+    def _print_Derivative(self, node: d.Derivative) -> str:
+        """σ' = y ⊙ (1 − y), tanh' = 1 − y², ReLU' = [y > 0], written with the output y."""
+        if node.function == "tanh" and isinstance(node.of, d.Activation):
+            return f"(1 − tanh²({self.doprint(node.of.arg)}))"
+        y = self._factor(node.of, d.Hadamard, d.Activation)
+        return {"sigmoid": f"{y} ⊙ (1 − {y})", "tanh": f"(1 − {y}²)",
+                "relu": f"[{y} > 0]", "identity": "1"}[node.function]
+
+    def _print_Outer(self, node: d.Outer) -> str:
+        left, right = (self._factor(n, d.Hadamard, d.Product) for n in (node.left, node.right))
+        return f"{left}ᵀ {right}" if node.row else f"{left} {right}ᵀ"
+
+    def _print_StepSum(self, node: d.StepSum) -> str:
+        return f"Σₜ {self.doprint(node.terms[-1])}"
+
+    def _print_Part(self, node: d.Part) -> str:
+        where = (f"{node.start + 1}" if node.stop == node.start + 1 else
+                 f"{node.start + 1}:{node.stop}")
+        return f"({self.doprint(node.arg)})[{where}]"
+
+    def _print_Scale(self, node: d.Scale) -> str:
+        label = node.label if "/" not in node.label else f"({node.label})"
+        return f"{label}({self.doprint(node.arg)})"
+
+    def _print_SoftmaxGrad(self, node: d.SoftmaxGrad) -> str:
+        y, g = self.doprint(node.out), self.doprint(node.grad)
+        return f"{y} ⊙ ({g} − {g} · {y})"
+
+    def _print_Loss(self, node: d.Loss) -> str:
+        y, target = self.doprint(node.predictions[-1]), self.doprint(node.targets[-1])
+        many = len(node.steps) > 1
+        if node.kind == "cross_entropy":
+            return f"−{'Σₜ ' if many else ''}log {y}[class of {target}]"
+        factor = {"half_squared_error": "½ ", "squared_error": "",
+                  "mean_squared_error": f"(1/{node.count}) "}[node.kind]
+        return f"{factor}{'Σₜ ' if many else ''}‖{y} − {target}‖²"
+
+    def _print_Norm(self, node: d.Norm) -> str:
+        return "√(Σ_θ ‖∂L/∂θ‖²)"
+
+    def _print_Clip(self, node: d.Clip) -> str:
+        return f"min(1, max_norm / {self.doprint(node.norm)})"
+
+    def _print_Update(self, node: d.Update) -> str:
+        scale = " s" if node.scale_label else ""
+        return f"{self.doprint(node.param)} − λ{scale} {self.doprint(node.grad)}"
 
 
 class ValuePrinter(Printer):
@@ -118,6 +169,11 @@ class ValuePrinter(Printer):
         return blocks.lazy_matrix(*shape, cell, self.full, self.width)
 
     def pieces(self, node: d.Node) -> list[Block]:
+        if isinstance(node, d.StepSum):  # a line break may fall between two steps
+            terms = blocks.elide(list(node.terms), self.full, None)
+            return [self.doprint(t) if i == 0 else hjoin(
+                text(" + "), text("⋯") if t is None else self.doprint(t))
+                for i, t in enumerate(terms)]
         if isinstance(node, d.Activation):
             return [text(f"{FUNCTIONS[node.function]}("), *self.pieces(node.arg), text(")")]
         if isinstance(node, d.Sum):
@@ -162,6 +218,81 @@ class ValuePrinter(Printer):
     def _factor(self, node: d.Node, *also: type) -> Block:
         b = self.doprint(node)
         return hjoin(text("("), b, text(")")) if isinstance(node, (d.Sum, *also)) else b
+
+    # -- the backward pass --------------------------------------------------------------
+
+    def _values(self, values, column: bool, bare=False) -> Block:
+        cells = numbers(values, self.rounding, bare)
+        shape, cell = ((len(cells), 1), lambda i, j: cells[i]) if column else (
+            (1, len(cells)), lambda i, j: cells[j])
+        return blocks.lazy_matrix(*shape, cell, self.full, self.width)
+
+    def _scalar(self, x: float) -> str:
+        return self.rounding.show(x)
+
+    def _print_Derivative(self, node: d.Derivative) -> Block:
+        if node.function == "tanh" and isinstance(node.of, d.Activation):
+            return hjoin(text("(1 − tanh²("), self.doprint(node.of.arg), text("))"))
+        y = self.doprint(node.of)
+        if node.function == "sigmoid":
+            return hjoin(y, text(" ⊙ (1 − "), y, text(")"))
+        if node.function == "tanh":
+            return hjoin(text("(1 − "), y, text("²)"))
+        if node.function == "relu":
+            return hjoin(text("["), y, text(" > 0]"))
+        return text("1")
+
+    def _print_Outer(self, node: d.Outer) -> Block:
+        left = self._values(node.left.value, True, d.as_written(node.left))
+        right = self._values(node.right.value, False, d.as_written(node.right))
+        return hjoin(left, text(" "), right)
+
+    def _print_StepSum(self, node: d.StepSum) -> Block:
+        return hjoin(*self.pieces(node))
+
+    def _print_Part(self, node: d.Part) -> Block:
+        where = (f"{node.start + 1}" if node.stop == node.start + 1 else
+                 f"{node.start + 1}:{node.stop}")
+        return hjoin(text("("), self.doprint(node.arg), text(f")[{where}]"))
+
+    def _print_Scale(self, node: d.Scale) -> Block:
+        label = node.label if "/" not in node.label else f"({node.label})"
+        return hjoin(text(label), text("("), self.doprint(node.arg), text(")"))
+
+    def _print_SoftmaxGrad(self, node: d.SoftmaxGrad) -> Block:
+        y, g = self.doprint(node.out), self.doprint(node.grad)
+        return hjoin(y, text(" ⊙ ("), g, text(" − "), g, text(" · "), y, text(")"))
+
+    def _print_Loss(self, node: d.Loss) -> Block:
+        return text(loss_numbers(node, self.rounding, self.full))
+
+    def _print_Norm(self, node: d.Norm) -> Block:
+        squares = [self._scalar(float((t.value ** 2).sum())) for t in node.terms]
+        return text("√(" + " + ".join(blocks.elide(squares, False, "⋯", 4)) + ")")
+
+    def _print_Clip(self, node: d.Clip) -> Block:
+        return text(f"min(1, {node.label} / {self._scalar(node.norm.value[0])})")
+
+    def _print_Update(self, node: d.Update) -> Block:
+        factor = node.rate_label + (f" × {node.scale_label}" if node.scale_label else "")
+        return hjoin(self.doprint(node.param), text(f" − {factor} × "), self.doprint(node.grad))
+
+
+def loss_numbers(node: d.Loss, rounding: Rounding, full: bool = False, half: str = "½",
+                 log: str = "log", cdots: str = "⋯", mean=lambda n: f"(1/{n})") -> str:
+    """The loss with each step's part: ½ (0.0013 + 0.2285), −(log 0.23 + log 0.71)."""
+    show = rounding.show
+    if node.kind == "cross_entropy":
+        parts = [f"{log} {show(p.value[int(y.value.argmax())])}"
+                 for p, y in zip(node.predictions, node.targets)]
+        inner = " + ".join(blocks.elide(parts, full, cdots))
+        return f"-({inner})" if len(parts) > 1 else f"-{inner}"
+    parts = [show(float(((p.value - y.value) ** 2).sum()))
+             for p, y in zip(node.predictions, node.targets)]
+    inner = " + ".join(blocks.elide(parts, full, cdots))
+    factor = {"half_squared_error": f"{half} ", "squared_error": "",
+              "mean_squared_error": f"{mean(node.count)} "}[node.kind]
+    return f"{factor}({inner})" if factor or len(parts) > 1 else inner
 
 
 def text_notation(t: int, row: bool = False):
@@ -226,3 +357,15 @@ def shown(node: d.Node, rounding: Rounding, parens: bool = False) -> numbers:
 def inline(cells: Sequence[str], full: bool = False) -> str:
     """``[0.4166, 0.3213]``, elided with … in the middle when long."""
     return "[" + ", ".join(blocks.elide(cells, full, "…")) + "]"
+
+
+def inline_value(q: d.Quantity, rounding: Rounding, full: bool = False) -> str:
+    """A quantity's value on one line: a vector ``[0.1, 0.2]``, a matrix (a parameter's
+    gradient) ``[[0.1, 0.2], [0.3, 0.4]]``, a scalar (the loss, the norm) ``0.1149``."""
+    if q.value.ndim == 2:
+        rows = blocks.elide(list(range(len(q.value))), full, None)
+        return "[" + ", ".join("…" if k is None else inline(numbers(q.value[k], rounding), full)
+                               for k in rows) + "]"
+    if q.value.size == 1 and q.short in ("loss", "norm", "scale"):
+        return rounding.show(q.value[0])
+    return inline(numbers(q.value, rounding, d.as_written(q.tree) if q.tree else q.given), full)

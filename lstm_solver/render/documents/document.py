@@ -36,6 +36,7 @@ from ...equations import Name
 from ...naming import multiplies_sentence
 from ...numbers import Value
 from ...problem import Problem
+from ...training import GRADIENT_ASKS
 from .. import notes
 from ..inline import Math, Rich, Verbatim
 from ..text import numbers
@@ -169,7 +170,58 @@ class Document:
             self.out += after
         self.heading("Results", level + 1)
         self.results(*_results(dv))
+        if dv.backward is not None:
+            self.backward(dv, level)
         self.solution_end(dv)
+
+    def backward(self, dv: d.Derivation, level: int) -> None:
+        """The backward pass, after the forward one: the loss, each step's gradients from
+        the last step back, the initial state's, the parameters', norm, clipping, update."""
+        b = dv.backward
+        self.heading("Backward pass: gradients through time", level + 1)
+        for text in notes.backward_intro(dv):
+            self.paragraph(text, "dim")
+        whole = d.Step(None, None)  # quantities that belong to no one step
+        if b.loss is not None:
+            self.quantity(dv, whole, b.loss)
+        for step in b.steps:
+            self.heading(notes.backward_heading(dv.problem, step).replace(" · ", ", "),
+                         level + 1)
+            for q in step.quantities:
+                if q.given:
+                    self.paragraph([Math((q.name,), step.t), " = "
+                                    + _inline(q.value, dv.rounding, True, True) + " (given)"])
+            for q in step.quantities:
+                if not q.given:
+                    self.quantity(dv, step, q)
+        for step in b.initial:
+            self.heading(notes.backward_heading(dv.problem, step, "the initial state")
+                         .replace(" · ", ", "), level + 1)
+            for q in step.quantities:
+                self.quantity(dv, step, q)
+        if b.gradients:
+            self.heading("Parameter gradients: the sum over the steps", level + 1)
+            unit = None
+            for g in b.gradients:
+                label = notes.unit_label(dv.problem, g.layer, g.direction)
+                if label and label != unit:
+                    self.paragraph(f"{label[0].upper()}{label[1:]}:")
+                unit = label
+                self.quantity(dv, whole, g.gradient)
+        if b.norm is not None:
+            self.heading("Gradient norm" + (", clipping" if b.clip else "") + (
+                " and the SGD update" if b.learning_rate else ""), level + 1)
+            self.quantity(dv, whole, b.norm)
+            if b.clip is not None:
+                self.quantity(dv, whole, b.clip)
+            if b.learning_rate is not None:
+                self.paragraph(f"θ ← θ − λ{' s' if b.clip else ''} ∂L/∂θ with λ = "
+                               f"{dv.problem.training.learning_rate}")
+                for g in b.gradients:
+                    self.quantity(dv, whole, g.update)
+        self.heading("How the gradient flows back", level + 1)
+        self.table(*flow_table(dv))
+        self.paragraph("→ " + notes.gradient_flow(dv), "note")
 
     def intro(self, dv: d.Derivation) -> None:
         """The question as a student reads it: its text, the cell in mathematics, the
@@ -432,6 +484,7 @@ def given_data(p: Problem) -> list[tuple[str, list[Item]]]:
         items.append((Name("V"), None, written(p.output_layer.V), True))
         if p.output_layer.c is not None:
             items.append((Name("c"), None, written(p.output_layer.c), True))
+    items += _backward_data(p)
     groups.append(("Inputs:" if len(p.units) > 1 else "", items))
     return [(caption, items) for caption, items in groups if items]
 
@@ -455,8 +508,25 @@ def line_groups(items: list[Item]) -> list[list[Item]]:
     return out
 
 
+def _backward_data(p: Problem) -> list[Item]:
+    """The targets of the loss (or the upstream gradient) a backward question gives."""
+    training = p.training
+    if training is None:
+        return []
+    items: list[Item] = []
+    if training.loss is not None:
+        base = ("y" if training.loss.on == "y" else p.symbol("h")) + "*"
+        for k in training.loss.counted:
+            items.append((Name(base, "", 0), p.start + k, written(training.loss.targets[k]),
+                          True))
+    last = p.start + p.steps - 1
+    for state, value in training.upstream.items():
+        items.append((Name("∂" + p.symbol(state), "", 0), last, written(value), True))
+    return items
+
+
 def ask_sentence(dv: d.Derivation) -> Rich:
-    """"Compute gₜ, cₜ, hₜ for t = 2." """
+    """"Compute gₜ, cₜ, hₜ for t = 2." (and, with a loss, what the backward pass asks)"""
     p = dv.problem
     out: Rich = ["Compute "]
     for k, n in enumerate(asked_names(dv)):
@@ -464,12 +534,79 @@ def ask_sentence(dv: d.Derivation) -> Rich:
     out += [" for ", Math((Name("t"), "=", str(p.start)))]
     if p.steps > 1:
         out += [" to ", Math((str(p.start + p.steps - 1),))]
+    out += ["."]
+    if p.training is not None:
+        out += [" ", *backward_ask(dv)]
+    return out
+
+
+def backward_ask(dv: d.Derivation) -> Rich:
+    """What a backward-pass question asks, in words with its symbols as math: what
+    gradients_asked (training.py) says, as the quizzes and check ask it."""
+    from ...training import gradients_asked
+
+    p = dv.problem
+    training = p.training
+    loss = training.loss
+    h, c = Name(p.symbol("h"), "", 0), Name(p.symbol("c"), "", 0) if "c" in p.cell_def.state \
+        else None
+
+    def grad(n: Name) -> Math:
+        return Math((Name("∂" + n.base, n.sub, n.dt),))
+
+    out: Rich = []
+    if loss is not None:
+        on = Name("y", "", 0) if loss.on == "y" else h
+        target = Math((Name(on.base + "*", "", 0),))
+        out += ["Then, for the loss ", Math(("L", "=")), Verbatim({
+            "half_squared_error": " ½ Σₜ ‖", "squared_error": " Σₜ ‖",
+            "mean_squared_error": " the mean of (", "cross_entropy": " −Σₜ log "}[loss.kind]),
+            Math((on,))]
+        if loss.kind == "cross_entropy":
+            out += ["[", target, "]"]
+        else:
+            out += [" − ", target, Verbatim("‖²" if loss.kind != "mean_squared_error"
+                                            else ")² over every entry")]
+        if loss.steps == "last":
+            out += [" at the last step only"]
+        out += [", compute by backpropagation through time "]
+    else:
+        out += ["Then, from the given upstream gradient, compute by backpropagation "]
+    asked = gradients_asked(p)
+    per_step: list[Rich] = []
+    if "dh" in asked:
+        per_step.append([grad(h)])
+    if "dc" in asked and c is not None:
+        per_step.append([grad(c)])
+    if "dy" in asked:
+        per_step.append([Math((Name("δ", "y", 0),)), " (the output layer's)"])
+    if "d_values" in asked:
+        per_step.append(["the gradient of each gate"])
+    if "d_pre" in asked:
+        per_step.append(["each gate's δ (the gradient of its pre-activation)"])
+    whole: list[Rich] = []
+    words = {"loss": "the loss L", "grad": "the gradient of every parameter",
+             "norm": "their global norm",
+             "scale": f"the clipping scale for max_norm = {training.max_norm}",
+             "updated": "the parameters after one SGD step with learning rate "
+                        f"{training.learning_rate}"}
+    whole += [[words[a]] for a in ("loss", "grad", "norm", "scale", "updated") if a in asked]
+    parts: list[Rich] = []
+    if per_step:
+        joined: Rich = []
+        for k, part in enumerate(per_step):
+            joined += ([" and " if k == len(per_step) - 1 else ", "] if k else []) + part
+        parts.append(joined + [" at every step"])
+    parts += whole
+    for k, part in enumerate(parts):
+        out += ([" and " if k == len(parts) - 1 else ", "] if k else []) + part
     return out + ["."]
 
 
 def asked_shorts(dv: d.Derivation) -> list[str]:
     p = dv.problem
-    return list(p.ask) or [s for s in p.cell_def.quantities if (0, s) not in p.given] + (
+    forward = [s for s in p.ask if s not in GRADIENT_ASKS]  # (gradients: the backward pass)
+    return forward or [s for s in p.cell_def.quantities if (0, s) not in p.given] + (
         ["y"] if p.output_layer else [])
 
 
@@ -508,9 +645,10 @@ def _results(dv: d.Derivation) -> tuple[list[str | Name], list[list[str | Cell]]
     p = dv.problem
     steps = dv.steps + dv.outputs
     shorts: list[str] = []
+    asked = [a for a in p.ask if a not in GRADIENT_ASKS]
     for step in steps:
         for q in step.quantities:
-            if q.short not in shorts and (not p.ask or q.short in p.ask):
+            if q.short not in shorts and (not asked or q.short in asked):
                 shorts.append(q.short)
     layered = len(p.units) > 1
     header: list[str | Name] = (["layer", "direction"] if layered else []) + ["t"] + [
@@ -526,5 +664,24 @@ def _results(dv: d.Derivation) -> tuple[list[str | Name], list[list[str | Cell]]
                 continue
             bare = q.given or (q.tree is not None and all(d.as_written(q.tree)))
             cells.append(Cell(list(numbers(q.value, dv.rounding, bare)), q.given))
+        rows.append(cells)
+    return header, rows
+
+
+def flow_table(dv: d.Derivation) -> tuple[list[str], list[list[str]]]:
+    """The gradient's norm at each step, from the last back, and the part of it that came
+    back from step t+1."""
+    show = dv.rounding.show
+    lstm = any(row.dc is not None for row in dv.backward.flow)
+    units = len(dv.problem.units) > 1
+    header = (["unit"] if units else []) + ["t", "‖∂L/∂hₜ‖", "from t+1"] + (
+        ["‖∂L/∂cₜ‖", "from t+1"] if lstm else [])
+    rows = []
+    for row in dv.backward.flow:
+        cells = [notes.unit_label(dv.problem, row.layer, row.direction)] if units else []
+        cells += [str(row.t), show(row.dh), "—" if row.dh_back is None else show(row.dh_back)]
+        if lstm:
+            cells += [show(row.dc) if row.dc is not None else "—",
+                      "—" if row.dc_back is None else show(row.dc_back)]
         rows.append(cells)
     return header, rows

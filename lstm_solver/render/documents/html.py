@@ -18,7 +18,7 @@ from ...numbers import Rounding
 from .. import blocks
 from ..expand import Notation, pack
 from ..inline import Math, Rich, Verbatim, kind, rich
-from ..text import Printer, shown
+from ..text import Printer, numbers, shown
 from ..text import show as show_number
 
 FUNCTIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "softmax": "softmax"}
@@ -72,7 +72,14 @@ def mrow(*items: str) -> str:
 
 
 def name(n: Name, t: int | None = None) -> str:
-    """``<msub><mi>W</mi><mi>f</mi></msub>``, h_{t-1} or h_1 in MathML."""
+    """``<msub><mi>W</mi><mi>f</mi></msub>``, h_{t-1} or h_1 in MathML; ∂L/∂hₜ as a
+    fraction, a target y*ₜ with its star."""
+    if n.base.startswith("∂"):
+        inner = name(Name(n.base[1:], n.sub, n.dt), t)
+        return f"<mfrac>{mrow(mo('∂'), mi('L'))}{mrow(mo('∂'), inner)}</mfrac>"
+    target = n.base.endswith("*") and len(n.base) > 1  # y*ₜ: a loss's target
+    if target:
+        n = Name(n.base[:-1], n.sub, n.dt)
     if n.base in ACCENTS:
         letter, accent = ACCENTS[n.base]
         base = f"<mover>{mi(letter)}{mo(accent)}</mover>"
@@ -87,9 +94,12 @@ def name(n: Name, t: int | None = None) -> str:
                                                       mn(str(abs(n.dt)))))
         else:
             subs.append(mn(str(t + n.dt)))
+    if target:
+        return f"<msubsup>{base}{subs[0] if len(subs) == 1 else mrow(*subs)}{mo('*')}</msubsup>" \
+            if subs else f"<msup>{base}{mo('*')}</msup>"
     if not subs:
         return base
-    return f"<msub>{base}{subs[0] if len(subs) == 1 else mrow(*subs)}</msub>"
+    return f"<msub>{base}{subs[0] if len(subs) == 1 else mrow(subs[0], mo(','), *subs[1:])}</msub>"
 
 
 def mtext(text: str) -> str:
@@ -112,7 +122,8 @@ class SymbolPrinter(Printer):
         self.t, self.row = t, row
 
     def _print_Leaf(self, node: d.Leaf) -> str:
-        return name(node.name, self.t)
+        s = name(node.name, self.t)
+        return f"<msup>{s}{mi('T')}</msup>" if node.transposed else s
 
     def _print_Product(self, node: d.Product) -> str:
         m, v = self.doprint(node.matrix), self._factor(node.vector, d.Hadamard)
@@ -146,7 +157,70 @@ class SymbolPrinter(Printer):
 
     def _factor(self, node: d.Node, *also: type) -> str:
         s = self.doprint(node)
-        return fenced(s, stretchy="false") if isinstance(node, (d.Sum, *also)) else s
+        return fenced(s, stretchy="false") if isinstance(node, (d.Sum, d.Scale, *also)) else s
+
+    # -- the backward pass --------------------------------------------------------------
+
+    def _print_Derivative(self, node: d.Derivative) -> str:
+        one = mn("1")
+        if node.function == "tanh" and isinstance(node.of, d.Activation):
+            return fenced(mrow(one, mo("−"), f"<msup>{mi('tanh')}{mn('2')}</msup>",
+                               fenced(self.doprint(node.of.arg))))
+        y = self._factor(node.of, d.Hadamard, d.Activation)
+        if node.function == "sigmoid":
+            return mrow(y, mo("⊙"), fenced(mrow(one, mo("−"), y)))
+        if node.function == "tanh":
+            return fenced(mrow(one, mo("−"), f"<msup>{y}{mn('2')}</msup>"))
+        if node.function == "relu":
+            return fenced(mrow(y, mo(">"), mn("0")), "[", "]")
+        return one
+
+    def _print_Outer(self, node: d.Outer) -> str:
+        left, right = (self._factor(n, d.Hadamard, d.Product) for n in (node.left, node.right))
+        if node.row:
+            return mrow(f"<msup>{left}{mi('T')}</msup>", right)
+        return mrow(left, f"<msup>{right}{mi('T')}</msup>")
+
+    def _print_StepSum(self, node: d.StepSum) -> str:
+        return mrow(f"<munder>{mo('Σ')}{mi('t')}</munder>", self.doprint(node.terms[-1]))
+
+    def _print_Part(self, node: d.Part) -> str:
+        where = (f"{node.start + 1}" if node.stop == node.start + 1 else
+                 f"{node.start + 1}:{node.stop}")
+        return f"<msub>{fenced(self.doprint(node.arg))}{mn('[' + where + ']')}</msub>"
+
+    def _print_Scale(self, node: d.Scale) -> str:
+        return mrow(mn(node.label), fenced(self.doprint(node.arg)))
+
+    def _print_SoftmaxGrad(self, node: d.SoftmaxGrad) -> str:
+        y, g = self.doprint(node.out), self.doprint(node.grad)
+        return mrow(y, mo("⊙"), fenced(mrow(g, mo("−"), g, mo("·"), y)))
+
+    def _print_Loss(self, node: d.Loss) -> str:
+        y, target = self.doprint(node.predictions[-1]), self.doprint(node.targets[-1])
+        total = f"<munder>{mo('Σ')}{mi('t')}</munder>" if len(node.steps) > 1 else ""
+        if node.kind == "cross_entropy":
+            return mrow(mo("−"), total, mi("log"), y, fenced(target, "[", "]"))
+        factor = {"half_squared_error": "<mfrac><mn>1</mn><mn>2</mn></mfrac>",
+                  "squared_error": "",
+                  "mean_squared_error": f"<mfrac><mn>1</mn><mn>{node.count}</mn></mfrac>"
+                  }[node.kind]
+        return mrow(factor, total, f"<msup>{fenced(mrow(y, mo('−'), target), '‖', '‖')}"
+                                   f"{mn('2')}</msup>")
+
+    def _print_Norm(self, node: d.Norm) -> str:
+        grad = mrow(mo("∂"), mi("L"), mo("/"), mo("∂"), mi("θ"))
+        return (f"<msqrt><munder>{mo('Σ')}{mi('θ')}</munder>"
+                f"<msup>{fenced(grad, '‖', '‖')}{mn('2')}</msup></msqrt>")
+
+    def _print_Clip(self, node: d.Clip) -> str:
+        return mrow(mi("min"), fenced(mrow(mn("1"), mo(","), mi("max_norm"), mo("/"),
+                                           self.doprint(node.norm))))
+
+    def _print_Update(self, node: d.Update) -> str:
+        scale = [mi("s")] if node.scale_label else []
+        return mrow(self.doprint(node.param), mo("−"), mi("λ"), *scale,
+                    self.doprint(node.grad))
 
 
 def bracketed(grid: list[list[str] | None], width: int) -> str:
@@ -208,6 +282,66 @@ class ValuePrinter(Printer):
     def _factor(self, node: d.Node) -> str:
         s = self.doprint(node)
         return fenced(s) if isinstance(node, (d.Sum, d.Hadamard)) else s
+
+    # -- the backward pass --------------------------------------------------------------
+
+    def _values(self, values, column: bool, bare=False) -> str:
+        cells = blocks.elide(numbers(values, self.rounding, bare), self.full, None)
+        if column:
+            return self.table([None if c is None else [c] for c in cells], 1)
+        return self.table([["⋯" if c is None else c for c in cells]], len(cells))
+
+    def _print_Derivative(self, node: d.Derivative) -> str:
+        one = mn("1")
+        if node.function == "tanh" and isinstance(node.of, d.Activation):
+            return fenced(mrow(one, mo("−"), f"<msup>{mi('tanh')}{mn('2')}</msup>",
+                               fenced(self.doprint(node.of.arg))))
+        y = self.doprint(node.of)
+        if node.function == "sigmoid":
+            return mrow(y, mo("⊙"), fenced(mrow(one, mo("−"), y)))
+        if node.function == "tanh":
+            return fenced(mrow(one, mo("−"), f"<msup>{y}{mn('2')}</msup>"))
+        if node.function == "relu":
+            return fenced(mrow(y, mo(">"), mn("0")), "[", "]")
+        return one
+
+    def _print_Outer(self, node: d.Outer) -> str:
+        return mrow(self._values(node.left.value, True, d.as_written(node.left)),
+                    self._values(node.right.value, False, d.as_written(node.right)))
+
+    def _print_StepSum(self, node: d.StepSum) -> str:
+        terms = blocks.elide(list(node.terms), self.full, None)
+        return mo("+").join(mo("⋯") if t is None else self.doprint(t) for t in terms)
+
+    def _print_Part(self, node: d.Part) -> str:
+        return SymbolPrinter._print_Part(self, node)
+
+    def _print_Scale(self, node: d.Scale) -> str:
+        return mrow(mn(node.label), fenced(self.doprint(node.arg)))
+
+    def _print_SoftmaxGrad(self, node: d.SoftmaxGrad) -> str:
+        return SymbolPrinter._print_SoftmaxGrad(self, node)
+
+    def _print_Loss(self, node: d.Loss) -> str:
+        from ..text import loss_numbers
+
+        return mrow(*(mo(x) if x in "½−()+⋯" else mn(x) if x[:1].isdigit() else mi(x)
+                      for x in loss_numbers(node, self.rounding, self.full).replace(
+                          "(", " ( ").replace(")", " ) ").split()))
+
+    def _print_Norm(self, node: d.Norm) -> str:
+        squares = [mn(self.rounding.show(float((t.value ** 2).sum()))) for t in node.terms]
+        return f"<msqrt>{mo('+').join(blocks.elide(squares, False, mo('⋯'), 4))}</msqrt>"
+
+    def _print_Clip(self, node: d.Clip) -> str:
+        return mrow(mi("min"), fenced(mrow(mn("1"), mo(","), mn(node.label), mo("/"),
+                                           mn(self.rounding.show(node.norm.value[0])))))
+
+    def _print_Update(self, node: d.Update) -> str:
+        factor = [mn(node.rate_label)] + ([mo("×"), mn(node.scale_label)]
+                                          if node.scale_label else [])
+        return mrow(self.doprint(node.param), mo("−"), *factor, mo("×"),
+                    self.doprint(node.grad))
 
 
     def pieces(self, node: d.Node) -> list[str]:
@@ -296,6 +430,11 @@ def notation(t: int, row: bool = False, budget: int = 0) -> Notation:
         join=lambda parts: mrow(*parts),
         width=width,
         budget=budget,
+        square=lambda x: f"<msup>{mrow(x)}{mn('2')}</msup>",
+        sqrt=lambda x: f"<msqrt>{x}</msqrt>",
+        norm=lambda x: mrow(mo("‖"), x, mo("‖")),
+        log="log",
+        half="<mfrac><mn>1</mn><mn>2</mn></mfrac>",
     )
 
 
@@ -468,7 +607,12 @@ class HtmlDocument:
         if body:
             self.out.append(f'<math display="block" class="worked"><mtable>{body}</mtable>'
                             "</math>")
-        result = values.vector(d.Leaf(q.value, None, q.name, False))
+        if q.value.ndim == 2:  # a parameter's gradient or update
+            result = values.doprint(d.Leaf(q.value, None, q.name, False))
+        elif q.value.size == 1 and q.short in ("loss", "norm", "scale"):
+            result = mn(dv.rounding.show(q.value[0]))
+        else:
+            result = values.vector(d.Leaf(q.value, None, q.name, False))
         self.out.append(math((lhs, result)))
         note = self.note(dv, step, q)
         if note:

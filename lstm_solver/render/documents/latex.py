@@ -17,11 +17,12 @@ from ...numbers import Rounding
 from .. import blocks
 from ..expand import Notation, pack
 from ..inline import Math, Rich, Verbatim, kind, rich
-from ..text import Printer, shown
+from ..text import Printer, numbers, shown
 from ..text import show as show_number
 
 BASES = {"c_tilde": r"\tilde{c}", "h_tilde": r"\tilde{h}", "h→": r"\overrightarrow{h}",
-         "h←": r"\overleftarrow{h}", "1": r"\mathbf{1}"}
+         "h←": r"\overleftarrow{h}", "1": r"\mathbf{1}",
+         "δ": r"\delta", "‖g‖": r"\lVert g \rVert"}
 FUNCTIONS = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{ReLU}",
              "softmax": r"\operatorname{softmax}"}
 ATOMS = {"σ": r"\sigma", "⊙": r"\odot", "×": r"\times", "−": "-", "≈": r"\approx",
@@ -40,7 +41,9 @@ _SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\
             "≈": r"$\approx$", "·": r"$\cdot$", "Σ": r"$\Sigma$", "…": r"\dots{}",
             "⋯": r"$\cdots$", "⋮": r"$\vdots$", "ᵀ": r"$^\top$", "“": "``", "”": "''",
             "–": "--", "—": "---", "∞": r"$\infty$", "≤": r"$\le$", "≥": r"$\ge$",
-            "‘": "`", "’": "'", "ℓ": r"$\ell$"}
+            "‘": "`", "’": "'", "ℓ": r"$\ell$",
+            "∂": r"$\partial$", "δ": r"$\delta$", "‖": r"$\|$", "′": "'", "λ": r"$\lambda$",
+            "θ": r"$\theta$", "√": r"$\surd$", "²": r"$^2$", "½": r"$\frac12$"}
 _SUB_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉₊₋ₜ", "0123456789+-t")
 
 
@@ -65,7 +68,17 @@ def escape(text: str) -> str:
 
 
 def name(n: Name, t: int | None = None) -> str:
-    """``W_{f}``, ``h_{t-1}`` (symbolic) or ``h_{1}`` (at t = 2)."""
+    r"""``W_{f}``, ``h_{t-1}`` (symbolic) or ``h_{1}`` (at t = 2); a gradient
+    ``\frac{\partial L}{\partial h_{t}}``."""
+    if n.base.startswith("∂"):
+        inner = name(Name(n.base[1:], n.sub, n.dt), t)
+        return rf"\frac{{\partial L}}{{\partial {inner}}}"
+    if n.base.endswith("*") and len(n.base) > 1:  # a target: y^{*}_{t}
+        return name(Name(n.base[:-1], n.sub, n.dt), t).replace("_{", "^{*}_{", 1) if (
+            n.sub or n.dt is not None) else name(Name(n.base[:-1]), t) + "^{*}"
+    if n.base.endswith("′") and len(n.base) > 1:  # an updated parameter: W'_{f}
+        inner = name(Name(n.base[:-1], n.sub, n.dt), t)
+        return inner.replace("_{", "'_{", 1) if "_{" in inner else inner + "'"
     base = BASES.get(n.base, n.base if len(n.base) == 1 else rf"\mathit{{{n.base}}}")
     subs = [n.sub] if n.sub else []
     if n.dt is not None:
@@ -101,7 +114,8 @@ class SymbolPrinter(Printer):
         self.t, self.row = t, row
 
     def _print_Leaf(self, node: d.Leaf) -> str:
-        return name(node.name, self.t)
+        s = name(node.name, self.t)
+        return s + "^{\\top}" if node.transposed else s
 
     def _print_Product(self, node: d.Product) -> str:
         m, v = self.doprint(node.matrix), self._factor(node.vector, d.Hadamard)
@@ -134,7 +148,57 @@ class SymbolPrinter(Printer):
 
     def _factor(self, node: d.Node, *also: type) -> str:
         s = self.doprint(node)
-        return rf"\left({s}\right)" if isinstance(node, (d.Sum, *also)) else s
+        return rf"\left({s}\right)" if isinstance(node, (d.Sum, d.Scale, *also)) else s
+
+    # -- the backward pass --------------------------------------------------------------
+
+    def _print_Derivative(self, node: d.Derivative) -> str:
+        if node.function == "tanh" and isinstance(node.of, d.Activation):
+            return rf"\left(1 - \tanh^2\left({self.doprint(node.of.arg)}\right)\right)"
+        y = self._factor(node.of, d.Hadamard, d.Activation)
+        return {"sigmoid": rf"{y} \odot \left(1 - {y}\right)",
+                "tanh": rf"\left(1 - {y}^2\right)",
+                "relu": rf"\left[{y} > 0\right]", "identity": "1"}[node.function]
+
+    def _print_Outer(self, node: d.Outer) -> str:
+        left, right = (self._factor(n, d.Hadamard, d.Product) for n in (node.left, node.right))
+        T = r"^{\top}"
+        return f"{left}{T} {right}" if node.row else f"{left} {right}{T}"
+
+    def _print_StepSum(self, node: d.StepSum) -> str:
+        return rf"\sum_t {self.doprint(node.terms[-1])}"
+
+    def _print_Part(self, node: d.Part) -> str:
+        where = (f"{node.start + 1}" if node.stop == node.start + 1 else
+                 f"{node.start + 1}:{node.stop}")
+        return rf"\left({self.doprint(node.arg)}\right)_{{[{where}]}}"
+
+    def _print_Scale(self, node: d.Scale) -> str:
+        label = node.label if "/" not in node.label else _fraction(node.label)
+        return rf"{label}\left({self.doprint(node.arg)}\right)"
+
+    def _print_SoftmaxGrad(self, node: d.SoftmaxGrad) -> str:
+        y, g = self.doprint(node.out), self.doprint(node.grad)
+        return rf"{y} \odot \left({g} - {g} \cdot {y}\right)"
+
+    def _print_Loss(self, node: d.Loss) -> str:
+        y, target = self.doprint(node.predictions[-1]), self.doprint(node.targets[-1])
+        total = r"\sum_t " if len(node.steps) > 1 else ""
+        if node.kind == "cross_entropy":
+            return rf"-{total}\log {y}\left[{target}\right]"
+        factor = {"half_squared_error": r"\tfrac{1}{2} ", "squared_error": "",
+                  "mean_squared_error": rf"\tfrac{{1}}{{{node.count}}} "}[node.kind]
+        return rf"{factor}{total}\lVert {y} - {target} \rVert^2"
+
+    def _print_Norm(self, node: d.Norm) -> str:
+        return r"\sqrt{\textstyle\sum_\theta \lVert \partial L / \partial \theta \rVert^2}"
+
+    def _print_Clip(self, node: d.Clip) -> str:
+        return rf"\min\left(1, \frac{{\text{{max\_norm}}}}{{{self.doprint(node.norm)}}}\right)"
+
+    def _print_Update(self, node: d.Update) -> str:
+        scale = r"\, s" if node.scale_label else ""
+        return rf"{self.doprint(node.param)} - \lambda{scale}\, {self.doprint(node.grad)}"
 
 
 def bmatrix(rows: list[list[str]]) -> str:
@@ -175,6 +239,10 @@ class ValuePrinter(Printer):
         return self.matrix([cells] if self.row else [[c] for c in cells])
 
     def pieces(self, node: d.Node) -> list[str]:
+        if isinstance(node, d.StepSum):  # a line may break between two steps
+            terms = blocks.elide(list(node.terms), self.full, None)
+            return [("" if i == 0 else "+ ") + (r"\cdots" if t is None else self.doprint(t))
+                    for i, t in enumerate(terms)]
         if isinstance(node, d.Activation):
             big = r"\Bigl(" if not self.row else r"\bigl("
             close = r"\Bigr)" if not self.row else r"\bigr)"
@@ -218,6 +286,64 @@ class ValuePrinter(Printer):
     def _factor(self, node: d.Node) -> str:
         s = self.doprint(node)
         return rf"\left({s}\right)" if isinstance(node, (d.Sum, d.Hadamard)) else s
+
+    # -- the backward pass --------------------------------------------------------------
+
+    def _values(self, values, column: bool, bare=False) -> str:
+        cells = blocks.elide(numbers(values, self.rounding, bare), self.full, None)
+        if column:
+            return self.matrix([[r"\vdots" if c is None else c] for c in cells])
+        return self.matrix([[r"\cdots" if c is None else c for c in cells]])
+
+    def _print_Derivative(self, node: d.Derivative) -> str:
+        if node.function == "tanh" and isinstance(node.of, d.Activation):
+            return rf"\left(1 - \tanh^2\left({self.doprint(node.of.arg)}\right)\right)"
+        y = self.doprint(node.of)
+        return {"sigmoid": rf"{y} \odot \left(1 - {y}\right)",
+                "tanh": rf"\left(1 - {y}^2\right)",
+                "relu": rf"\left[{y} > 0\right]", "identity": "1"}[node.function]
+
+    def _print_Outer(self, node: d.Outer) -> str:
+        return (self._values(node.left.value, True, d.as_written(node.left)) + " " +
+                self._values(node.right.value, False, d.as_written(node.right)))
+
+    def _print_StepSum(self, node: d.StepSum) -> str:
+        return " ".join(self.pieces(node))
+
+    def _print_Part(self, node: d.Part) -> str:
+        where = (f"{node.start + 1}" if node.stop == node.start + 1 else
+                 f"{node.start + 1}:{node.stop}")
+        return rf"\left({self.doprint(node.arg)}\right)_{{[{where}]}}"
+
+    def _print_Scale(self, node: d.Scale) -> str:
+        label = node.label if "/" not in node.label else _fraction(node.label)
+        return rf"{label}\left({self.doprint(node.arg)}\right)"
+
+    def _print_SoftmaxGrad(self, node: d.SoftmaxGrad) -> str:
+        y, g = self.doprint(node.out), self.doprint(node.grad)
+        return rf"{y} \odot \left({g} - {g} \cdot {y}\right)"
+
+    def _print_Loss(self, node: d.Loss) -> str:
+        from ..text import loss_numbers
+
+        return loss_numbers(node, self.rounding, self.full, half=r"\tfrac{1}{2}", log=r"\log",
+                            cdots=r"\cdots", mean=lambda n: rf"\tfrac{{1}}{{{n}}}")
+
+    def _print_Norm(self, node: d.Norm) -> str:
+        squares = [self.rounding.show(float((t.value ** 2).sum())) for t in node.terms]
+        return r"\sqrt{" + " + ".join(blocks.elide(squares, False, r"\cdots", 4)) + "}"
+
+    def _print_Clip(self, node: d.Clip) -> str:
+        return rf"\min\left(1, {node.label} / {self.rounding.show(node.norm.value[0])}\right)"
+
+    def _print_Update(self, node: d.Update) -> str:
+        factor = node.rate_label + (rf" \times {node.scale_label}" if node.scale_label else "")
+        return rf"{self.doprint(node.param)} - {factor} \times {self.doprint(node.grad)}"
+
+
+def _fraction(label: str) -> str:
+    top, bottom = label.split("/")
+    return rf"\tfrac{{{top}}}{{{bottom}}}"
 
 
 def units(entry: str) -> float:
@@ -326,6 +452,13 @@ def notation(t: int, row: bool = False, budget: int = 0) -> Notation:
         width=width,
         budget=budget,
         line_break=r" \\ &\qquad\quad ",
+        square=lambda x: f"{{{x}}}^2",
+        sqrt=lambda x: rf"\sqrt{{{x}}}",
+        norm=lambda x: rf"\lVert {x} \rVert",
+        log=r"\log",
+        half=r"\tfrac{1}{2}",
+        dot=r"\cdot",
+        le=r"\le",
     )
 
 
@@ -440,7 +573,13 @@ class LatexMath:
                 rows.append(f"{text_label if k == 0 else ''} &\\quad {n.line(line)}")
         if rows:
             self.math(rows)
-        self.math([rf"{lhs} &= {values.vector(d.Leaf(q.value, None, q.name, False))}"])
+        if q.value.ndim == 2:  # a parameter's gradient or update
+            shown_value = values.doprint(d.Leaf(q.value, None, q.name, False))
+        elif q.value.size == 1 and q.short in ("loss", "norm", "scale"):
+            shown_value = show_number(dv.rounding, q.value[0])
+        else:
+            shown_value = values.vector(d.Leaf(q.value, None, q.name, False))
+        self.math([rf"{lhs} &= {shown_value}"])
         note = self.note(dv, step, q)
         if note:
             self.paragraph("→ " + note, "note")

@@ -3,10 +3,10 @@ clipping threshold when the problem clips.
 
 The figure reads a small interface, :class:`GradientNorms`, so that it does not depend
 on how the backward pass is stored: :func:`norms_of` fills it from a derivation's
-``backward`` (issue 11: ``backward.flow``, a ``Flow`` per step with ``t``, ``dh``,
-``dc``, ``layer``, ``direction``; ``backward.max_norm``; ``backward.norm``, a Quantity
-whose value is the norm of every parameter gradient) and returns None when there is
-no backward pass.
+``backward`` (``Backward.flow``: a ``Flow`` per step with ``t``, ``dh``, ``dc``,
+``layer``, ``direction``; ``Backward.max_norm``, the clipping threshold;
+``Backward.norm``, the Quantity holding the norm of every parameter gradient) and
+returns None without a backward pass.
 """
 
 from __future__ import annotations

@@ -29,7 +29,15 @@ from .. import blocks, notes
 from ..documents.document import Document, title_of
 from ..expand import Expander
 from ..inline import plain
-from ..text import TextPrinter, ValuePrinter, inline, numbers, text_notation, time_index
+from ..text import (
+    TextPrinter,
+    ValuePrinter,
+    inline,
+    inline_value,
+    numbers,
+    text_notation,
+    time_index,
+)
 from ..text import name as text_name
 
 WIDTH = 96  # characters of a worked line before it wraps (the <pre> scrolls beyond)
@@ -63,7 +71,9 @@ def title(solution) -> str:
 
 
 def html_name(n: Name, t: int | None = None) -> str:
-    """W<sub>f</sub>, h<sub>t−1</sub>, or at t = 2, h<sub>1</sub>."""
+    """W<sub>f</sub>, h<sub>t−1</sub>, or at t = 2, h<sub>1</sub>; ∂L/∂h<sub>t</sub>."""
+    if n.base.startswith("∂"):  # a gradient (the backward pass)
+        return "∂L/∂" + html_name(Name(n.base[1:], n.sub, n.dt), t)
     subs = [n.sub] if n.sub else []
     if n.dt is not None:
         subs.append(time_index(n.dt, t).replace("-", "−"))
@@ -87,7 +97,7 @@ class HtmlSymbols(TextPrinter):
     printer with HTML names (its own pieces, σ ( + ⊙ [ ;, need no escaping)."""
 
     def _print_Leaf(self, node: d.Leaf) -> str:
-        return html_name(node.name, self.t)
+        return html_name(node.name, self.t) + ("ᵀ" if node.transposed else "")
 
 
 class PlatformHtml(Document):
@@ -121,6 +131,10 @@ class PlatformHtml(Document):
     def part(self, dv: d.Derivation, t: int, layer: int, direction: str, short: str) -> str:
         """How one quantity at one step is worked out, and every value of that step: the
         feedback on one number (a Canvas question)."""
+        from ...gradient_answers import is_gradient
+
+        if is_gradient(short):
+            return self.gradient_part(dv, t, short)
         step = next(s for s in dv.steps + dv.outputs
                     if (s.t, s.layer, s.direction) == (t, layer, direction))
         self.questions, self.opening, self.out = False, False, []
@@ -137,6 +151,17 @@ class PlatformHtml(Document):
                   f"{inline(numbers(v.value, dv.rounding, v.given), self.full)}"
                   for v in step.quantities]
         self.paragraph(f"All the values at t = {t}: " + "; ".join(values) + ".")
+        return "\n".join(self.out) + "\n"
+
+    def gradient_part(self, dv: d.Derivation, t: int | None, short: str) -> str:
+        """How a gradient (the backward pass) is worked out: the feedback on one number."""
+        from ...gradient_answers import worked
+
+        self.questions, self.opening, self.out = False, False, []
+        step, q = worked(dv, t, short) or (None, None)
+        self.heading("Backward pass" + (f", step t = {t}" if t is not None else ""), 2)
+        if q is not None:
+            self.quantity(dv, step or d.Step(t, None), q)
         return "\n".join(self.out) + "\n"
 
     def equations(self, dv: d.Derivation) -> str:
@@ -198,7 +223,7 @@ class PlatformHtml(Document):
                                     dv.exact).sections(q.tree):
             self.out.append(f"<p>{esc(label.doprint(node))}:</p>")
             self.out.append(pre("\n".join(lines)))
-        result = inline(numbers(q.value, dv.rounding, d.as_written(q.tree)), self.full)
+        result = inline_value(q, dv.rounding, self.full)
         self.out.append(f"<p><strong>{esc(lhs)} = {esc(result)}</strong></p>")
         note = notes.line(dv, step, q)
         if note:
