@@ -9,6 +9,7 @@ direction.
     layers: {2: {h: [...]}}      # a stacked network
     forward: {h: [...]}          # a bidirectional one (and backward:)
     h: [0.27, null]              # null (or ?) leaves an entry unanswered
+    batch: [{h: [...]}, {h: [...]}]   # a batch: each row's answers, in the rows' order
 
 Every malformed file gives one ProblemError located at its key; a name that could mean
 two things is an error, never a guess. Nothing here imports sympy.
@@ -46,6 +47,7 @@ class Slot:
     direction: str  # "forward" | "backward" | "both" (a bidirectional network's outputs)
     k: int  # the step's index (0-based); t = problem.start + k
     short: str  # canonical short name: i f g o c h, r z g h, x, y
+    row: int = 0  # a batch's row (0-based)
 
 
 @dataclass(frozen=True)
@@ -273,8 +275,34 @@ class _Reader:
         return self.doc.error(path, message, at_key)
 
     def read(self) -> dict[Slot, Written]:
-        self.block({k: v for k, v in self.doc.data.items() if k not in META_KEYS}, (),
-                   _Context())
+        data = {k: v for k, v in self.doc.data.items() if k not in META_KEYS}
+        if "batch" in data:
+            return self.batch(data)
+        self.block(data, (), _Context())
+        return self.out
+
+    def batch(self, data: dict) -> dict[Slot, Written]:
+        """``batch: [{h: ...}, ...]``: each row's answers, read against that row (issue 17)."""
+        from dataclasses import replace
+
+        problem = self.problem
+        rows = data.pop("batch")
+        if data:
+            key = next(iter(data))
+            raise self.fail((key,), f"with 'batch:', give every answer in its row (found "
+                            f"{key!r} outside)")
+        if not problem.batch:
+            raise self.fail(("batch",), "the problem has no batch: give the values without "
+                            "'batch:'")
+        if not isinstance(rows, list) or not 1 <= len(rows) <= len(problem.batch):
+            raise self.fail(("batch",), f"expected a list of up to {len(problem.batch)} rows "
+                            f"(the problem's batch), each a mapping of quantities to values; "
+                            f"found {_what(rows)}" + (f" of {len(rows)}" if isinstance(
+                                rows, list) else ""), at_key=False)
+        for k, block in enumerate(rows):
+            reader = _Reader(self.doc, problem.row(k))
+            reader.block(block, ("batch", k), _Context())
+            self.out.update({replace(slot, row=k): w for slot, w in reader.out.items()})
         return self.out
 
     def block(self, data: Any, path: tuple, ctx: _Context) -> None:
@@ -283,6 +311,8 @@ class _Reader:
                             f"(such as 'h: [0.27, 0.97]'), found {_what(data)}", at_key=False)
         for key, value in data.items():
             where = path + (key,)
+            if key == "batch":
+                raise self.fail(where, "'batch' belongs at the top of the file")
             if key == "steps":
                 self.keyed(value, where, ctx, "t")
             elif key == "layers":
@@ -476,7 +506,8 @@ class _Reader:
             u.direction == direction or direction == "both"))
         if short == "x":
             return unit.input_size
-        return 2 * unit.hidden_size if direction == "both" else unit.hidden_size
+        n = unit.h_size if short == "h" else unit.hidden_size  # P with a projection
+        return 2 * n if direction == "both" else n
 
     def store(self, key, short, value, path, t, layer, direction) -> None:
         problem = self.problem

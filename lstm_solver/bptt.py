@@ -123,8 +123,8 @@ def _handed(given, unit: Unit, units: list[Unit], problem: Problem):
         return None
     total = add(*[sym for sym, _ in given])
     if len(units) > 1:  # two directions read [h→; h←]: each its own part
-        start = sum(u.hidden_size for u in units[:units.index(unit)])
-        total = part(total, start, start + unit.hidden_size)
+        start = sum(u.h_size for u in units[:units.index(unit)])
+        total = part(total, start, start + unit.h_size)
     return total, {Name.of(sym): values for sym, values in given}
 
 
@@ -403,7 +403,7 @@ class _Backprop:
         where = _locations(self.problem, self.unit, self.system)
         out = []
         for sym in self.system.params:
-            if sym not in shares:
+            if sym not in shares or _constant(sym):
                 continue
             items = sorted(shares[sym], key=lambda item: item[0])
             nodes = tuple(node for _, node in items)
@@ -426,6 +426,8 @@ class _Backprop:
             "embedding", "output_layer") else where
         if where[0] == "embedding":
             return (0, 0, 0, 0)
+        if where[0] in ("peephole", "projection"):  # after the gates, in i, f, o order
+            return (1, len(gates), ["input", "forget", "output", "W"].index(where[1]), 0)
         if where[0] in gates:
             p = self.unit.gates[self.cell.gate(where[0]).short]
             keys = [p.naming.key(s) for s in p.naming.slot_order] + ["W", "b"]
@@ -497,6 +499,11 @@ def _locations(problem: Problem, unit: Unit, system) -> dict:
             by_value[id(problem.output_layer.c)] = ("output_layer", "c")
     if problem.embedding:
         by_value[id(problem.embedding.matrix)] = ("embedding",)
+    names = {"i": "input", "f": "forget", "o": "output"}
+    for gate_short, value in unit.peephole.items():  # issue 17's variants: their weights
+        by_value[id(value)] = (*_prefix(problem, unit), "peephole", names[gate_short])
+    if unit.projection is not None:
+        by_value[id(unit.projection)] = (*_prefix(problem, unit), "projection", "W")
     out = {}
     for sym, value in system.params.items():
         if value is None:
@@ -512,6 +519,12 @@ def _locations(problem: Problem, unit: Unit, system) -> dict:
             if part is not None:
                 out[sym] = (*_prefix(problem, unit), gate, "W", part)
     return out
+
+
+def _constant(sym) -> bool:
+    """A symbol named by its value: TensorFlow's forget_bias (a constant, no gradient)."""
+    base = Name.of(sym).base
+    return base[:1].isdigit() or base[:1] == "-"
 
 
 def _prefix(problem: Problem, unit: Unit) -> tuple:

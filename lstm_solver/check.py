@@ -78,6 +78,7 @@ class Item:
     out_of: Fraction = Fraction(0)
     marks: Fraction = Fraction(0)
     asked: bool = True
+    row: int = 1  # a batch's row (1-based)
 
 
 @dataclass
@@ -175,7 +176,23 @@ class Checker:
         self._whole: dict[str, Index | None] = {}  # slip -> the whole problem with it
 
     def check(self, answers: Answers) -> Report:
+        if self.problem.batch:
+            return self.batch(answers)
         return _Marker(self, answers).report()
+
+    def batch(self, answers: Answers) -> Report:
+        """A batch: every row marked against its own solution; the items carry their row."""
+        if not hasattr(self, "_rows"):
+            self._rows = [Checker(self.problem.row(k), self.marking)
+                          for k in range(len(self.problem.batch))]
+        report = Report(answers, self.truth, self.decimals)
+        for k, checker in enumerate(self._rows):
+            own = replace(answers, values={replace(s, row=0): w for s, w in
+                                           answers.values.items() if s.row == k})
+            part = _Marker(checker, own).report()
+            report.items += [replace(i, row=k + 1) for i in part.items]
+            report.notes += [f"batch row {k + 1}: {note}" for note in part.notes]
+        return report
 
     def references(self) -> list[Index]:
         """The solutions a correct answer may be within one unit of: carried exactly, and
@@ -639,6 +656,8 @@ def item_dict(item: Item, problem: Problem) -> dict:
            "expected": item.expected, "verdict": item.verdict, "diagnosis": item.diagnosis}
     if len(problem.units) > 1:
         out.update(layer=item.layer, direction=item.direction)
+    if problem.batch:
+        out["row"] = item.row
     return out
 
 

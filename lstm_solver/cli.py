@@ -82,7 +82,8 @@ DIAGRAM_OPTION = click.option(
 @click.option("--decimals", type=click.IntRange(0, 15), help="Digits shown (overrides the file).")
 @click.option("--carry", type=click.Choice(["exact", "rounded"]),
               help="Carry intermediate values exactly, or rounded as by hand.")
-@click.option("--round-half", type=click.Choice(["up", "even"]), help="How to round a 5.")
+@click.option("--round-half", type=click.Choice(["up", "even", "down", "truncate"]),
+              help="How to round a 5 (down: toward 0); truncate cuts the digits off.")
 @click.option("--full", is_flag=True, help="Show every row and column (no ⋮ elision).")
 @click.option("--exact", is_flag=True, help="Also show exact values: fractions, σ(p/q), ...")
 @DIAGRAM_OPTION

@@ -66,10 +66,12 @@ class Hadamard(Node):
 
 @dataclass(eq=False)
 class Activation(Node):
-    """σ, tanh, ReLU (element by element) or softmax, applied to ``arg``."""
+    """σ, tanh, ReLU (element by element) or softmax, applied to ``arg``; or "round": the
+    rounding a question asks before a value is carried (``round: [h]``), to ``digits``."""
 
     function: str
     arg: Node
+    digits: int | None = None  # "round" only
 
 
 @dataclass(eq=False)
@@ -195,6 +197,8 @@ def as_written(node: Node) -> list[bool]:
         return [b for part in node.parts for b in as_written(part)]
     if isinstance(node, Lookup):
         return [node.index is not None and node.matrix.from_file] * len(node.value)
+    if isinstance(node, Activation) and node.function == "round" and node.digits == 0:
+        return [True] * len(node.value)  # rounded to whole numbers: written bare, as by hand
     return [False] * len(node.value)
 
 
@@ -232,7 +236,10 @@ class Quantity:
 
     @property
     def pre_activation(self) -> np.ndarray | None:
-        return self.tree.arg.value if isinstance(self.tree, Activation) else None
+        tree = self.tree
+        if isinstance(tree, Activation) and tree.function == "round":  # round: [h]
+            tree = tree.arg
+        return tree.arg.value if isinstance(tree, Activation) else None
 
 
 @dataclass(eq=False)
@@ -304,6 +311,7 @@ class Derivation(ForwardSolution):
     steps: list[Step]  # layer by layer; in each, forward steps then backward steps
     exact: bool = False
     outputs: list[Step] = field(default_factory=list)  # bidirectional: [h_fwd; h_bwd], y
+    rows: list[Derivation] = field(default_factory=list)  # a batch's rows 2, 3, ... (issue 17)
     backward: Backward | None = None  # with a loss (or upstream): the gradients
 
     @property

@@ -9,7 +9,7 @@ expressions; it never needs to know which cell it is solving.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 from sympy import (
@@ -67,8 +67,27 @@ class Softmax(MatrixExpr):
         return Softmax(arg)
 
 
+class rounded(sp.Function):  # noqa: N801 (printed round)
+    """x rounded to ``digits`` decimals in mode ``mode`` (an index into ROUND_HALF), as a
+    question asks a quantity to be rounded before it is carried (``round: [h]``)."""
+
+    nargs = 3
+
+    @classmethod
+    def eval(cls, x, digits, mode):
+        if x.is_number and x.is_extended_real and x.is_finite:
+            from decimal import Decimal
+
+            from .numbers import MODES, ROUND_HALF
+
+            value = Decimal(str(sp.N(x, 40))).quantize(
+                Decimal(1).scaleb(-int(digits)), rounding=MODES[ROUND_HALF[int(mode)]])
+            return sp.Rational(format(value, "f"))
+        return None
+
+
 FUNCTIONS: dict[str, Callable] = {"sigmoid": sigma, "tanh": sp.tanh, "relu": relu}
-FUNCTION_NAMES = {sigma: "sigmoid", sp.tanh: "tanh", relu: "relu"}
+FUNCTION_NAMES = {sigma: "sigmoid", sp.tanh: "tanh", relu: "relu", rounded: "round"}
 
 
 def activate(name: str, expr):
@@ -78,6 +97,23 @@ def activate(name: str, expr):
     if name == "softmax":
         return Softmax(expr)
     return ElementwiseApplyFunction(FUNCTIONS[name], expr)
+
+
+def round_to(expr, digits: int, mode: str):
+    """``expr`` rounded element by element to ``digits`` decimals (``round: [h]``)."""
+    from .numbers import ROUND_HALF
+
+    z = sp.Dummy("z")
+    return ElementwiseApplyFunction(sp.Lambda(z, rounded(z, digits, ROUND_HALF.index(mode))),
+                                    expr)
+
+
+def round_digits(node) -> int | None:
+    """The digits of a ``round_to`` node (None for any other activation)."""
+    func = node.function
+    if isinstance(func, sp.Lambda) and func.expr.func is rounded:
+        return int(func.expr.args[1])
+    return None
 
 
 def activation_name(node) -> str:
@@ -152,6 +188,7 @@ def build(problem: Problem, unit: Unit | None = None, lookup: bool = True,
     unit = unit or problem.units[0]
     cell: Cell = problem.cell_def
     H, X = unit.hidden_size, unit.input_size or 1
+    P = unit.h_size  # the size of h_t: H, or the projection's P
     row = problem.orientation == "row"
     back = -1 if unit.direction == "forward" else 1  # the state read comes from t-1 or t+1
     params: dict[MatrixSymbol, object] = {}
@@ -177,15 +214,18 @@ def build(problem: Problem, unit: Unit | None = None, lookup: bool = True,
 
     q: dict[str, MatrixSymbol] = {}
     for short in cell.quantities:
-        q[short] = vec(Name(problem.symbol(short), "", 0), H)
+        q[short] = vec(Name(problem.symbol(short), "", 0), P if short == "h" else H)
     for state in cell.state:
-        q[state + "_prev"] = vec(Name(problem.symbol(state), "", back), H)
+        q[state + "_prev"] = vec(Name(problem.symbol(state), "", back), P if state == "h" else H)
     q["x"] = vec(Name("x", "", 0), X)
     one = MatrixSymbol(Name("1").encode(), 1, 1)
 
+    if unit.projection is not None:  # h_t = W_hr (o_t ⊙ tanh c_t): PyTorch's weight_hr
+        q["W_hr"] = weight(Name("W", "hr"), unit.projection, P, H)
+
     def notation(text: str, **extra):
         """Our own constant equation text (cells.py) as sympy."""
-        namespace = {"had": had, "add": add, "sub": sub, **q, **extra}
+        namespace = {"had": had, "add": add, "sub": sub, "mul": times, **q, **extra}
         namespace.update({name: (lambda e, n=name: activate(n, e)) for name in FUNCTIONS})
         return eval(text, {"__builtins__": {}}, namespace)
 
@@ -211,11 +251,11 @@ def build(problem: Problem, unit: Unit | None = None, lookup: bool = True,
         x_in = notation(gate.input) if gate.input else q["x"]
         B, BH = bias(_name(p, "b"), p.b), bias(_name(p, "b_h"), p.b_h)
         if problem.layout == "split":  # W multiplies h_{t-1}, U x_t, whatever their names
-            REC = times(weight(_name(p, "W"), p.W, H, H), h_in)
+            REC = times(weight(_name(p, "W"), p.W, H, P), h_in)
             INP = times(weight(_name(p, "U"), p.U, H, X), x_in)
             CAT = None
         elif gate.form:  # the form needs W·h and U·x apart: split W by the stack's columns
-            REC, INP, B = _concat_parts(problem, p, H, X, h_in, x_in, weight, bias, times)
+            REC, INP, B = _concat_parts(problem, p, H, X, h_in, x_in, weight, bias, times, P)
             CAT = None
         else:
             parts = {"h": h_in, "x": x_in, 1: one}
@@ -231,6 +271,16 @@ def build(problem: Problem, unit: Unit | None = None, lookup: bool = True,
         if problem.layout == "split":
             terms = {"REC": REC, "INP": INP, "B": B, "BH": BH}
             pre = _in_order(pre, [terms[t] for t in p.naming.order])
+        if gate.extra or gate.last:  # peepholes after the products, TF's forget bias last
+            PEEP = bias(Name("w", "c" + sub_name), unit.peephole.get(gate.short))
+            FB = None
+            if problem.lstm.forget_bias is not None:
+                # named by its value (1 prints as the vector of ones); a symbol named 1
+                # always has the value 1, so it may be the bias column's 1 too
+                FB = vec(Name(str(problem.lstm.forget_bias)), H)
+                params[FB] = Value((problem.lstm.forget_bias,) * H, "forget_bias")
+            pre = _with_terms(pre, [REC, INP, CAT], [notation(t, PEEP=PEEP) for t in gate.extra],
+                              [notation(t, FB=FB) for t in gate.last])
         equations.append(Equation(gate.short, q[gate.short], activate(gate.activation, pre)))
 
     for update in cell.updates:
@@ -238,9 +288,25 @@ def build(problem: Problem, unit: Unit | None = None, lookup: bool = True,
                                   "update"))
 
     if output and problem.output_layer:
-        equations.append(output_equation(problem, q, params, H))
+        equations.append(output_equation(problem, q, params, P))
+    rank = {q: k for k, q in enumerate(["x", *cell.quantities, "y"])}  # as computed (o after
+    equations.sort(key=lambda eq: rank.get(eq.quantity, len(rank)))  # c with a peephole)
+    if problem.rounding.carry == "rounded" and problem.rounding.only:  # round: [h]
+        digits = dict(problem.rounding.only)
+        equations = [replace(eq, rhs=round_to(eq.rhs, digits[eq.quantity],
+                                              problem.rounding.round_half))
+                     if eq.quantity in digits else eq for eq in equations]
     params[one] = None  # the constant 1 of a bias column
     return System(equations, params, q)
+
+
+def _with_terms(pre, products: list, extra: list, last: list):
+    """``pre`` with ``extra`` terms right after its weight products and ``last`` at the end."""
+    args = list(pre.args) if isinstance(pre, MatAdd) else [pre]
+    made = [t for t in products if t is not None]
+    after = max((k + 1 for k, a in enumerate(args) if any(a == t or a.has(t) for t in made)),
+                default=len(args))
+    return MatAdd(*args[:after], *extra, *args[after:], *last, evaluate=False)
 
 
 def _name(p: GateParams, slot: str) -> Name:
@@ -284,13 +350,14 @@ def output_equation(problem: Problem, q: dict, params: dict, n_in: int) -> Equat
     return Equation("y", q["y"], activate(out.activation, add(*terms)), "output")
 
 
-def _concat_parts(problem, p, H, X, h_in, x, weight, bias, times):
+def _concat_parts(problem, p, H, X, h_in, x, weight, bias, times, P=None):
     """A concat W cut into its h-columns (W_h·) and x-columns (W_x·), and the bias column."""
     row = problem.orientation == "row"
+    P = P or H
     columns = p.W.exact if not row else tuple(zip(*p.W.exact))
     start, pieces = 0, {}
     for s in problem.stack:
-        n = {"h": H, "x": X, 1: 1}[s]
+        n = {"h": P, "x": X, 1: 1}[s]
         pieces[s] = tuple(r[start:start + n] for r in columns)
         start += n
 
@@ -299,7 +366,7 @@ def _concat_parts(problem, p, H, X, h_in, x, weight, bias, times):
         return Value(tuple(tuple(r) for r in rows), f"{p.key}.W ({what} columns)")
 
     sub_name = p.symbol.removesuffix("_tilde")
-    REC = times(weight(Name("W", "h" + sub_name), as_value(pieces["h"], "h_{t-1}"), H, H), h_in)
+    REC = times(weight(Name("W", "h" + sub_name), as_value(pieces["h"], "h_{t-1}"), H, P), h_in)
     INP = times(weight(Name("W", "x" + sub_name), as_value(pieces["x"], "x_t"), H, X), x)
     B = bias(Name("b", sub_name), p.b if 1 not in pieces else
              Value(tuple(r[0] for r in pieces[1]), f"{p.key}.W (bias column)"))

@@ -47,7 +47,8 @@ def patterns(report: Report) -> list[Pattern]:
 
 def name(report: Report, item: Item, index: bool = True) -> str:
     slot = Slot(item.layer, item.direction, item.t - report.problem.start, item.quantity)
-    return label(report.problem, slot, item.index if index else None)
+    said = label(report.problem, slot, item.index if index else None)
+    return f"{said} (row {item.row})" if report.problem.batch else said  # a batch's row
 
 
 def _show(x: float, decimals: int) -> str:

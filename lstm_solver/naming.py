@@ -80,9 +80,25 @@ class Naming:
     def slot(self, key: str) -> str | None:
         return SLOTS[self.keys.index(key)] if key in self.keys else None
 
-    def param(self, slot: str, gate_letter: str, value) -> Param:
+    def param(self, slot: str, gate_letter: str, value, present: tuple[str, ...] = ()) -> Param:
+        """Slot ``slot`` of the gate ``gate_letter``; ``present``: the slots the gate gives.
+
+        A printed name never reads as another key of the same gate: in an RNN (the gate
+        h) with both biases, b would print b_h, which is the file's second bias, and b_h
+        would print b_hh; both are then printed as the file writes them, b and b_h.
+        """
         base, prefix = self.printed[SLOTS.index(slot)]
+        if slot in ("b", "b_h") and self._biases_clash(gate_letter, present):
+            base, _, sub = self.key(slot).partition("_")
+            return Param(slot, self.key(slot), base, sub, value)
         return Param(slot, self.key(slot), base, prefix + gate_letter, value)
+
+    def _biases_clash(self, letter: str, present: tuple[str, ...]) -> bool:
+        if not {"b", "b_h"} <= set(present):
+            return False
+        labels = {s: f"{self.printed[SLOTS.index(s)][0]}_{self.printed[SLOTS.index(s)][1]}"
+                     f"{letter}" for s in ("b", "b_h")}
+        return labels["b"] == self.key("b_h") or labels["b_h"] == self.key("b")
 
     @property
     def weights(self) -> tuple[str, str]:

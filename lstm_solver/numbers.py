@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_DOWN, ROUND_HALF_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cached_property
 from typing import Any
@@ -118,13 +118,40 @@ _SPLIT = re.compile(r"[\s,;]+")
 
 
 def _text_rows(text: str) -> list[list[str]]:
-    """Rows of a pasted block: one row a line; brackets and commas ignored."""
-    rows = []
-    for line in text.replace("[", " ").replace("]", " ").splitlines():
-        entries = [e for e in _SPLIT.split(line.strip()) if e]
-        if entries:
+    """Rows of a pasted block: one row a line; brackets and commas ignored.
+
+    numpy's own print wraps a wide row at 75 characters and indents the rest: when the
+    block has brackets, a row starts with ``[`` and a line without one continues it.
+    """
+    text = _unwrapped(text.strip())
+    bracketed = "[" in text
+    rows: list[list[str]] = []
+    for line in text.splitlines():
+        entries = [e for e in _SPLIT.split(line.replace("[", " ").replace("]", " ").strip())
+                   if e]
+        if not entries:
+            continue
+        if bracketed and rows and not line.lstrip().startswith("["):
+            rows[-1].extend(entries)  # numpy's continuation line
+        else:
             rows.append(entries)
     return rows
+
+
+_WRAPPERS = ("array(", "tensor(")  # numpy's repr, PyTorch's print
+_TRAILER = re.compile(r"(\s*,\s*\w+\s*=\s*[\w.\[\], ]*?)*\s*\)")
+
+
+def _unwrapped(text: str) -> str:
+    """``array([[...]])``, ``tensor([...], requires_grad=True)`` or PyTorch's "Parameter
+    containing:" print -> the bracketed numbers inside."""
+    text = text.removeprefix("Parameter containing:").lstrip()
+    for wrapper in _WRAPPERS:
+        if text.startswith(wrapper) and "]" in text:
+            last = text.rindex("]")
+            if _TRAILER.fullmatch(text, last + 1):
+                return text[len(wrapper):last + 1]
+    return text
 
 
 def parse_table(item: Any) -> list[list[Any]] | list[Any]:
@@ -205,8 +232,11 @@ class Rounding:
     """How numbers are shown (and, with ``carry='rounded'``, carried)."""
 
     decimals: int = 4
-    round_half: str = "up"  # "up" | "even"
+    round_half: str = "up"  # "up" | "even" | "down" (halves toward 0) | "truncate"
     carry: str = "exact"  # "exact" | "rounded"
+    # with carry "rounded": the quantities rounded before they are carried, each with its
+    # digits ((short, digits), ...); empty: every value, to ``decimals``
+    only: tuple[tuple[str, int], ...] = ()
 
     def decimal(self, x: float) -> Decimal:
         """``x`` rounded to ``decimals`` digits, from its shortest decimal form.
@@ -214,12 +244,13 @@ class Rounding:
         Rounding the shortest repr (not the binary value) makes 0.125 -> 0.13
         with ``round_half: up``, as on paper.
         """
-        mode = ROUND_HALF_UP if self.round_half == "up" else ROUND_HALF_EVEN
-        return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-self.decimals), rounding=mode)
+        return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-self.decimals),
+                                                 rounding=MODES[self.round_half])
 
     def round(self, values: np.ndarray) -> np.ndarray:
         """The values a hand calculation would write down and carry on with."""
-        flat = [float(self.decimal(v)) if math.isfinite(v) else v for v in values.ravel()]
+        flat = [float(self.decimal(v)) + 0.0 if math.isfinite(v) else v  # + 0.0: no -0.0
+                for v in values.ravel()]
         return np.array(flat, dtype=float).reshape(values.shape)
 
     def show(self, x: float, bare: bool = False) -> str:
@@ -234,7 +265,17 @@ class Rounding:
             return str(int(x))
         if abs(x) >= 1e9:
             return f"{x:.{self.decimals}e}"
-        text = str(self.decimal(x))
-        if text.startswith("-") and self.decimal(x) == 0:
+        rounded = self.decimal(x)
+        text = format(rounded, "f")  # never 0E-8 or 1.2E-7
+        if text.startswith("-") and rounded == 0:
             text = text[1:]
         return text
+
+    def at(self, digits: int) -> Rounding:
+        """The same rounding to ``digits`` decimals."""
+        return replace(self, decimals=digits)
+
+
+MODES = {"up": ROUND_HALF_UP, "even": ROUND_HALF_EVEN, "down": ROUND_HALF_DOWN,
+         "truncate": ROUND_DOWN}
+ROUND_HALF = tuple(MODES)  # the choices of round_half

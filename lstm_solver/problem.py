@@ -13,7 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .cells import CELLS, Cell
+from .cells import CELLS, PEEPHOLE_GATES, Cell, LstmVariant
 from .errors import ProblemError
 from .naming import (
     CONVENTIONS,
@@ -26,7 +26,17 @@ from .naming import (
     other_convention,
     split_keys,
 )
-from .numbers import NumberError, Rounding, Value, parse_matrix, parse_table, parse_vector
+from .numbers import (
+    ROUND_HALF,
+    NumberError,
+    Rounding,
+    Value,
+    parse_matrix,
+    parse_number,
+    parse_table,
+    parse_vector,
+)
+from .packing import Packed
 from .training import GRADIENT_ASKS, Training, read_training
 from .yamlsource import Document, dotted, read_text
 
@@ -35,9 +45,14 @@ TOP_KEYS = (
     "layers", "bidirectional", "forward", "backward", "x", "tokens", "embedding",
     "embedding_layout", "given", "start", "decimals", "carry", "round_half", "output_layer",
     "activation", "z_multiplies", "reset", "ask", "convention", "marks", "student",
+    "packed", "forget_bias", "coupled", "peephole", "projection", "round", "batch",
     "loss", "upstream", "clip", "learning_rate",  # the backward pass (training.py)
 )
-UNIT_KEYS = ("gates", "initial")
+UNIT_KEYS = ("gates", "initial", "packed", "peephole", "projection")
+LSTM_VARIANTS = ("forget_bias", "coupled", "peephole", "projection")  # LSTM only
+PEEPHOLE_KEYS = ("input", "i", "forget", "f", "output", "o")
+PROJECTION_KEYS = ("W",)
+BATCH_KEYS = ("x", "tokens", "initial")
 DIRECTIONS = ("forward", "backward")
 SPLIT_KEYS = ("W", "U", "b", "b_h")  # the slots; a file may name them otherwise (naming.py)
 CONCAT_KEYS = ("W", "b")
@@ -73,7 +88,8 @@ class GateParams:
 
     def param(self, slot: str) -> Param:
         """Slot "W", "U", "b" or "b_h" as the file names and the solution prints it."""
-        return self.naming.param(slot, self.letter, getattr(self, slot))
+        present = tuple(s for s in ("W", "U", "b", "b_h") if getattr(self, s) is not None)
+        return self.naming.param(slot, self.letter, getattr(self, slot), present)
 
     def written(self) -> list[Param]:
         """The parameters given, in the order the file's source writes them."""
@@ -112,6 +128,24 @@ class Unit:
     hidden_size: int
     input_size: int | None
     key: str = ""  # where it was written: "" (top level), "layers[1].backward", ...
+    peephole: dict[str, Value] = field(default_factory=dict)  # i, f, o -> diagonal weights
+    projection: Value | None = None  # W_hr: h_t = W_hr (o_t ⊙ tanh c_t), P × H (H × P in rows)
+    proj_size: int | None = None  # P
+    packed: Packed | None = None  # the packed matrices the gates were cut from
+
+    @property
+    def h_size(self) -> int:
+        """The size of h_t: P with a projection, else H."""
+        return self.proj_size or self.hidden_size
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """One row of a batch: its own inputs and initial state; the weights are shared."""
+
+    inputs: tuple[Value, ...]
+    tokens: tuple[int, ...] | None = None
+    initial: dict[str, Value] | None = None  # the (first) unit's; None: the problem's
 
 
 @dataclass(frozen=True)
@@ -138,6 +172,8 @@ class Problem:
     ask: tuple[str, ...] = ()  # the quantities the question asks for (short names); all if ()
     variant: Cell | None = None  # a changed cell definition (check.py tries slips with it)
     naming: Naming = COURSE  # what the file calls W, U, b, b_h (one naming per file)
+    lstm: LstmVariant = LstmVariant()  # forget_bias, coupled, peephole, projection
+    batch: tuple[BatchRow, ...] = ()  # rows sharing the weights; inputs are the first's
     # marks per quantity per step (check.py): short -> marks, or short -> {t: marks}
     marks: dict[str, Fraction | dict[int, Fraction]] = field(default_factory=dict)
     student: str | None = None  # the student this variant is for (generate --students)
@@ -149,7 +185,15 @@ class Problem:
 
     @property
     def cell_def(self) -> Cell:
-        return self.variant or CELLS[self.cell](**self.options)
+        return self.variant or CELLS[self.cell](self.lstm, **self.options)
+
+    def row(self, k: int) -> Problem:
+        """Row ``k`` (0-based) of a batch as a problem of its own."""
+        r = self.batch[k]
+        units = self.units
+        if r.initial is not None:
+            units = (replace(units[0], initial=r.initial), *units[1:])
+        return replace(self, inputs=r.inputs, tokens=r.tokens, units=units, batch=())
 
     @property
     def layers(self) -> int:
@@ -182,7 +226,7 @@ class Problem:
     @property
     def output_size(self) -> int:
         """What the top layer hands on: h_t, or [h_fwd; h_bwd]."""
-        return sum(u.hidden_size for u in self.layer(self.layers))
+        return sum(u.h_size for u in self.layer(self.layers))
 
     def symbol(self, short: str) -> str:
         return self.symbols.get(short, short)
@@ -229,6 +273,9 @@ class CountProblem:
     title: str | None = None
     question: str | None = None
     convention: str = "W_h"  # which of W and U multiplies h_{t-1} (naming.py)
+    lstm: LstmVariant = LstmVariant()  # coupled, peephole gates, projection (proj_size)
+    proj_size: int | None = None  # P, PyTorch's proj_size
+    initial_state: str = "zeros"  # "learned": the initial state is trained too (Flux)
 
     def to_yaml(self, comment: str | None = None) -> str:
         """The problem file; reading it back gives this CountProblem."""
@@ -239,7 +286,8 @@ class CountProblem:
 
 COUNT_KEYS = ("task", "cell", "title", "question", "hidden_size", "input_size", "embedding",
               "output_size", "bias", "layers", "bidirectional", "activation", "z_multiplies",
-              "reset", "convention")
+              "reset", "convention", "forget_bias", "coupled", "peephole", "projection",
+              "initial_state")
 COUNT_EMBEDDING_KEYS = ("vocab", "dim")
 
 
@@ -284,6 +332,12 @@ def _did_you_mean(word: str, options) -> str:
 
 def _choices(options) -> str:
     return ", ".join(str(o) for o in options)
+
+
+def _peep_words(gates: tuple[str, ...], projected: bool) -> str:
+    words = [f"peepholes on {', '.join(gates)}" if gates else "no peepholes",
+             "a projection" if projected else "no projection"]
+    return " and ".join(words)
 
 
 class _Reader:
@@ -379,7 +433,76 @@ class _Reader:
             title=self.text(data, "title"),
             question=self.text(data, "question"),
             convention=self.choice(data, "convention", CONVENTIONS, "W_h"),
+            **self.count_variants(data, cell),
         )
+
+    def count_variants(self, data: dict, cell: str) -> dict:
+        """The LSTM variants of a count (peephole: true, projection: P) and the learned
+        initial state."""
+        self.only_for_lstm(data, cell, LSTM_VARIANTS)
+        coupled = self.flag(data, "coupled")
+        peephole: tuple[str, ...] = ()
+        raw = data.get("peephole", False)
+        if raw is True:
+            peephole = tuple(g for g in PEEPHOLE_GATES if not (coupled and g == "i"))
+        elif isinstance(raw, list):
+            peephole = self.peephole_gates(raw, ("peephole",), coupled)
+        elif raw is not False:
+            raise self.fail(("peephole",), f"expected true (peepholes on the input, forget and "
+                            f"output gates, as TensorFlow's use_peepholes) or a list of gates "
+                            f"such as [forget, output]; found {raw!r}")
+        proj = None
+        if "projection" in data:
+            proj = self.integer(data, "projection", None, 1, 10**9)
+            hidden = data.get("hidden_size")
+            if isinstance(hidden, int) and not isinstance(hidden, bool) and proj >= hidden:
+                raise self.fail(("projection",), f"is {proj} but the projection size must be "
+                                f"smaller than hidden_size ({hidden}), as PyTorch's proj_size")
+        lstm = LstmVariant(forget_bias=self.number(data, "forget_bias") if "forget_bias" in data
+                           else None, coupled=coupled, peephole=peephole,
+                           projection=proj is not None)
+        return {"lstm": lstm, "proj_size": proj,
+                "initial_state": self.choice(data, "initial_state", ("zeros", "learned"),
+                                             "zeros")}
+
+    def only_for_lstm(self, data: dict, cell: str, keys, path: tuple = ()) -> None:
+        for key in keys:
+            if key in data and cell != "lstm":
+                raise self.fail(path + (key,), f"'{key}' is an LSTM variant (this problem is "
+                                f"cell: {cell})", at_key=True)
+
+    def flag(self, data: dict, key: str, path: tuple = ()) -> bool:
+        value = data.get(key, False)
+        if not isinstance(value, bool):
+            raise self.fail(path + (key,), f"expected true or false, found {value!r}")
+        return value
+
+    def number(self, data: dict, key: str, path: tuple = ()):
+        try:
+            return parse_number(data[key])
+        except NumberError as exc:
+            raise self.fail(path + (key,), exc.message) from None
+
+    def peephole_gates(self, raw: list | dict, path: tuple, coupled: bool) -> tuple[str, ...]:
+        """Gate names (input, forget, output, or i, f, o) -> short names, in i, f, o order."""
+        names = {"input": "i", "i": "i", "forget": "f", "f": "f", "output": "o", "o": "o"}
+        out = []
+        for k, name in enumerate(raw):
+            where = path + (k,) if isinstance(raw, list) else path + (name,)
+            if not isinstance(name, str) or name not in names:
+                raise self.fail(where, f"peepholes connect the input, forget and output gates "
+                                f"to the cell state: expected one of input, forget, output; "
+                                f"found {name!r}{_did_you_mean(name, names)}",
+                                at_key=not isinstance(raw, list))
+            if coupled and names[name] == "i":
+                raise self.fail(where, "coupled: true computes i_t = 1 − f_t, so the input "
+                                "gate has no parameters and no peephole", at_key=True)
+            if names[name] in out:
+                word = {"i": "input", "f": "forget", "o": "output"}[names[name]]
+                raise self.fail(where, f"the {word} gate's peephole is given twice",
+                                at_key=True)
+            out.append(names[name])
+        return tuple(g for g in PEEPHOLE_GATES if g in out)
 
     def text(self, data: dict, key: str) -> str | None:
         value = data.get(key)
@@ -414,6 +537,10 @@ class _Reader:
                 f"expected a mapping at the top (such as 'cell: lstm'), found {found}",
                 file=self.doc.file, line=1, column=1,
             )
+        if "initial_state" in data:  # a count's key: said plainly, not "unknown key"
+            raise self.fail(("initial_state",), "applies to task: count_parameters (a learned "
+                            "initial state is a trained parameter); give the state itself as "
+                            "initial: {h: [...]}", at_key=True)
         self.mapping(data, (), TOP_KEYS, "problem keys")
         if "cell" not in data:
             raise self.fail((), f"missing required key 'cell' (one of: {_choices(CELLS)})")
@@ -423,21 +550,22 @@ class _Reader:
                             f"{_did_you_mean(cell_name, CELLS)}; expected one of: "
                             f"{_choices(CELLS)}")
         options = self.options(data, cell_name)
-        cell = CELLS[cell_name](**options)
+        lstm = self.lstm_variant(data, cell_name)
+        cell = CELLS[cell_name](lstm, **options)
         layout = self.choice(data, "layout", ("split", "concat"), "split")
         orientation = self.choice(data, "orientation", ("column", "row"), "column")
         stack = self.stack(data, layout)
-        rounding = Rounding(
-            decimals=self.integer(data, "decimals", 4, 0, 15),
-            round_half=self.choice(data, "round_half", ("up", "even"), "up"),
-            carry=self.choice(data, "carry", ("exact", "rounded"), "exact"),
-        )
+        rounding = self.rounding(data, cell)
         symbols: dict[str, str] = {}
         naming = self.naming(data, layout)
-        units = self.units(data, cell, layout, orientation, stack, symbols, naming)
+        units = self.units(data, cell, layout, orientation, stack, symbols, naming, lstm)
         first = units[0]
         embedding = self.embedding(data, first.input_size)
-        xs, tokens = self.inputs(data, first.input_size, embedding)
+        batch = self.batch(data, cell, units, embedding, symbols)
+        if batch:  # the first row's inputs; its initial state is batch[0]'s (Problem.row)
+            xs, tokens = list(batch[0].inputs), batch[0].tokens
+        else:
+            xs, tokens = self.inputs(data, first.input_size, embedding)
         if first.input_size is None:
             size = embedding.dim if embedding else xs[0].shape[0]
             units = tuple(replace(u, input_size=size) if u.layer == 1 else u for u in units)
@@ -445,7 +573,7 @@ class _Reader:
         start = self.integer(data, "start", 1, -10**9, 10**9)
         ask = self.ask(data, cell)
         marks = self.marks(data, cell, ask, given, range(start, start + len(xs)))
-        top = sum(u.hidden_size for u in units if u.layer == units[-1].layer)
+        top = sum(u.h_size for u in units if u.layer == units[-1].layer)
         output_layer = self.output_layer(data, top, orientation)
         return Problem(
             cell=cell_name,
@@ -467,10 +595,144 @@ class _Reader:
             options=options,
             ask=ask,
             naming=naming,
+            lstm=lstm,
+            batch=batch,
             marks=marks,
             student=self.text(data, "student"),
             training=read_training(self, data, cell, units, len(xs), output_layer),
         )
+
+    # -- courses' own forms (issue 17) --------------------------------------------------
+
+    def lstm_variant(self, data: dict, cell_name: str) -> LstmVariant:
+        """forget_bias and coupled (top level), peephole and projection (where the gates
+        are: top level, or in every layer and direction alike)."""
+        self.only_for_lstm(data, cell_name, ("forget_bias", "coupled"))
+        blocks = [(b, path) for _, _, b, path in self.blocks(data) if isinstance(b, dict)]
+        for block, path in blocks:
+            self.only_for_lstm(block, cell_name, ("peephole", "projection"), path)
+        if cell_name != "lstm":
+            return LstmVariant()
+        coupled = self.flag(data, "coupled")
+        forget_bias = self.number(data, "forget_bias") if "forget_bias" in data else None
+        seen: list[tuple[tuple[str, ...], bool, tuple]] = []
+        for block, path in blocks:
+            raw = block.get("peephole")
+            gates: tuple[str, ...] = ()
+            if raw is not None:
+                where = path + ("peephole",)
+                self.mapping(raw, where, PEEPHOLE_KEYS,
+                             "peephole weights by gate (input, forget, output)")
+                if not raw:
+                    raise self.fail(where, "expected the peephole weights of some of the "
+                                    "input, forget and output gates, found none")
+                gates = self.peephole_gates(raw, where, coupled)
+            seen.append((gates, "projection" in block, path))
+        gates, projected, path0 = seen[0]
+        for other, proj, path in seen[1:]:
+            if other != gates or proj != projected:
+                what = "peepholes" if other != gates else "a projection"
+                raise self.fail(path, f"every layer and direction has the same cell: "
+                                f"{dotted(path0)} and {dotted(path)} differ in {what} "
+                                f"({_peep_words(gates, projected)} vs "
+                                f"{_peep_words(other, proj)})")
+        return LstmVariant(forget_bias=forget_bias, coupled=coupled, peephole=gates,
+                           projection=projected)
+
+    def rounding(self, data: dict, cell: Cell) -> Rounding:
+        """decimals, round_half, carry, and round: [h] (or {h: 0}): only those are rounded
+        before they are carried."""
+        decimals = self.integer(data, "decimals", 4, 0, 15)
+        round_half = self.choice(data, "round_half", ROUND_HALF, "up")
+        carry = self.choice(data, "carry", ("exact", "rounded"),
+                            "rounded" if "round" in data else "exact")
+        if "round" not in data:
+            return Rounding(decimals, round_half, carry)
+        backward = next((k for k in ("loss", "upstream") if k in data), None)
+        if backward:
+            raise self.fail(("round",), f"rounds values before they are carried, which the "
+                            f"backward pass ('{backward}') cannot differentiate (a step "
+                            f"function): remove one of them", at_key=True)
+        if carry == "exact":
+            raise self.fail(("round",), "names the values rounded before they are carried, "
+                            "but carry: exact carries every value unrounded: write carry: "
+                            "rounded (or leave carry out)", at_key=True)
+        raw = data["round"]
+        names = [*cell.names(), "y"]
+        if isinstance(raw, str):
+            raw = [raw]
+        if isinstance(raw, list):
+            items = [((k,), key, decimals) for k, key in enumerate(raw)]
+        elif isinstance(raw, dict):
+            items = [((key,), key, self.integer(raw, key, None, 0, 15, ("round",)))
+                     for key in raw]
+        else:
+            raise self.fail(("round",), f"expected the quantities to round before they are "
+                            f"carried, such as [h] (to decimals) or {{h: 0}} (h to whole "
+                            f"numbers); found {raw!r}")
+        if not items:
+            raise self.fail(("round",), "expected at least one quantity, such as [h]")
+        out: dict[str, int] = {}
+        for where, key, digits in items:
+            short = "y" if key == "y" else cell.quantity(str(key)) if isinstance(
+                key, (str, int)) and not isinstance(key, bool) else None
+            if short is None:
+                raise self.fail(("round", *where), f"unknown quantity {key!r}"
+                                f"{_did_you_mean(key, names)}; expected any of: "
+                                f"{_choices(names)}", at_key=isinstance(raw, dict))
+            if short == "y" and "output_layer" not in data:
+                raise self.fail(("round", *where), "y needs an output_layer",
+                                at_key=isinstance(raw, dict))
+            if short in out:
+                raise self.fail(("round", *where), f"{key} is named twice",
+                                at_key=isinstance(raw, dict))
+            out[short] = digits
+        return Rounding(decimals, round_half, carry, tuple(out.items()))
+
+    def batch(self, data: dict, cell: Cell, units, embedding, symbols) -> tuple[BatchRow, ...]:
+        """``batch:`` rows, each with its own x (or tokens) and initial state."""
+        if "batch" not in data:
+            return ()
+        for key in ("x", "tokens"):
+            if key in data:
+                raise self.fail((key,), f"a batch gives '{key}' in each of its rows "
+                                f"(batch: [{{{key}: ...}}, ...]), not at the top", at_key=True)
+        backward = next((k for k in ("loss", "upstream") if k in data), None)
+        if backward:
+            raise self.fail(("batch",), f"the backward pass ('{backward}') works one sequence: "
+                            f"write the row it is for as a problem of its own", at_key=True)
+        raw = data["batch"]
+        if not isinstance(raw, list) or not raw:
+            raise self.fail(("batch",), "expected a list of rows, each with its own x (and "
+                            "initial), such as batch: [{x: [1, 0]}, {x: [0, 1]}]")
+        if len(raw) > 1000:
+            raise self.fail(("batch",), f"has {len(raw)} rows: at most 1000")
+        first = units[0]
+        rows = []
+        steps = None
+        for k, item in enumerate(raw):
+            at = ("batch", k)
+            self.mapping(item, at, BATCH_KEYS, "a batch row's keys (x or tokens, initial)")
+            size = first.input_size if first.input_size is not None else (
+                rows[0].inputs[0].shape[0] if rows and not embedding else None)
+            xs, tokens = self.inputs(item, size, embedding, at)
+            if steps is None:
+                steps = len(xs)
+            elif len(xs) != steps:
+                raise self.fail(at + ("tokens" if "tokens" in item else "x",),
+                                f"has {len(xs)} steps but batch[0] has {steps}: every row "
+                                "reads a sequence of the same length")
+            initial = None if len(units) > 1 else first.initial  # the file's, or zeros
+            if "initial" in item:
+                if len(units) > 1:
+                    raise self.fail(at + ("initial",), "a stacked or bidirectional network's "
+                                    "rows share the initial states of its layers: give x only",
+                                    at_key=True)
+                initial = self.initial(item["initial"], at + ("initial",), cell,
+                                       first.hidden_size, symbols, first.h_size,
+                                       default=first.initial)
+            rows.append(BatchRow(tuple(xs), tokens, initial))
+        return tuple(rows)
 
     def ask(self, data: dict, cell: Cell) -> tuple[str, ...]:
         """``ask: [c, h]``: what the question asks for (the final table lists these)."""
@@ -588,6 +850,10 @@ class _Reader:
                 for key in params if isinstance(params, dict) else ():
                     if isinstance(key, str) and key in split_keys():
                         keys.append((path + ("gates", gkey, key), key))
+            packed = block.get("packed") if isinstance(block, dict) else None
+            for key in packed if isinstance(packed, dict) else ():
+                if isinstance(key, str) and key in split_keys():
+                    keys.append((path + ("packed", key), key))
         decided = next(((p, families(k)[0]) for p, k in keys if len(families(k)) == 1), None)
         if decided is None:
             return naming_for("W/U", convention or "W_h")
@@ -612,24 +878,51 @@ class _Reader:
         return naming
 
     def units(self, data, cell, layout, orientation, stack, symbols,
-              naming: Naming = COURSE) -> tuple[Unit, ...]:
+              naming: Naming = COURSE, lstm: LstmVariant | None = None) -> tuple[Unit, ...]:
         """Each layer in each direction, its sizes checked against the layer below."""
         units: list[Unit] = []
         for layer, direction, block, path in self.blocks(data):
             if path:
                 self.mapping(block, path, UNIT_KEYS, "gates and initial")
-                if not block.get("gates"):
+                if not block.get("gates") and not block.get("packed"):
                     raise self.fail(path, "missing 'gates' (every layer and direction needs "
-                                    "its parameters)")
-            gates = self.gates(block.get("gates"), path + ("gates",), cell, layout, stack,
-                               symbols, naming)
-            hidden, size, size_from = self.sizes(gates, layout, orientation, stack)
+                                    "its parameters; or 'packed')")
+            packed = None
+            if "packed" in block:
+                if "gates" in block:
+                    raise self.fail(path + ("packed",), "give either 'gates' (each gate's "
+                                    "parameters) or 'packed' (the gates side by side), not "
+                                    "both", at_key=True)
+                gates, packed = self.packed(block["packed"], path + ("packed",), cell, layout,
+                                            orientation, symbols, naming, lstm)
+            else:
+                gates = self.gates(block.get("gates"), path + ("gates",), cell, layout, stack,
+                                   symbols, naming)
+            projection = None
+            if "projection" in block:
+                projection = self.projection(block["projection"], path + ("projection",),
+                                             orientation)
+            proj_size = None if projection is None else projection.shape[
+                1 if orientation == "row" else 0]
+            hidden, size, size_from = self.sizes(gates, layout, orientation, stack, proj_size)
             if hidden is None:
                 hidden = self.hidden_without_gates(data)
+            if projection is not None:
+                proj_in = projection.shape[0 if orientation == "row" else 1]
+                side = "rows" if orientation == "row" else "columns"
+                if proj_in != hidden:
+                    raise self.fail(path + ("projection", "W"), f"has {proj_in} {side} but it "
+                                    f"multiplies o_t ⊙ tanh(c_t), which has {hidden} entries "
+                                    "(the hidden size of the gates)")
+                if proj_size >= hidden:
+                    raise self.fail(path + ("projection", "W"), f"projects {hidden} entries "
+                                    f"onto {proj_size}: the projection size P must be smaller "
+                                    f"than the hidden size H, as PyTorch's proj_size")
+            peephole = self.peepholes(block.get("peephole"), path + ("peephole",), hidden)
             if layer > 1:
                 below = [u for u in units if u.layer == layer - 1]
-                want = sum(u.hidden_size for u in below)
-                what = " + ".join(f"{u.hidden_size} ({u.direction})" for u in below)
+                want = sum(u.h_size for u in below)
+                what = " + ".join(f"{u.h_size} ({u.direction})" for u in below)
                 if size != want:
                     p = next(iter(gates.values()))
                     raise self.fail(p.path + (p.naming.key("U" if layout == "split" else "W"),),
@@ -645,10 +938,91 @@ class _Reader:
             if not units:
                 self.inputs_from = size_from  # what sets x_t's size, for later messages
             initial = self.initial(block.get("initial"), path + ("initial",), cell, hidden,
-                                   symbols)
+                                   symbols, proj_size)
             units.append(Unit(layer, direction, gates, initial, hidden, size,
-                              dotted(path) or ""))
+                              dotted(path) or "", peephole, projection, proj_size, packed))
         return tuple(units)
+
+    def projection(self, raw, path: tuple, orientation: str) -> Value:
+        """``projection: {W: ...}``: W_hr, P × H (H × P in row orientation)."""
+        self.mapping(raw, path, PROJECTION_KEYS, "projection keys (W, the P × H matrix W_hr)")
+        if "W" not in raw:
+            raise self.fail(path, "missing 'W', the projection matrix W_hr (P × H, as "
+                            "PyTorch's weight_hr_l0): h_t = W_hr (o_t ⊙ tanh c_t)")
+        return self.matrix(raw["W"], path + ("W",))
+
+    def peepholes(self, raw, path: tuple, hidden: int) -> dict[str, Value]:
+        """The diagonal peephole weights by gate short name (read in lstm_variant)."""
+        names = {"input": "i", "i": "i", "forget": "f", "f": "f", "output": "o", "o": "o"}
+        out = {}
+        for key, value in (raw or {}).items():
+            vec = self.vector(value, path + (key,))
+            out[names[key]] = self.length(vec, hidden, path + (key,),
+                                          "the hidden size (a peephole is diagonal: one "
+                                          "weight per unit)")
+        return out
+
+    def packed(self, raw, path: tuple, cell: Cell, layout: str, orientation: str, symbols,
+               naming: Naming, lstm: LstmVariant | None) -> tuple[dict[str, GateParams], Packed]:
+        """``packed: {order, W_x, W_h, b, b_h}`` (or ``{order, W, b}`` in concat layout): the
+        gates' blocks side by side, cut into each gate's parameters (packing.py)."""
+        from .packing import block, order_of, out_size
+
+        gates = tuple(g.short for g in cell.gates)
+        keys = (*naming.weights, naming.key("b"), naming.key("b_h")) if layout == "split" \
+            else CONCAT_KEYS
+        self.mapping(raw, path, ("order", *keys), "packed keys (order, "
+                     + ", ".join(keys) + ")")
+        if "order" not in raw:
+            raise self.fail(path, "missing 'order', the gates' order in the packed matrices "
+                            "(letters such as ifgo, or pytorch, keras, cs231n, tensorflow)")
+        try:
+            letters, preset = order_of(raw["order"], cell.name, bool(lstm and lstm.coupled),
+                                       gates)
+        except ValueError as exc:
+            raise self.fail(path + ("order",), str(exc)) from None
+        from .packing import LETTERS
+
+        order = tuple(LETTERS[cell.name][ch] for ch in letters)
+        needed = naming.weights if layout == "split" else ("W",)
+        for key in needed:
+            if key not in raw:
+                slot = naming.slot(key) if layout == "split" else "W"
+                what = {"W": "h_{t-1}", "U": "x_t"}[slot] if layout == "split" else \
+                    "the stacked vector"
+                raise self.fail(path, f"missing {key!r}, the packed matrix that multiplies "
+                                f"{what}")
+        row = orientation == "row"
+        values = {k: (self.matrix if k in needed else self.vector)(raw[k], path + (k,))
+                  for k in keys if k in raw}
+        n = len(order)
+        first = needed[0]
+        side = "columns" if row else "rows"
+        total = out_size(values[first], row)
+        if total % n:
+            raise self.fail(path + (first,), f"has {total} {side}, which the {n} gates of "
+                            f"order {letters!r} cannot share: expected {n} × H {side}")
+        size = total // n
+        for key, value in values.items():
+            got = out_size(value, row)
+            if got != total:
+                what = "entries" if not value.is_matrix else side
+                raise self.fail(path + (key,), f"has {got} {what} but packed.{first} has "
+                                f"{total} ({n} gates × {size}): every packed value holds the "
+                                f"same gates")
+        slot_of = naming.slot if layout == "split" else str
+        params: dict[str, GateParams] = {}
+        for k, short in enumerate(order):
+            cut = {slot_of(key): Value(block(v, k, size, row), f"{dotted(path + (key,))} "
+                                       f"({letters[k]} block)") for key, v in values.items()}
+            letter = letters[k]
+            alias = letter != short and cell.gate(letter) is cell.gate(short)  # j, n, u
+            if alias:
+                symbols[short] = letter
+            params[short] = GateParams(short, letter if alias else short, dotted(path), path,
+                                       **cut, naming=naming if layout == "split" else COURSE)
+        return ({g.short: params[g.short] for g in cell.gates},
+                Packed(letters, order, preset, values, size, path))
 
     def blocks(self, data) -> list[tuple[int, str, dict, tuple]]:
         """(layer, direction, block, path): top-level gates, forward/backward, or layers."""
@@ -719,6 +1093,12 @@ class _Reader:
         if raw is None:
             return {}
         names = [n for g in cell.gates for n in (g.name, g.short, *g.aliases)]
+        if isinstance(raw, dict) and cell.gate("i") is None and cell.name == "lstm":
+            for key in ("input", "i"):
+                if key in raw:
+                    raise self.fail(path + (key,), "coupled: true computes i_t = 1 − f_t, so "
+                                    "the input gate has no parameters: remove them",
+                                    at_key=True)
         self.mapping(raw, path, names, f"{cell.name.upper()} gates")
         allowed = (*naming.weights, naming.key("b"), naming.key("b_h")) if layout == "split" \
             else CONCAT_KEYS
@@ -767,9 +1147,10 @@ class _Reader:
                 symbols[gate.short] = key
         return {g.short: found[g.short] for g in cell.gates if g.short in found}
 
-    def sizes(self, gates, layout, orientation, stack) -> tuple[int | None, int | None, str]:
+    def sizes(self, gates, layout, orientation, stack, proj_size: int | None = None
+              ) -> tuple[int | None, int | None, str]:
         """H and X from the gates' shapes, each checked against the first seen, and what
-        set X (for messages)."""
+        set X (for messages). With a projection, h_{t-1} has ``proj_size`` entries."""
         row = orientation == "row"
         hidden = inputs = None
         hidden_from = inputs_from = ""
@@ -797,8 +1178,9 @@ class _Reader:
             path = p.path
             if layout == "split":
                 w_out, w_in = out_in(p.W)
-                if w_in != hidden:
-                    raise self.fail(at(p, "W"), self.not_on_h(p, gates, hidden, out_in))
+                if w_in != (proj_size or hidden):
+                    raise self.fail(at(p, "W"), self.not_on_h(p, gates, hidden, out_in,
+                                                              proj_size, row))
                 u_out, u_in = out_in(p.U)
                 if u_out != hidden:
                     raise self.fail(at(p, "U"), f"has {u_out} {dim_name(p.U, 'out')} but the "
@@ -806,9 +1188,10 @@ class _Reader:
                 x_size, x_from = u_in, f"{dotted(at(p, 'U'))} has {u_in} {dim_name(p.U, 'in')}"
             else:
                 _, k = out_in(p.W)
-                x_size = k - hidden - (1 if 1 in stack else 0)
+                x_size = k - (proj_size or hidden) - (1 if 1 in stack else 0)
                 parts = " + ".join(
-                    {"h": f"h ({hidden})", "x": "x", 1: "1 (bias)"}[s] for s in stack)
+                    {"h": f"h ({proj_size or hidden})", "x": "x", 1: "1 (bias)"}[s]
+                    for s in stack)
                 if x_size < 1:
                     raise self.fail(path + ("W",), f"has {k} {dim_name(p.W, 'in')}, too few for "
                                     f"the stacked vector [{parts}]")
@@ -826,13 +1209,17 @@ class _Reader:
         return hidden, inputs, inputs_from
 
     @staticmethod
-    def not_on_h(p: GateParams, gates: dict, hidden: int, out_in) -> str:
+    def not_on_h(p: GateParams, gates: dict, hidden: int, out_in,
+                 proj_size: int | None = None, row: bool = False) -> str:
         """Why the matrix on h_{t-1} has the wrong shape, and, when the shapes fit the
         other convention (W on x_t), which key reads the file that way."""
         n = p.naming
         key = n.key("W")
         shape = f"is {p.W.shape[0]}×{p.W.shape[1]} but "
-        want = f"which has {hidden} entries: expected {hidden}×{hidden}"
+        h = proj_size or hidden
+        expect = f"{h}×{hidden}" if row else f"{hidden}×{h}"
+        want = f"which has {h} entries" + (" (the projection's size P)" if proj_size else "") \
+            + f": expected {expect}"
         if n.explicit:
             return shape + f"{key} multiplies h_{{t-1}}, {want}"
         default = ", the default" if n.convention == "W_h" else ""
@@ -861,7 +1248,10 @@ class _Reader:
         raise self.fail(("gates",), "cannot tell the hidden size: give the parameters of at "
                         "least one gate (gates: ...) or the initial state")
 
-    def initial(self, raw, path: tuple, cell: Cell, hidden: int, symbols) -> dict[str, Value]:
+    def initial(self, raw, path: tuple, cell: Cell, hidden: int, symbols,
+                h_size: int | None = None, default: dict | None = None) -> dict[str, Value]:
+        """h (of size ``h_size``: P with a projection) and c (of size ``hidden``); zeros, or
+        ``default``'s, where not given."""
         raw = {} if raw is None else raw  # (an array has no truth value)
         allowed = [n for s in cell.state for n in (s, *cell.state_aliases.get(s, ()))]
         self.mapping(raw, path, allowed, "initial states")
@@ -871,15 +1261,18 @@ class _Reader:
             if len(keys) > 1:
                 raise self.fail(path + (keys[1],), f"the initial {state} is given twice "
                                 f"(as {keys[0]} and {keys[1]})", at_key=True)
+            n = h_size if state == "h" and h_size else hidden
             if keys:
                 key = keys[0]
                 vec = self.vector(raw[key], path + (key,))
-                out[state] = self.length(vec, hidden, path + (key,),
-                                         "the hidden size of the gates")
+                out[state] = self.length(vec, n, path + (key,), "the projection's size P"
+                                         if n != hidden else "the hidden size of the gates")
                 if key != state:
                     symbols[state] = key
+            elif default is not None:
+                out[state] = default[state]
             else:
-                out[state] = Value((0,) * hidden, dotted(path + (state,)))
+                out[state] = Value((0,) * n, dotted(path + (state,)))
         return out
 
     def embedding(self, data, inputs_size) -> Embedding | None:
@@ -904,28 +1297,33 @@ class _Reader:
                             f"entries, but x_t needs {inputs_size} ({self.inputs_from})")
         return emb
 
-    def inputs(self, data, size, embedding) -> tuple[list[Value], tuple[int, ...] | None]:
+    def inputs(self, data, size, embedding, at: tuple = ()
+               ) -> tuple[list[Value], tuple[int, ...] | None]:
+        """x (or tokens) of the problem, or of the batch row at ``at``."""
         if "tokens" in data:
+            if embedding is None:
+                raise self.fail(at + ("tokens",), "'tokens' needs an 'embedding' matrix")
             if "x" in data:
-                raise self.fail(("tokens",), "give either 'x' or 'tokens', not both")
+                raise self.fail(at + ("tokens",), "give either 'x' or 'tokens', not both")
             raw = data["tokens"]
             raw = raw if isinstance(raw, list) else [raw]
             ids = []
             for i, t in enumerate(raw):
                 if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t < embedding.vocab:
-                    raise self.fail(("tokens", i), f"expected a word index from 0 to "
+                    raise self.fail(at + ("tokens", i), f"expected a word index from 0 to "
                                     f"{embedding.vocab - 1} (0-based), found {t!r}")
                 ids.append(t)
             one_hot = [Value(tuple(int(j == t) for j in range(embedding.vocab)),
                              f"tokens[{i}]") for i, t in enumerate(ids)]
             return one_hot, tuple(ids)
         if "x" not in data:
-            raise self.fail((), "missing required key 'x' (the input x_t, or a list of inputs, "
-                            "one per step)")
+            raise self.fail(at, "missing required key 'x' (the input x_t, or a list of inputs, "
+                            "one per step)" + (", or 'batch' (rows, each with its own x)"
+                                               if not at else ""))
         want = embedding.vocab if embedding else size
         what = (f"the embedding's vocabulary has {want} words" if embedding
                 else f"x_t needs {want} ({self.inputs_from})")
-        path = ("x",)
+        path = at + ("x",)
         try:
             rows = parse_table(data["x"])
         except NumberError as exc:

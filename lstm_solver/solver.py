@@ -31,6 +31,7 @@ from .equations import (
     activation_name,
     build,
     output_equation,
+    round_digits,
     sigma,
 )
 from .numbers import as_fraction
@@ -49,7 +50,8 @@ def solve(problem, exact: bool = False) -> d.Derivation | CountDerivation:
 
     ``problem``: a Problem, a path, YAML text or a mapping (see ``source.as_problem``);
     a parameter count (``task: count_parameters``) gives its CountDerivation.
-    ``exact`` also keeps exact values (fractions, closed forms) where short.
+    ``exact`` also keeps exact values (fractions, closed forms) where short. A batch is
+    solved row by row: the first row is the derivation, the others are in ``rows``.
     Raises ProblemError for a problem that cannot be read; never prints.
     """
     if not isinstance(problem, Problem):
@@ -58,6 +60,17 @@ def solve(problem, exact: bool = False) -> d.Derivation | CountDerivation:
         problem = as_problem(problem)
         if not isinstance(problem, Problem):
             return count(problem)
+    if not problem.batch:
+        return _solve(problem, exact, {})
+    systems: dict = {}  # the rows share the weights, so the equations are built once
+    derivation = _solve(problem.row(0), exact, systems)
+    derivation.problem = problem  # the batch's (its notes, its rows' data)
+    derivation.rows = [_solve(problem.row(k), exact, systems)
+                       for k in range(1, len(problem.batch))]
+    return derivation
+
+
+def _solve(problem: Problem, exact: bool, systems: dict) -> d.Derivation:
     def carried(value) -> Carried:
         return (value.array, _exact_of(value.exact) if exact else None, True)
 
@@ -67,8 +80,11 @@ def solve(problem, exact: bool = False) -> d.Derivation | CountDerivation:
     for layer in range(1, problem.layers + 1):
         last = {}
         for unit in problem.layer(layer):
-            system = build(problem, unit, lookup=layer == 1,
-                           output=layer == problem.layers and not problem.bidirectional)
+            key = (unit.layer, unit.direction)
+            if key not in systems:
+                systems[key] = build(problem, unit, lookup=layer == 1,
+                                     output=layer == problem.layers and not problem.bidirectional)
+            system = systems[key]
             run = _run(problem, unit, system, inputs, exact)
             steps += run
             last[unit.direction] = {step.t: step for step in run}
@@ -147,7 +163,8 @@ def _run(problem: Problem, unit: Unit, system, inputs: list[Carried | None],
         states = {}
         for s in cell.state:
             q = step.get(s)
-            states[s] = (q.value, q.exact, q.given) if q else None
+            states[s] = (q.value, q.exact, q.given or (  # whole numbers by round: {h: 0}
+                q.tree is not None and all(d.as_written(q.tree)))) if q else None
         steps.append(step)
     return steps
 
@@ -216,9 +233,11 @@ class _Walker:
     def __init__(self, problem: Problem, exact: bool):
         self.rounding = problem.rounding
         # "rounded": every intermediate value is rounded; "quantities" (a slip check.py
-        # tries): only the named quantities (gates, c, h) and the inputs
-        self.carry_rounded = problem.rounding.carry in ("rounded", "quantities")
-        self.round_nodes = problem.rounding.carry == "rounded"
+        # tries): only the named quantities (gates, c, h) and the inputs; with round: [h]
+        # only those, by their equations (a round step: equations.round_to)
+        scoped = problem.rounding.carry == "rounded" and bool(problem.rounding.only)
+        self.carry_rounded = problem.rounding.carry in ("rounded", "quantities") and not scoped
+        self.round_nodes = problem.rounding.carry == "rounded" and not scoped
         self.row = problem.orientation == "row"
         self.exact = exact
         self.values: dict[MatrixSymbol, tuple[np.ndarray, tuple | None, bool]] = {}
@@ -274,6 +293,16 @@ class _Walker:
                              value)
             return self._node(d.Hadamard, value, self._exact(lambda a, b: a * b, [left, right]),
                               left=left, right=right)
+        if isinstance(expr, ElementwiseApplyFunction) and round_digits(expr) is not None:
+            digits = round_digits(expr)
+            arg = self.walk(expr.args[-1])
+            value = self.rounding.at(digits).round(arg.value)
+            exact = None
+            if self.exact:
+                exact = tuple(sp.Rational(format(self.rounding.at(digits).decimal(v), "f"))
+                              if math.isfinite(v) else None for v in value)
+                exact = None if None in exact else exact
+            return d.Activation(value, exact, function="round", arg=arg, digits=digits)
         if isinstance(expr, (ElementwiseApplyFunction, Softmax)):
             name = activation_name(expr)
             arg = self.walk(expr.args[-1] if name != "softmax" else expr.args[0])

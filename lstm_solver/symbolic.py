@@ -34,6 +34,8 @@ Values = dict[str, list[sp.Float]]
 def evaluate(problem: Problem, digits: int = 30) -> tuple[list[Values], list[Values]]:
     """The values of every quantity that can be computed: per step, in the solver's
     order (layer by layer, forward then backward), and the bidirectional outputs."""
+    if problem.batch:  # the first row, as solve's derivation (its other rows: solve.rows)
+        problem = problem.row(0)
     row = problem.orientation == "row"
     inputs = [_matrix(x, row) for x in problem.inputs]
     steps: list[Values] = []

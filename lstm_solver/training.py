@@ -85,7 +85,7 @@ def read_training(reader: _Reader, data: dict, cell: Cell, units: tuple[Unit, ..
                           "(or 'upstream', ∂L/∂h at the last step)", at_key=True)
     row = data.get("orientation") == "row"
     top = [u for u in units if u.layer == units[-1].layer]
-    loss = _loss(reader, data["loss"], steps, output, sum(u.hidden_size for u in top), row) \
+    loss = _loss(reader, data["loss"], steps, output, sum(u.h_size for u in top), row) \
         if "loss" in data else None
     upstream = _upstream(reader, data["upstream"], cell, units) if "upstream" in data else {}
     max_norm = None
@@ -130,7 +130,8 @@ def _upstream(reader: _Reader, raw: Any, cell: Cell, units: tuple[Unit, ...]) ->
         if state in out:
             raise reader.fail(where, f"∂L/∂{state} is given twice", at_key=True)
         vec = reader.vector(value, where)
-        out[state] = reader.length(vec, top[0].hidden_size, where, "the hidden size")
+        out[state] = reader.length(vec, top[0].h_size if state == "h" else top[0].hidden_size,
+                                   where, "the hidden size")
     if "h" not in out:
         raise reader.fail(path, "missing 'h' (∂L/∂h at the last step)")
     return out

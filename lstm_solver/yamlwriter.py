@@ -93,6 +93,10 @@ def _problem(p: Problem) -> list[str]:
     if p.question is not None:
         out += block_text("question", p.question)
     out += [f"{key}: {value}" for key, value in p.options.items()]
+    if p.lstm.forget_bias is not None:
+        out.append(f"forget_bias: {number(p.lstm.forget_bias)}")
+    if p.lstm.coupled:
+        out.append("coupled: true")
     if p.layout != "split":
         out.append(f"layout: {p.layout}")
     if p.layout == "concat" and tuple(p.stack) != ("h", "x"):
@@ -138,6 +142,13 @@ def _problem(p: Problem) -> list[str]:
                                 ("round_half", r.round_half, "up")):
         if value != default:
             out.append(f"{key}: {value}")
+    if r.only:  # round: [h] (to decimals), or {h: 0}
+        names = [p.symbol(s) for s, _ in r.only]
+        if all(d == r.decimals for _, d in r.only):
+            out.append("round: [" + ", ".join(names) + "]")
+        else:
+            out.append("round: {" + ", ".join(f"{n}: {d}" for n, (_, d) in zip(names, r.only))
+                       + "}")
     if p.ask:
         out.append("ask: [" + ", ".join(p.ask) + "]")
     if p.marks:  # per quantity per step, or per step (check.py, the quiz exports)
@@ -185,7 +196,14 @@ def _training(p: Problem) -> list[str]:
 def _unit(p: Problem, unit: Unit, indent: str) -> list[str]:
     """``gates:`` (by the names the problem used) and ``initial:`` of one layer-direction."""
     out = []
-    if unit.gates:
+    if unit.packed is not None:  # as the file wrote it: the gates side by side
+        out.append(f"{indent}packed:")
+        inner = indent + INDENT
+        out.append(f"{inner}order: {unit.packed.preset or unit.packed.letters}")
+        for key, value in unit.packed.values.items():
+            out += matrix(key, value, inner) if value.is_matrix else [
+                f"{inner}{key}: {vector(value.exact)}"]
+    elif unit.gates:
         out.append(f"{indent}gates:")
         for params in unit.gates.values():
             out.append(f"{indent}{INDENT}{params.path[-1]}:")
@@ -195,6 +213,13 @@ def _unit(p: Problem, unit: Unit, indent: str) -> list[str]:
                     out += matrix(param.key, param.value, inner)
                 else:
                     out.append(f"{inner}{param.key}: {vector(param.value.exact)}")
+    if unit.peephole:
+        out.append(f"{indent}peephole:")
+        out += [f"{indent}{INDENT}{v.key.rsplit('.', 1)[-1]}: {vector(v.exact)}"
+                for v in unit.peephole.values()]
+    if unit.projection is not None:
+        out.append(f"{indent}projection:")
+        out += matrix("W", unit.projection, indent + INDENT)
     written = {s: v for s, v in unit.initial.items()
                if any(x != 0 for x in v.exact) or s in p.symbols}
     if written:
@@ -209,6 +234,8 @@ def _inputs(p: Problem) -> list[str]:
         out += matrix("embedding", p.embedding.matrix, "")
         if p.embedding.layout != "rows":
             out.append(f"embedding_layout: {p.embedding.layout}")
+    if p.batch:
+        return out + _batch(p)
     if p.tokens is not None:
         out.append("tokens: [" + ", ".join(map(str, p.tokens)) + "]")
     elif p.steps == 1:
@@ -217,6 +244,22 @@ def _inputs(p: Problem) -> list[str]:
         out.append("x: [" + ", ".join(number(x.exact[0]) for x in p.inputs) + "]")
     else:
         out += matrix("x", Value(tuple(x.exact for x in p.inputs)), "")
+    return out
+
+
+def _batch(p: Problem) -> list[str]:
+    """``batch:`` rows, each with its x (or tokens) and the initial state it wrote."""
+    out = ["batch:"]
+    for k, row in enumerate(p.batch):
+        lines = [f"tokens: [{', '.join(map(str, row.tokens))}]"] if row.tokens is not None \
+            else [f"x: {vector(x.exact)}" for x in row.inputs[:1]] if len(row.inputs) == 1 \
+            else matrix("x", Value(tuple(x.exact for x in row.inputs)), "")
+        own = {s: v for s, v in (row.initial or {}).items() if v.key.startswith(f"batch[{k}]")}
+        if own:
+            lines.append("initial:")
+            lines += [f"{INDENT}{p.symbol(s)}: {vector(v.exact)}" for s, v in own.items()]
+        out.append(f"{INDENT}- {lines[0]}")
+        out += [f"{INDENT * 2}{line}" for line in lines[1:]]
     return out
 
 
@@ -255,4 +298,16 @@ def _count(p: CountProblem) -> list[str]:
         out.append("bidirectional: true")
     if p.convention != "W_h":
         out.append(f"convention: {p.convention}")
+    v = p.lstm
+    if v.forget_bias is not None:
+        out.append(f"forget_bias: {number(v.forget_bias)}")
+    if v.coupled:
+        out.append("coupled: true")
+    if v.peephole:
+        names = {"i": "input", "f": "forget", "o": "output"}
+        out.append("peephole: [" + ", ".join(names[g] for g in v.peephole) + "]")
+    if p.proj_size:
+        out.append(f"projection: {p.proj_size}")
+    if p.initial_state != "zeros":
+        out.append(f"initial_state: {p.initial_state}")
     return out

@@ -37,7 +37,8 @@ def test_example_json(path):
     data = json.loads(result.stdout)
     assert data["format"] == "lstm-solve/1"
     assert data["cell"] == yaml.safe_load(path.read_text())["cell"]
-    for step in data["steps"]:
+    rows = data["batch"] if "batch" in data else [data]  # a batch: one object per row
+    for step in (s for row in rows for s in row["steps"]):
         assert set(step) >= {"t", "x", "values", "pre_activations", "given"}
         assert "h" in step["values"]
         assert "cannot_compute" not in step

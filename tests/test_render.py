@@ -196,3 +196,16 @@ def test_questions_in_the_terminal_show_every_number(tmp_path):
     assert "⋯" not in out and "⋮" not in out
     assert "Name: ____" in out and "iₜ = σ(W_i hₜ₋₁ + U_i xₜ + b_i)" in out
     assert "Step t = 1" in out and "│ 12 │" in out  # the answer table, a row per unit
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_answer_tables_of_a_sheet_are_whole_at_80_columns(path):
+    """rich crops what does not fit, so a width check alone cannot see a lost column:
+    every box of the answer tables must be closed on the right."""
+    out = render(path, "--questions")
+    edges = {"┏": "┓", "┃": "┃", "┡": "┩", "│": "│", "├": "┤", "└": "┘"}
+    for line in out.splitlines():
+        line = line.rstrip()
+        if line[:1] in edges and "━" in line + out:
+            assert line.endswith(edges[line[0]]), line
+            assert display_width(line) <= 80, line

@@ -29,15 +29,16 @@ def _name(report: Report, item: Item, index: bool = True) -> str:
     return label(report.problem, slot, item.index if index else None)
 
 
-def _heading(report: Report, layer: int, direction: str, t: int) -> str:
+def _heading(report: Report, layer: int, direction: str, t: int, row: int = 1) -> str:
     problem = report.problem
+    head = f"Batch row {row} · " if problem.batch else ""  # issue 17
     if t == problem.start - 1:  # gradients of the whole problem (the backward pass)
         return "Gradients: the loss, the parameters, the norm and the update"
     if len(problem.units) == 1:
-        return f"Step t = {t}"
+        return head + f"Step t = {t}"
     if direction == "both":
-        return f"Outputs · step t = {t}"
-    return f"Layer {layer} · {direction} · step t = {t}"
+        return head + f"Outputs · step t = {t}"
+    return head + f"Layer {layer} · {direction} · step t = {t}"
 
 
 def report_view(report: Report, console: Console) -> Group:
@@ -46,7 +47,7 @@ def report_view(report: Report, console: Console) -> Group:
     parts: list = []
     groups: dict[tuple, list[Item]] = {}
     for item in report.items:
-        groups.setdefault((item.layer, item.direction, item.t), []).append(item)
+        groups.setdefault((item.layer, item.direction, item.t, item.row), []).append(item)
     brief = len(groups) >= ALL_STEPS_FROM
     first_said: dict[str, int] = {}
     for key, items in groups.items():
@@ -91,7 +92,8 @@ def report_view(report: Report, console: Console) -> Group:
                       style="bold green" if report.all_correct else ""))
     first = report.first_wrong
     if first is not None:
-        step = next((s for s in [*report.derivation.steps, *report.derivation.outputs]
+        dv = report.derivation if first.row == 1 else report.derivation.rows[first.row - 2]
+        step = next((s for s in [*dv.steps, *dv.outputs]
                      if (s.layer, s.direction, s.t) == (first.layer, first.direction, first.t)),
                     None)
         q = step.get(first.quantity) if step is not None else None
@@ -104,7 +106,7 @@ def report_view(report: Report, console: Console) -> Group:
         if q is not None and q.tree is not None:
             parts.append(Text(f"\nHere is how {_name(report, first, index=False)} goes:",
                               style="bold"))
-            solution = TerminalSolution(report.derivation)
+            solution = TerminalSolution(dv)
             parts.extend(solution._quantity(q, step, console.width,
                                             report.problem.orientation == "row"))
     return Group(*parts)

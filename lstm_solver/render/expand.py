@@ -298,13 +298,17 @@ class Expander(Printer):
         zs = shown(node.arg, self.rounding)
         f = self.n.functions[node.function]
         n, show = self.n, self.show
+        if node.digits is not None:  # round: [h]: the value with 4 more digits, then rounded
+            zs = shown(node.arg, self.rounding.at(max(self.rounding.decimals, node.digits + 4)))
+            show = self.rounding.at(node.digits).show
         if node.function == "softmax":
             self.out.append((node, self._softmax(node, z, zs)))
             return
 
         def line(k: int) -> Line:
             shown_z = _decimal(zs[k])
-            check = None if shown_z is None else _ACTIVATE[node.function](float(shown_z))
+            check = None if shown_z is None or node.function not in _ACTIVATE else \
+                _ACTIVATE[node.function](float(shown_z))
             return self._line("", [("", lambda _: n.apply(f, n.num(zs[k])))],
                               show(node.value[k]), check)
 

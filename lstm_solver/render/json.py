@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import derivation as d
-from ..naming import multiplies_sentence
+from ..forms import notes as head_notes
 
 FORMAT = "lstm-solve/1"
 
@@ -38,7 +38,20 @@ def to_dict(derivation: d.Derivation) -> dict[str, Any]:
 
     Steps of a network with several layers or directions carry "layer" (1-based) and
     "direction"; a bidirectional one also has "outputs": [h_fwd; h_bwd] (and y) per step.
+    A batch is {"format", "cell", "notes", "batch": [...]}, one single problem's object
+    per row.
     """
+    if derivation.problem.batch:
+        out: dict[str, Any] = {"format": FORMAT, "cell": derivation.problem.cell}
+        said = head_notes(derivation.problem, "h_{t-1}", "x_t")
+        if said:
+            out["notes"] = said
+        out["batch"] = [_single(dv) for dv in (derivation, *derivation.rows)]
+        return out
+    return _single(derivation)
+
+
+def _single(derivation: d.Derivation) -> dict[str, Any]:
     layered = len(derivation.problem.units) > 1
     steps = []
     for step in derivation.steps:
@@ -56,9 +69,10 @@ def to_dict(derivation: d.Derivation) -> dict[str, Any]:
             entry["cannot_compute"] = dict(step.missing)
         steps.append(entry)
     out: dict[str, Any] = {"format": FORMAT, "cell": derivation.problem.cell}
-    which = multiplies_sentence(derivation.problem, "h_{t-1}", "x_t")
-    if which:
-        out["notes"] = [which]  # which matrix multiplies which (naming.py)
+    problem = derivation.problem
+    said = head_notes(problem.row(0) if problem.batch else problem, "h_{t-1}", "x_t")
+    if said:
+        out["notes"] = said  # which matrix multiplies which (naming.py), packing, variants
     out["steps"] = steps
     if derivation.outputs:
         out["outputs"] = [{"t": step.t, **{q.short: _numbers(q.value) for q in step.quantities}}

@@ -18,7 +18,7 @@ from rich.text import Text
 from .. import derivation as d
 from ..counting import CountDerivation
 from ..equations import Name
-from ..naming import multiplies_sentence
+from ..forms import notes as head_notes
 from . import blocks, notes
 from .expand import Expander
 from .text import TextPrinter, ValuePrinter, inline, name, numbers, text_notation
@@ -35,6 +35,7 @@ class TerminalSolution:
     derivation: d.Derivation
     full: bool = False
     questions: bool = False  # only the question and its data: a student's sheet
+    row: int = 1  # a batch's row: rows 2, 3, ... are printed without the head
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         dv = self.derivation
@@ -44,17 +45,38 @@ class TerminalSolution:
             yield from self._sheet(width)
             return
         worked = self._worked()
+        if self.row > 1:
+            yield from self._solution(width, worked)
+            return
         if problem.title:
             yield Rule(Text(problem.title, style="bold"))
         if problem.question:
             yield Padding(Text(problem.question.strip(), style="italic"), (0, 0, 1, 0))
         yield Text(_summary(dv), style="dim")
-        which = multiplies_sentence(problem)
-        if which:
-            yield Text(which, style="italic")
+        for note in head_notes(problem):  # which matrix multiplies which, packing, ...
+            yield Text(note, style="italic")
         if any(line.approx for sections in worked.values() for _, lines in sections
                for line in lines):
             yield Text(APPROX, style="dim")
+        yield from self._solution(width, worked)
+        if dv.rows and self.full:  # a batch: every row worked in full (issue 17)
+            for k, row in enumerate(dv.rows, start=2):
+                yield Text()
+                yield Rule(Text(f"Batch row {k} of {len(dv.rows) + 1}", style="bold"))
+                yield TerminalSolution(row, self.full, row=k)
+        elif dv.rows:
+            yield Text()
+            yield _final_table(dv, [(k, row) for k, row in enumerate(dv.rows, start=2)],
+                               f"Batch rows 2–{len(dv.rows) + 1} (--full works each)")
+
+    def _solution(self, width: int, worked: dict) -> RenderResult:
+        """Every step, then the results table (a batch's row: its own data first)."""
+        dv = self.derivation
+        if dv.problem.batch or self.row > 1:
+            from .documents.document import row_inputs
+            from .inline import plain
+
+            yield Text(plain(row_inputs(dv, self.row)), style="dim")
         for step in dv.steps:
             yield from self._step(step, width, worked)
         if dv.outputs:
@@ -117,14 +139,9 @@ class TerminalSolution:
                 yield Padding(Text(line, no_wrap=True), (0, 0, 0, INDENT))
         yield Text("\n" + plain(ask_sentence(dv)), style="bold")
         for caption, columns, t in answer_columns(dv):
-            table = Table(title=caption, title_justify="left", show_lines=True)
-            table.add_column("k", justify="right")
-            for n, _ in columns:
-                table.add_column(name(n, t), min_width=10)
-            for k in range(max(size for _, size in columns)):
-                table.add_row(str(k + 1), *("" if k < size else "—" for _, size in columns))
-            yield Text()
-            yield table
+            for part in _fitting(columns, width):
+                yield Text()
+                yield _answer_table(caption, part, t)
 
     def _step(self, step: d.Step, width: int, worked: dict) -> RenderResult:
         dv = self.derivation
@@ -392,30 +409,39 @@ def _summary(dv: d.Derivation) -> str:
         parts.append("row vectors (v·W)")
     r = p.rounding
     carry = "rounded values carried" if r.carry == "rounded" else "exact values carried"
-    return " · ".join(parts) + f"\n{r.decimals} decimals · halves rounded {r.round_half} · {carry}"
+    if r.carry == "rounded" and r.only:  # round: [h]
+        carry = ", ".join(p.symbol(s) for s, _ in r.only) + " rounded before carried"
+    half = {"down": "halves rounded toward 0", "truncate": "digits beyond cut off"}.get(
+        r.round_half, f"halves rounded {r.round_half}")
+    return " · ".join(parts) + f"\n{r.decimals} decimals · {half} · {carry}"
 
 
 def _symbol(dv: d.Derivation, short: str, t: int | None) -> str:
     return name(Name(dv.problem.symbol(short), "", 0), t)
 
 
-def _final_table(dv: d.Derivation) -> Table:
-    """Every requested quantity at every step, every entry."""
-    steps = dv.steps + dv.outputs
+def _final_table(dv: d.Derivation, rows: list | None = None,
+                 title: str = "Results") -> Table:
+    """Every requested quantity at every step, every entry; with ``rows`` ((row number,
+    derivation) pairs of a batch), those rows' steps, a "row" column first."""
+    numbered = rows or [(None, dv)]
+    steps = [(k, step) for k, row in numbered for step in row.steps + row.outputs]
     shorts = []
-    for step in steps:
+    for _, step in steps:
         for q in step.quantities:
             if q.short not in shorts:
                 shorts.append(q.short)
     layered = len(dv.problem.units) > 1
-    table = Table(title="Results", title_style="bold", show_lines=len(steps) > 1)
+    table = Table(title=title, title_style="bold", show_lines=len(steps) > 1)
+    if rows:
+        table.add_column("row", justify="right")
     if layered:
         table.add_column("layer", justify="right")
         table.add_column("dir")
     table.add_column("t", justify="right")
     for short in shorts:
         table.add_column(_symbol(dv, short, None).removesuffix("ₜ") + "ₜ", justify="right")
-    for step in steps:
+    for k, step in steps:
         cells = []
         for short in shorts:
             q = step.get(short)
@@ -427,7 +453,7 @@ def _final_table(dv: d.Derivation) -> Table:
                 cells.append("\n".join(shown) + ("\n(given)" if q.given else ""))
         where = [str(step.layer), {"both": "→←"}.get(step.direction, d.ARROWS.get(
             step.direction, ""))] if layered else []
-        table.add_row(*where, str(step.t), *cells)
+        table.add_row(*([str(k)] if rows else []), *where, str(step.t), *cells)
     return table
 
 
@@ -475,6 +501,28 @@ def render(derivation, console: Console, full: bool = False, questions: bool = F
     else:
         solution = TerminalCount(derivation, questions)
     print_trimmed(console, solution)
+
+
+ANSWER_WIDTH = 10  # a box wide enough to write a 4-decimal number by hand
+
+
+def _fitting(columns: list, width: int) -> list[list]:
+    """The answer columns in groups narrow enough for the terminal: a box is
+    ANSWER_WIDTH wide plus 3 for its borders, after the k column (5)."""
+    per_table = max(1, (width - 5) // (ANSWER_WIDTH + 3))
+    tables = -(-len(columns) // per_table)
+    size = -(-len(columns) // tables)  # balanced: 3 + 3 rather than 5 + 1
+    return [columns[i:i + size] for i in range(0, len(columns), size)]
+
+
+def _answer_table(caption: str, columns: list, t: int) -> Table:
+    table = Table(title=caption, title_justify="left", show_lines=True)
+    table.add_column("k", justify="right")
+    for n, _ in columns:
+        table.add_column(name(n, t), min_width=ANSWER_WIDTH)
+    for k in range(max(size for _, size in columns)):
+        table.add_row(str(k + 1), *("" if k < size else "—" for _, size in columns))
+    return table
 
 
 def print_trimmed(console: Console, *renderables) -> None:

@@ -20,7 +20,8 @@ from .blocks import Block, hjoin, text
 
 _SUB = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 _BASES = {"c_tilde": "c̃", "h_tilde": "h̃", "1": "1"}
-FUNCTIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "softmax": "softmax"}
+FUNCTIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "softmax": "softmax",
+             "round": "round"}
 SOFTMAX_SHIFT_ABOVE = 50.0
 
 

@@ -26,6 +26,7 @@ walk calls them (each one method, so that a feature can hook in at its place):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +34,9 @@ import numpy as np
 from ... import derivation as d
 from ...counting import CountDerivation
 from ...equations import Name
-from ...naming import multiplies_sentence
+from ...forms import notes as head_notes
 from ...numbers import Value
+from ...packing import label as packed_label
 from ...problem import Problem
 from ...training import GRADIENT_ASKS
 from .. import notes
@@ -137,6 +139,35 @@ class Document:
             return
         self.approx_seen = False
         note_at = len(self.out)
+        if p.batch:
+            self.paragraph(row_inputs(dv, 1), "dim")
+        self.steps(dv, level)
+        if dv.rows and self.full:  # a batch: every row worked in full (issue 17)
+            for k, row in enumerate(dv.rows, start=2):
+                self.heading(f"Batch row {k} of {len(p.batch)}", level + 1)
+                self.paragraph(row_inputs(row, k), "dim")
+                self.steps(row, level + 1)
+                self.heading("Results", level + 2)
+                self.results(*_results(row))
+        if not self.tracks_approx:  # a target that expands its lines itself
+            self.approx_seen = any(any_approx(r, self.full) for r in (dv, *dv.rows))
+        if self.approx_seen:  # said once, before the worked steps
+            after = self.out[note_at:]
+            del self.out[note_at:]
+            self.paragraph(APPROX_NOTE, "dim")
+            self.out += after
+        self.heading("Results", level + 1)
+        self.results(*_results(dv))
+        if dv.rows and not self.full:
+            self.heading(f"Batch rows 2–{len(p.batch)} (the same weights)", level + 1)
+            self.results(*_results(dv, [(k, row) for k, row in enumerate(dv.rows, start=2)]))
+        if dv.backward is not None:
+            self.backward(dv, level)
+        self.solution_end(dv)
+
+    def steps(self, dv: d.Derivation, level: int) -> None:
+        """Every step of ``dv`` (a batch's row too), each quantity worked out."""
+        p = dv.problem
         for step in dv.steps:
             self.heading(_step_heading(p, step), level + 1)
             if step.layer > 1 and step.x is not None:
@@ -161,18 +192,6 @@ class Document:
             for step in dv.outputs:
                 for q in step.quantities:
                     self.quantity(dv, step, q)
-        if not self.tracks_approx:  # a target that expands its lines itself
-            self.approx_seen = any_approx(dv, self.full)
-        if self.approx_seen:  # said once, before the worked steps
-            after = self.out[note_at:]
-            del self.out[note_at:]
-            self.paragraph(APPROX_NOTE, "dim")
-            self.out += after
-        self.heading("Results", level + 1)
-        self.results(*_results(dv))
-        if dv.backward is not None:
-            self.backward(dv, level)
-        self.solution_end(dv)
 
     def backward(self, dv: d.Derivation, level: int) -> None:
         """The backward pass, after the forward one: the loss, each step's gradients from
@@ -368,9 +387,9 @@ def conventions(p: Problem) -> list[Rich]:
         f", over {p.steps} steps, ", Math((Name("t"), "=", str(p.start))), " to ",
         Math((str(last),)), "."]
     out.append(sizes)
-    which = multiplies_sentence(p)  # issue 16: which matrix multiplies which, in its words
-    if which:
-        out.append([Verbatim(which)])
+    # which matrix multiplies which (issue 16), how packed weights are cut and what each
+    # LSTM variant adds (issue 17), in their own words
+    out += [[Verbatim(note)] for note in head_notes(p, rounding=False)]
     if p.orientation == "row":
         out.append(["Vectors are rows, so a product is written ", Math((Name("v"), Name("W"))),
                     " and each weight matrix is shaped (inputs × outputs)."])
@@ -401,8 +420,14 @@ def functions_sentence(p: Problem) -> Rich:
 def rounding_sentence(p: Problem) -> Rich:
     r = p.rounding
     places = f"{r.decimals} decimal place{'s' if r.decimals != 1 else ''}"
-    half = {"up": "a final 5 rounded up", "even": "a final 5 rounded to even"}.get(
+    half = {"up": "a final 5 rounded up", "even": "a final 5 rounded to even",
+            "down": "a final 5 rounded toward 0", "truncate": "the digits beyond cut off"}.get(
         r.round_half, r.round_half)
+    if r.carry == "rounded" and r.only:  # round: [h] (issue 17)
+        named = ", ".join(f"{p.symbol(s)} to {d} decimal place{'s' * (d != 1)}"
+                          for s, d in r.only)
+        return [f"Round only {named} ({half}) before carrying it on, as a step of its "
+                f"equation; give every other value to {places} and carry it unrounded."]
     if r.carry == "rounded":
         return [f"Round every intermediate value to {places} ({half}) and go on with the "
                 "rounded value, as by hand."]
@@ -424,6 +449,15 @@ def count_summary(p) -> str:
         parts.append(f"{p.layers} layers")
     if p.bidirectional:
         parts.append("bidirectional")
+    v = getattr(p, "lstm", None)
+    if v and v.coupled:
+        parts.append("coupled input and forget gates (i = 1 − f)")
+    if v and v.peephole:
+        parts.append(f"peepholes on {', '.join(v.peephole)}")
+    if getattr(p, "proj_size", None):
+        parts.append(f"projection to P = {p.proj_size}")
+    if getattr(p, "initial_state", "zeros") == "learned":
+        parts.append("learned initial state")
     return "Count the trainable parameters: " + " · ".join(parts) + "."
 
 
@@ -448,7 +482,14 @@ def cell_equations(dv: d.Derivation) -> list[tuple[Name, d.Node]]:
 
 def written(value: Value) -> np.ndarray:
     """A value's numbers as the problem wrote them (0.4165792, 1/3), as an array of text."""
-    return np.array(value.exact, dtype=object).astype(str)
+    return np.vectorize(_as_written, otypes=[object])(np.array(value.exact, dtype=object))
+
+
+def _as_written(x) -> str:
+    """0.0000001 as written (str of its Decimal would say 1E-7)."""
+    if isinstance(x, Decimal) and -30 < x.adjusted() < 30:
+        return format(x, "f")
+    return str(x)
 
 
 Item = tuple[Name, int | None, np.ndarray, bool]
@@ -461,11 +502,19 @@ def given_data(p: Problem) -> list[tuple[str, list[Item]]]:
     cell = p.cell_def
     for unit in p.units:
         items: list[Item] = []
-        for g in unit.gates.values():
+        if unit.packed is not None:  # as the sheet writes them: the gates side by side
+            for key, value in unit.packed.values.items():
+                items.append((Name(*packed_label(key)), None, written(value), True))
+        for g in unit.gates.values() if unit.packed is None else ():
             for param in g.written():  # in the file's names: W_f, U_f or W_xf, W_hf, ...
                 items.append((Name(param.base, param.sub), None, written(param.value), True))
+        for short, value in unit.peephole.items():  # issue 17's variants: their weights
+            items.append((Name("w", "c" + short), None, written(value), True))
+        if unit.projection is not None:
+            items.append((Name("W", "hr"), None, written(unit.projection), True))
         backward = unit.direction == "backward"  # starts after the last step: h_{T+1}
-        for state in cell.state:
+        own = p.batch and unit is p.units[0] and any(r.initial for r in p.batch)
+        for state in cell.state if not own else ():  # a batch's rows give their own
             items.append((Name(p.symbol(state), "", 1 if backward else -1),
                           p.start + (p.steps - 1 if backward else 0),
                           written(unit.initial[state]), True))
@@ -476,7 +525,13 @@ def given_data(p: Problem) -> list[tuple[str, list[Item]]]:
     items = []
     if p.embedding:
         items.append((Name("E"), None, written(p.embedding.matrix), True))
-    for k, x in enumerate(p.inputs):
+    for n, row in enumerate(p.batch, start=1):  # a batch: each row's inputs and state
+        rows = [(Name("w" if p.embedding else "x", "", 0), p.start + k, written(x), True)
+                for k, x in enumerate(row.inputs)]
+        for state, value in (row.initial or {}).items():
+            rows.append((Name(p.symbol(state), "", -1), p.start, written(value), True))
+        groups.append((f"Batch row {n}:", rows))
+    for k, x in enumerate(p.inputs if not p.batch else ()):
         items.append((Name("w" if p.embedding else "x", "", 0), p.start + k, written(x), True))
     for (k, short), value in p.given.items():
         items.append((Name(p.symbol(short), "", 0), p.start + k, written(value), True))
@@ -485,7 +540,8 @@ def given_data(p: Problem) -> list[tuple[str, list[Item]]]:
         if p.output_layer.c is not None:
             items.append((Name("c"), None, written(p.output_layer.c), True))
     items += _backward_data(p)
-    groups.append(("Inputs:" if len(p.units) > 1 else "", items))
+    groups.append(("Shared by every row:" if p.batch else "Inputs:" if len(p.units) > 1
+                   else "", items))
     return [(caption, items) for caption, items in groups if items]
 
 
@@ -506,6 +562,20 @@ def line_groups(items: list[Item]) -> list[list[Item]]:
         else:
             out.append([item])
     return out
+
+
+def row_inputs(dv: d.Derivation, k: int) -> str:
+    """"Batch row k of n: x₁ = [...]; h₀ = [...]; c₀ = [...]" (a batch row's own data)."""
+    from ..text import inline
+
+    p = dv.problem
+    xs = [f"x{_sub(p.start + j)} = {inline(numbers(x.array, dv.rounding, True))}"
+          for j, x in enumerate(p.inputs)]
+    initial = (p.batch[k - 1].initial if p.batch else None) or p.units[0].initial
+    state = [f"{p.symbol(s)}{_sub(p.start - 1)} = {inline(numbers(v.array, dv.rounding, True))}"
+             for s, v in initial.items()]
+    n = len(p.batch) if p.batch else None
+    return (f"Batch row {k}" + (f" of {n}" if n else "") + ": " + "; ".join(xs + state) + ".")
 
 
 def _backward_data(p: Problem) -> list[Item]:
@@ -621,14 +691,18 @@ def asked(dv: d.Derivation) -> list[str]:
 
 
 def answer_columns(dv: d.Derivation) -> list[tuple[str, list[tuple[Name, int]], int]]:
-    """For each step: its heading, the asked quantities with their sizes, and t."""
+    """For each step: its heading, the asked quantities with their sizes, and t (each
+    row of a batch, "Batch row 2 · ...")."""
     wanted = set(asked_shorts(dv))
     out = []
-    for step in dv.steps + dv.outputs:
-        columns = [(q.name, len(q.value)) for q in step.quantities
-                   if not q.given and q.short in wanted]
-        if columns:
-            out.append((_step_heading(dv.problem, step), columns, step.t))
+    rows = [(1, dv), *enumerate(dv.rows, start=2)]
+    for k, row in rows:
+        head = f"Batch row {k} · " if len(rows) > 1 else ""
+        for step in row.steps + row.outputs:
+            columns = [(q.name, len(q.value)) for q in step.quantities
+                       if not q.given and q.short in wanted]
+            if columns:
+                out.append((head + _step_heading(dv.problem, step), columns, step.t))
     return out
 
 
@@ -640,22 +714,27 @@ class Cell:
     given: bool = False
 
 
-def _results(dv: d.Derivation) -> tuple[list[str | Name], list[list[str | Cell]]]:
-    """The final table: a row per step, a column per (asked) quantity; every entry."""
+def _results(dv: d.Derivation, batch: list | None = None
+             ) -> tuple[list[str | Name], list[list[str | Cell]]]:
+    """The final table: a row per step, a column per (asked) quantity; every entry; with
+    ``batch`` ((row number, derivation) pairs), those rows' steps, a "row" column first."""
     p = dv.problem
-    steps = dv.steps + dv.outputs
+    numbered = batch or [(None, dv)]
+    steps = [(k, step) for k, row in numbered for step in row.steps + row.outputs]
     shorts: list[str] = []
     asked = [a for a in p.ask if a not in GRADIENT_ASKS]
-    for step in steps:
+    for _, step in steps:
         for q in step.quantities:
             if q.short not in shorts and (not asked or q.short in asked):
                 shorts.append(q.short)
     layered = len(p.units) > 1
-    header: list[str | Name] = (["layer", "direction"] if layered else []) + ["t"] + [
+    header: list[str | Name] = (["row"] if batch else []) + (
+        ["layer", "direction"] if layered else []) + ["t"] + [
         Name(p.symbol(s), "", 0) for s in shorts]
     rows = []
-    for step in steps:
-        cells: list[str | Cell] = [str(step.layer), step.direction] if layered else []
+    for k, step in steps:
+        cells: list[str | Cell] = [str(k)] if batch else []
+        cells += [str(step.layer), step.direction] if layered else []
         cells.append(str(step.t))
         for short in shorts:
             q = step.get(short)

@@ -21,7 +21,8 @@ from ..inline import Math, Rich, Verbatim, kind, rich
 from ..text import Printer, numbers, shown
 from ..text import show as show_number
 
-FUNCTIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "softmax": "softmax"}
+FUNCTIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "softmax": "softmax",
+             "round": "round"}
 ACCENTS = {"c_tilde": ("c", "~"), "h_tilde": ("h", "~"), "h→": ("h", "→"), "h←": ("h", "←")}
 
 STYLE = """
@@ -85,6 +86,8 @@ def name(n: Name, t: int | None = None) -> str:
         base = f"<mover>{mi(letter)}{mo(accent)}</mover>"
     elif n.base == "1":
         base = "<mn mathvariant=\"bold\">1</mn>"
+    elif n.base[:1].isdigit() or n.base[:1] == "-":  # TensorFlow's forget_bias, by value
+        base = mn(n.base)
     else:
         base = mi(n.base)
     subs = [mi(n.sub)] if n.sub else []
@@ -612,7 +615,8 @@ class HtmlDocument:
         elif q.value.size == 1 and q.short in ("loss", "norm", "scale"):
             result = mn(dv.rounding.show(q.value[0]))
         else:
-            result = values.vector(d.Leaf(q.value, None, q.name, False))
+            result = values.vector(d.Leaf(q.value, None, q.name,
+                                          q.tree is not None and all(d.as_written(q.tree))))
         self.out.append(math((lhs, result)))
         note = self.note(dv, step, q)
         if note:

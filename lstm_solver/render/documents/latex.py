@@ -24,7 +24,7 @@ BASES = {"c_tilde": r"\tilde{c}", "h_tilde": r"\tilde{h}", "h→": r"\overrighta
          "h←": r"\overleftarrow{h}", "1": r"\mathbf{1}",
          "δ": r"\delta", "‖g‖": r"\lVert g \rVert"}
 FUNCTIONS = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{ReLU}",
-             "softmax": r"\operatorname{softmax}"}
+             "softmax": r"\operatorname{softmax}", "round": r"\operatorname{round}"}
 ATOMS = {"σ": r"\sigma", "⊙": r"\odot", "×": r"\times", "−": "-", "≈": r"\approx",
          "exp": r"\exp", "max": r"\max", "tanh": r"\tanh", "ReLU": r"\operatorname{ReLU}",
          "softmax": r"\operatorname{softmax}", "…": r"\dots", "·": r"\cdot", "∈": r"\in",
@@ -53,9 +53,11 @@ def escape(text: str) -> str:
     A character pdflatex cannot set (outside Latin-1, and not one of ours) becomes ?.
     """
     out = []
-    for ch in text:
+    for k, ch in enumerate(text):
         if ch == "\u0303" and out:  # a combining tilde: c̃
             out[-1] = rf"$\tilde{{{out[-1]}}}$"
+        elif ch == "-" and text[k + 1:k + 2] == "-":  # --full stays two hyphens, not a dash
+            out.append("-{}")
         elif ch in _SPECIAL:
             out.append(_SPECIAL[ch])
         elif ch.translate(_SUB_DIGITS) != ch:
@@ -65,6 +67,11 @@ def escape(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out).replace("}$$_{", "")  # hₜ₋₁: one subscript, h$_{t-1}$
+
+
+def _number(text: str) -> bool:
+    """A name that is a number (TensorFlow's forget_bias, printed by its value)."""
+    return bool(re.fullmatch(r"-?[0-9./]+", text))
 
 
 def name(n: Name, t: int | None = None) -> str:
@@ -79,7 +86,8 @@ def name(n: Name, t: int | None = None) -> str:
     if n.base.endswith("′") and len(n.base) > 1:  # an updated parameter: W'_{f}
         inner = name(Name(n.base[:-1], n.sub, n.dt), t)
         return inner.replace("_{", "'_{", 1) if "_{" in inner else inner + "'"
-    base = BASES.get(n.base, n.base if len(n.base) == 1 else rf"\mathit{{{n.base}}}")
+    base = BASES.get(n.base, n.base if len(n.base) == 1 or _number(n.base)
+                     else rf"\mathit{{{n.base}}}")
     subs = [n.sub] if n.sub else []
     if n.dt is not None:
         subs.append(("t" if n.dt == 0 else f"t{n.dt:+d}") if t is None else str(t + n.dt))
@@ -578,7 +586,8 @@ class LatexMath:
         elif q.value.size == 1 and q.short in ("loss", "norm", "scale"):
             shown_value = show_number(dv.rounding, q.value[0])
         else:
-            shown_value = values.vector(d.Leaf(q.value, None, q.name, False))
+            shown_value = values.vector(d.Leaf(q.value, None, q.name,
+                                               q.tree is not None and all(d.as_written(q.tree))))
         self.math([rf"{lhs} &= {shown_value}"])
         note = self.note(dv, step, q)
         if note:

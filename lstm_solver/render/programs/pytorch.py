@@ -31,9 +31,20 @@ QUANTITIES = {"lstm": ("i", "f", "g", "o", "c", "h"), "gru": ("r", "z", "g", "h"
 def render(solutions) -> str:
     """One script for one problem or several (a section each); parameter counts become
     PyTorch's own count (``sum(p.numel() for p in module.parameters())``)."""
-    sections = [_section(k, s.problem) for k, s in enumerate(solutions, start=1)]
+    problems = [row for s in solutions for row in _rows(s.problem)]  # a batch: a row each
+    sections = [_section(k, p) for k, p in enumerate(problems, start=1)]
     titles = ", ".join(_title(s.problem) for s in solutions)
     return "\n".join([_HEAD.format(titles=_doc(titles)), *sections, _TAIL]).rstrip() + "\n"
+
+
+def _rows(problem) -> list:
+    """A batch's rows as problems of their own, titled by row (issue 17)."""
+    from dataclasses import replace
+
+    if not getattr(problem, "batch", ()):
+        return [problem]
+    return [replace(problem.row(k), title=f"{_title(problem)} (batch row {k + 1})")
+            for k in range(len(problem.batch))]
 
 
 def _title(problem) -> str:
@@ -70,6 +81,19 @@ def _check(p: Problem) -> None:
             raise fail(f"no parameters for the {', '.join(missing)} gate{where}")
     if p.variant is not None:
         raise fail("a changed cell definition")
+    v = p.lstm  # the LSTM variants PyTorch's modules do not have (issue 17)
+    lacks = [what for what, used in (
+        (f"forget_bias ({v.forget_bias} added to f_t's pre-activation)",
+         v.forget_bias is not None),
+        ("coupled input gate (i = 1 − f)", v.coupled), ("peepholes", v.peephole)) if used]
+    if lacks:
+        raise fail(f"PyTorch's LSTM has no {' and no '.join(lacks)}")
+    if v.projection:
+        raise fail("the projection (nn.LSTM's proj_size) is not written into these programs "
+                   "yet, which run LSTMCell step by step")
+    if p.rounding.carry == "rounded" and p.rounding.only:
+        raise fail("round: rounds " + ", ".join(p.symbol(q) for q, _ in p.rounding.only)
+                   + " before it is carried, and PyTorch carries every value exactly")
 
 
 def torch_parameters(p: Problem, unit: Unit) -> dict[str, np.ndarray]:
