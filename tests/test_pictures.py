@@ -577,3 +577,40 @@ def test_the_backward_pass_draws_its_gradient_norms(name):
     html = run(PROBLEMS / f"{name}.yaml", "--format", "html").stdout
     assert html.index("How the gradient flows back") < html.index("The gradient going back")
     assert svgs(html)[-1].find(f"{SVG}title").text.startswith("The backward pass: ")
+
+
+# --- issue 17's LSTM variants, drawn from their definitions ---------------------------------
+
+def test_coupled_lstm_draws_i_as_one_minus_f():
+    dv = derivation(PROBLEMS / "coupled_tensorflow_cifg.yaml")
+    step = dv.steps[0]
+    scene = cell_scene(dv, step)
+    assert sum(isinstance(i, sc.Box) for i in scene.items) == 3  # no input gate's box
+    assert _ops(scene).count("1{-}") == 1
+    values = texts(diagram_svg(dv))
+    f, i = step.get("f").value, step.get("i").value
+    expect_close(drawn(values, "i"), 1 - f, dv.rounding.decimals)  # i = 1 − f, labelled iₜ
+    expect_close(drawn(values, "i"), i, dv.rounding.decimals)
+    expect_close(drawn(values, "op-i-times-g"), i * step.get("g").value, dv.rounding.decimals)
+    assert "v-i-out-0" not in values  # i is not carried: it does not leave the cell
+
+
+def test_projection_applies_w_hr_on_the_way_out():
+    dv = derivation(PROBLEMS / "projection_pytorch_lstm.yaml")
+    step = dv.steps[0]
+    scene = cell_scene(dv, step)
+    assert [i.s for i in scene.items if isinstance(i, sc.Text) and i.tex == "W_{hr}"] == [
+        "W_hr"]
+    values = texts(diagram_svg(dv))
+    o, c = step.get("o").value, step.get("c").value
+    expect_close(drawn(values, "op-o-times-tanh-c"), o * np.tanh(c), dv.rounding.decimals)
+    expect_close(drawn(values, "h-out"), step.get("h").value, dv.rounding.decimals)
+    assert len(drawn(values, "h-out")) == len(step.get("h").value) != len(c)  # h of size P
+
+
+def test_peepholes_come_into_their_gates():
+    dv = derivation(PROBLEMS / "peephole_lstm.yaml")
+    scene = cell_scene(dv, dv.steps[0])
+    stubs = {i.tex for i in scene.items if isinstance(i, sc.Text) and i.tex and
+             r"\odot" in i.tex and i.ha == "right"}
+    assert stubs == {r"w_{ci} \odot c_{0}", r"w_{cf} \odot c_{0}", r"w_{co} \odot c_{1}"}

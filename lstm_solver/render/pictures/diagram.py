@@ -23,7 +23,7 @@ from ... import derivation as d
 from ...equations import Name
 from ..text import numbers
 from . import scene as s
-from .cellgraph import PLAIN, TEX, CellGraph, Op, describe, key, path_to, read
+from .cellgraph import PLAIN, TEX, CellGraph, Op, describe, key, parameters, path_to, read
 
 NUM = 7.5  # numbers, pt
 NAME = 8.0  # names of the values
@@ -38,6 +38,7 @@ LEVEL = 22.0  # the least height between two levels
 SHOWN = 4  # vectors up to this size are shown whole
 EXIT = 16.0  # the shortest arrow out to a state on the right
 INSIDE = 4.0  # the × on a box's edge where a gate multiplies inside it
+STUB = 10.0  # the short wire of a peephole into its gate's box
 
 # each sign as the SVG shows it and as LaTeX sets it
 FUNCTIONS = {"sigmoid": ("σ", r"\sigma"), "tanh": ("tanh", r"\tanh"),
@@ -181,6 +182,9 @@ class StepValues:
             return Name("x", "", 0)
         if leaf == "1":
             return Name("1")
+        if leaf not in self.p.cell_def.quantities and "_" in leaf:  # a parameter: W_hr
+            base, sub = leaf.split("_", 1)
+            return Name(base, sub)
         q = self.step.get(leaf)
         return q.name if q else Name(self.p.symbol(leaf), "", 0)
 
@@ -196,8 +200,8 @@ class StepValues:
         return name(self.name(leaf), self.step.t)
 
     def sig(self, tree):
-        if not isinstance(tree, Op):
-            n = self.name(tree)
+        if not isinstance(tree, Op) or tree.quantity:  # a quantity is a leaf of the others
+            n = self.name(tree.quantity if isinstance(tree, Op) else tree)
             return ("leaf", n.base, n.sub, n.dt)
         args = [self.sig(a) for a in tree.args]
         if tree.kind == "had":
@@ -323,9 +327,11 @@ class Layout:
         rail_ids = {id(op) for op in rail}
         rail_value = g.rail
         fed_ids: set[int] = set()
+        chains: list[list[Op]] = []  # each from the rail down to its update's root
         for state, tree in g.updates.items():
             if state != g.rail and isinstance(tree, Op) and rail_value:
-                fed_ids |= {id(op) for op in path_to(tree, rail_value)}
+                chains.append(path_to(tree, rail_value))
+                fed_ids |= {id(op) for op in chains[-1]}
 
         def visit(tree, user: Node | None) -> None:
             if not isinstance(tree, Op):
@@ -339,7 +345,8 @@ class Layout:
                 visit(a, node)
             chain = [a for a in tree.args if (isinstance(a, Op) and id(a) in rail_ids | fed_ids)
                      or a == rail_value or a == f"{g.rail}_prev"]
-            hanging = [a for a in tree.args if a not in chain and not (
+            params = set(parameters(g, tree))
+            hanging = [a for a in tree.args if a not in chain and a not in params and not (
                 isinstance(a, str) and (a.endswith("_prev") or a == "x"))]
             if role == "fed" and chain:
                 a = chain[0]
@@ -375,16 +382,22 @@ class Layout:
         for state in g.cell.state:  # a state that is a gate's output (the RNN's h)
             if state not in g.updates and g.gate(state):
                 self.exits.append((state, state))
-        # a chain reading the rail stands in one column: its lowest operation's
-        fed = [n for n in self.nodes if n.role == "fed"]
-        if fed:
-            column = next((n.column for n in fed if n.column), "")
-            if not column:
-                column = self._column("fed")
-            for n in fed:
-                n.column = column
+        for chain in chains:
+            self._chain([self.by_op[id(op)] for op in chain])
         self.rail = [self.by_op[id(op)] for op in rail]
         self._levels()
+
+    def _chain(self, fed: list[Node]) -> None:
+        """A chain reading the rail (tanh(c), o ⊙ tanh(c)...) stands in one column down to
+        the operation fed from below (by o); what is applied after it (a projection W_hr)
+        follows on its right, on its level, towards the exit."""
+        k = next((i for i, n in enumerate(fed) if n.vertical is not None), len(fed) - 1)
+        column = fed[k].column or self._column("fed")
+        for n in fed[:k + 1]:
+            n.column = column
+        for before, n in zip(fed[k:], fed[k + 1:]):
+            n.role, n.above, n.side = "after", None, [before]
+            n.column = self._column(f"after-{len(self.columns)}")
 
     def _levels(self) -> None:
         def level(v) -> int:
@@ -430,7 +443,8 @@ class Layout:
                             and gn.gate.short not in gate_exits}
         for n in self.nodes:
             if n.role != "inline" and n not in self.rail[-1:] and not self._is_exit(n):
-                n.label = v.label(n.op, "op-" + key(n.op))
+                n.label = (v.label(n.op.quantity, n.op.quantity) if n.op.quantity else
+                           v.label(n.op, "op-" + key(n.op)))
         # h_{t-1} feeds the gates along the bus; the rail's state comes in on the rail
         self.sources = [(f"{g.rail}_prev", "rail")] if g.rail else []
         if g.rail != "h":
@@ -452,10 +466,12 @@ class Layout:
         self.y_gate = self.gate_bottom + BOX_H / 2
         self.gate_top = self.gate_bottom + BOX_H
         gaps: dict[int, float] = {0: max([lb.h for lb in self.gate_labels.values()] + [0])}
+        stacked: dict[tuple[int, str], float] = {}  # labels sharing a gap in one column
         for n in self.nodes:
             if n.label is not None:
                 at = n.level - 1 if self._hangs_down(n) else n.level
-                gaps[at] = max(gaps.get(at, 0), n.label.h)
+                h = stacked[at, n.column] = stacked.get((at, n.column), -PAD) + n.label.h + PAD
+                gaps[at] = max(gaps.get(at, 0), h)
         y = {0: self.gate_top}
         top = self.rail_level if g.rail else max([n.level for n in self.nodes] + [1])
         for k in range(1, top + 1):
@@ -534,6 +550,10 @@ class Layout:
             2 * INSIDE if gn.inside else 0)
         self.widths[short] = w
         col.reserve(-w / 2, w / 2, self.gate_bottom, self.gate_top)
+        extra = self._extra(short)
+        if extra:  # a peephole comes into the box from its left
+            tw = s.measure(extra[0], NOTE + 0.5, italic=True, tex=self.tex)[0]
+            col.reserve(-w / 2 - STUB - 3 - tw, -w / 2, self.y_gate - 6, self.y_gate + 6)
         col.reserve(-0.5, 0.5, self.y_bus, self.gate_bottom)
         lb = self.gate_labels.get(short)
         band = (self.gate_top + PAD, self.gate_top + PAD + (lb.h if lb else 0))
@@ -589,6 +609,12 @@ class Layout:
             sc.add(s.Box(x, y_gate, w, BOX_H, dashed=given, fill="white" if given else s.FILL),
                    _centred(x, y_gate, sign, SYMBOL),
                    s.Wire([(x, self.y_bus), (x, self.gate_bottom)]))
+            extra = self._extra(short)
+            if extra:
+                x0 = x - w / 2 - STUB
+                sc.add(s.Wire([(x0, y_gate), (x - w / 2, y_gate)]),
+                       s.Text(x0 - 3, y_gate - 0.33 * NOTE, extra[0], NOTE + 0.5, ha="right",
+                              tex=extra[1], italic=True))
             lb = self.gate_labels.get(short)
             if lb is not None:
                 x0 = x - w / 2 if self._goes_right(short) else x + PAD
@@ -627,7 +653,7 @@ class Layout:
                 sc.add(s.Circle(x, y, half), _centred(x, y, _sign(OPS, n.op.kind), SYMBOL))
             else:
                 sc.add(s.Ellipse(x, y, 2 * half, 2 * R),
-                       _centred(x, y, _sign(FUNCTIONS, n.op.kind), NAME))
+                       _centred(x, y, self._word(n), NAME))
             for a in n.side:  # an operation's output coming in from the left
                 if isinstance(a, Node):
                     xa = X[a.column] + self._half_width(a)
@@ -648,7 +674,8 @@ class Layout:
                 ya = self.y_of(n.above)
                 sc.add(s.Wire([(x, ya - R), (x, y + R)]))
                 if n.above.label is not None:
-                    sc.add(*n.above.label.draw(x + PAD, (ya + y) / 2))
+                    lo, hi = self._beside(n.above)
+                    sc.add(*n.above.label.draw(x + PAD, (lo + hi) / 2))
 
     def _draw_rail(self, sc: s.Scene) -> None:
         if not self.graph.rail:
@@ -735,8 +762,37 @@ class Layout:
     def _half_width(self, n: Node) -> float:
         if n.op.kind in OPS:
             return max(R, s.measure(OPS[n.op.kind][0], SYMBOL, tex=self.tex)[0] / 2 + 3)
-        word = _sign(FUNCTIONS, n.op.kind)[0]
+        word = self._word(n)[0]
         return max(R, s.measure(word, NAME, tex=self.tex)[0] / 2 + 5)
+
+    def _extra(self, short: str) -> tuple[str, str] | None:
+        """What a gate adds inside its sum besides the products (a peephole w_ci ⊙ c_{t-1}),
+        as the SVG and as LaTeX write it; None when nothing."""
+        gn = self.graph.gate(short)
+        if not gn.extra:
+            return None
+        v = self.values
+        weight = Name("w", "c" + self.dv.problem.symbol(short).removesuffix("_tilde"))
+
+        def plain(leaf: str) -> str:
+            from ..text import name
+
+            return name(weight) if leaf == "PEEP" else v.plain(leaf)
+
+        def tex(leaf: str) -> str:
+            from ..documents.latex import name
+
+            return name(weight) if leaf == "PEEP" else v.tex(leaf)
+
+        return (" + ".join(describe(e, plain, PLAIN) for e in gn.extra),
+                " + ".join(describe(e, tex, TEX) for e in gn.extra))
+
+    def _word(self, n: Node) -> tuple[str, str]:
+        """What an ellipse says: its function (tanh), or the matrix it multiplies by."""
+        if n.op.kind == "mul":
+            matrix = n.op.args[0]
+            return self.values.plain(matrix), self.values.tex(matrix)
+        return _sign(FUNCTIONS, n.op.kind)
 
     def _radius(self, n: Node) -> float:
         """Half the node's height."""
@@ -745,8 +801,8 @@ class Layout:
     def _beside(self, n: Node) -> tuple[float, float]:
         """The stretch of wire beside which an operation's label stands."""
         y = self.y_of(n)
-        if self._hangs_down(n):
-            return self.y_of(n.user) + R, y - R
+        if self._hangs_down(n):  # just under the operation (another label may be below)
+            return max(self.y_of(n.user) + R, y - R - n.label.h - 2 * PAD), y - R
         top = self.y_of(n.user) - R if n.user is not None else y + LEVEL
         return y + R, min(top, y + R + 2 * PAD + n.label.h)
 
