@@ -63,6 +63,11 @@ VALUES_ONLY = {"json", "pytorch"}  # no worked solution: not bound by MAX_SHOWN_
 PLATFORMS = ("moodle", "qti")  # quizzes: the questions and their answers in one file
 SHEET_NAMES = {"moodle": "moodle.xml", "qti": "qti.zip"}  # generate --sheets moodle|qti
 PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to a file
+DIAGRAM_OPTION = click.option(
+    "--diagram", type=click.Choice(["first", "all", "none"]), default="first",
+    show_default=True, help="HTML, LaTeX and PDF keys: the cell drawn with its values after "
+    "the first step (of each layer and direction) or after every step, and a sequence's "
+    "gates over time; none: no pictures.")
 
 
 @main.command()
@@ -88,11 +93,13 @@ PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to
               help="How to round a 5 (down: toward 0); truncate cuts the digits off.")
 @click.option("--full", is_flag=True, help="Show every row and column (no ⋮ elision).")
 @click.option("--exact", is_flag=True, help="Also show exact values: fractions, σ(p/q), ...")
+@DIAGRAM_OPTION
 @click.option("--page-per-problem", is_flag=True,
               help="Start each problem on a new page (LaTeX, PDF, HTML, Markdown).")
 def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, sheet: str,
           title: str | None, set_name: str | None, decimals: int | None, carry: str | None,
-          round_half: str | None, full: bool, exact: bool, page_per_problem: bool) -> None:
+          round_half: str | None, full: bool, exact: bool, diagram: str,
+          page_per_problem: bool) -> None:
     """Print the worked solution of each problem in FILES (files or folders).
 
     Several problems make one document with a section each (and, in LaTeX,
@@ -156,7 +163,7 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
                 render(solution, console, full=full, questions=questions)
             return
         data = _render(solutions, fmt, full, questions, title or "", set_name,
-                       page_per_problem)
+                       page_per_problem, diagram)
         target = output or (None if fmt not in BINARY else Path(files[0]).stem + SUFFIX[fmt])
         if target is None:
             click.echo(data, nl=False)
@@ -217,11 +224,12 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
               help="A file of student names, one a line: one variant each, its name on its "
                    "sheet, and roster.csv (student, problem file) for 'check --roster'.")
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
+@DIAGRAM_OPTION
 def generate(folder: str, count: int | None, seed: int, cell: str, hidden: int, inputs: int,
              steps: int, layout: str, orientation: str, convention: str, naming: str,
              numbers: str, ask: str,
              output_size: int, options: tuple[str, ...], saturated: bool, zero_initial: bool,
-             sheets: str | None, students: str | None, force: bool) -> None:
+             sheets: str | None, students: str | None, force: bool, diagram: str) -> None:
     """Write COUNT randomized variants of one question, for a class."""
     from .generate import GenerateError, Spec
     from .generate import generate as make
@@ -289,7 +297,7 @@ def generate(folder: str, count: int | None, seed: int, cell: str, hidden: int, 
             write_atomic(sheet_files[0], data, force)
             click.echo(f"wrote {sheet_files[0]}", err=True)
         elif sheets:  # a problem to a page; two PDFs compiled at once
-            for path, data in zip(sheet_files, _sheets(solutions, sheets)):
+            for path, data in zip(sheet_files, _sheets(solutions, sheets, diagram)):
                 write_atomic(path, data, force)
                 click.echo(f"wrote {path}", err=True)
 
@@ -545,7 +553,8 @@ def _partial(options: tuple[str, ...]) -> dict:
 
 
 def _render(solutions, fmt: str, full: bool, questions: bool, title: str,
-            set_name: str | None = None, page_per_problem: bool = False) -> str | bytes:
+            set_name: str | None = None, page_per_problem: bool = False,
+            diagram: str = "first") -> str | bytes:
     if fmt in PLATFORMS:
         from .render.platforms import render as quiz
 
@@ -573,7 +582,7 @@ def _render(solutions, fmt: str, full: bool, questions: bool, title: str,
     from .render.documents import render
 
     document = render(solutions, "latex" if fmt == "pdf" else fmt, full, questions, title,
-                      page_per_problem)
+                      page_per_problem, diagram)
     if fmt != "pdf":
         return document
     from .render.documents.pdf import compile_latex
@@ -581,12 +590,12 @@ def _render(solutions, fmt: str, full: bool, questions: bool, title: str,
     return compile_latex(document)
 
 
-def _sheets(solutions, fmt: str) -> list[str | bytes]:
+def _sheets(solutions, fmt: str, diagram: str = "first") -> list[str | bytes]:
     """A class's question sheets and key, a problem to a page (PDFs compiled at once)."""
     from .render.documents import render
 
     target = "latex" if fmt == "pdf" else fmt
-    documents = [render(solutions, target, False, questions, "", True)
+    documents = [render(solutions, target, False, questions, "", True, diagram)
                  for questions in (True, False)]
     if fmt != "pdf":
         return documents

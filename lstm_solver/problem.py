@@ -769,7 +769,7 @@ class _Reader:
         names = [*cell.names(), "y"]
         out = []
         for i, key in enumerate(raw):
-            if key in GRADIENT_ASKS:  # a gradient (the backward pass, training.py)
+            if isinstance(key, str) and key in GRADIENT_ASKS:  # a gradient (training.py)
                 needs = {"loss": ("loss" in data or "upstream" in data, "a loss (or upstream "
                                   "gradient) to differentiate"),
                          "dc": ("c" in cell.state, "a cell state (an LSTM)"),

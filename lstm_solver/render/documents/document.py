@@ -18,7 +18,9 @@ walk calls them (each one method, so that a feature can hook in at its place):
   gives, as written), the sentence of what to compute;
 - a sheet: ``answers`` for each step (a box per asked entry);
 - a key: for each step, ``quantity`` for each computed quantity, then ``step_end``
-  (nothing here: the place for a step's figure), then ``results``.
+  (nothing here: the place for a step's figure), then ``results``; ``solution_end``
+  comes last (nothing here: the place for the figures of the whole sequence and of a
+  backward pass); HTML and LaTeX draw the figures there (render/pictures/figures.py).
 """
 
 from __future__ import annotations
@@ -53,10 +55,11 @@ class Document:
     tracks_approx = False  # the target's quantity() expands through self.worked()
 
     def __init__(self, full: bool = False, questions: bool = False,
-                 page_per_problem: bool = False):
+                 page_per_problem: bool = False, diagram: str = "first"):
         self.full = full  # worked steps without elision (given data are never elided)
         self.questions = questions  # the question and its data only: a student's sheet
         self.page_per_problem = page_per_problem  # each problem starts on a new page
+        self.diagram = diagram  # the cell's figure: "first" step, "all" steps or "none"
         self.out: list[str] = []
         self.approx_seen = False  # a worked line used ≈ (shown numbers do not add up)
 
@@ -76,6 +79,7 @@ class Document:
     def running_header(self, text: str) -> None: ...
     def table(self, header: list[str], rows: list[list[str]]) -> None: ...
     def results(self, header: list[str | Name], rows: list[list[str | Cell]]) -> None: ...
+    def solution_end(self, dv: d.Derivation) -> None: ...
     def total(self, formula: str, total: int) -> None: ...
 
     def count(self, dv: CountDerivation) -> None:
@@ -159,6 +163,7 @@ class Document:
             self.results(*_results(dv, [(k, row) for k, row in enumerate(dv.rows, start=2)]))
         if dv.backward is not None:
             self.backward(dv, level)
+        self.solution_end(dv)
 
     def steps(self, dv: d.Derivation, level: int) -> None:
         """Every step of ``dv`` (a batch's row too), each quantity worked out."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from ..pictures.figures import HtmlFigures, LatexFigures
 from .document import Document
 from .html import HtmlDocument
 from .latex import LatexDocument
 from .markdown import MarkdownDocument
 
 
-class Latex(LatexDocument, Document):
+class Latex(LatexFigures, LatexDocument, Document):
     """A complete standalone LaTeX document (article, amsmath)."""
 
 
@@ -16,7 +17,7 @@ class Markdown(MarkdownDocument, Document):
     """GitHub-flavoured Markdown with $...$ and $$...$$ math."""
 
 
-class Html(HtmlDocument, Document):
+class Html(HtmlFigures, HtmlDocument, Document):
     """One self-contained HTML page, math in MathML, nothing fetched."""
 
 
