@@ -89,7 +89,7 @@ def report(outcomes: list[fuzzing.Outcome], elapsed: float, args) -> None:
         print(f"  {kind:<8} {fmt:<11} {str(code):>4} {n:>6,}")
     options = collections.Counter(a for o in outcomes for a in o.case.args
                                   if a in ("--exact", "--full", "--questions", "--carry",
-                                           "--decimals", "--csv"))
+                                           "--decimals", "--csv", "--diagram"))
     print("  options: " + ", ".join(f"{k} {v:,}" for k, v in sorted(options.items())))
     times = sorted(o.seconds for o in outcomes)
     if times:

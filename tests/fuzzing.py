@@ -385,6 +385,14 @@ def formats(command: str) -> list[str]:
     return list(param.type.choices)
 
 
+def choices(command: str, name: str) -> list[str]:
+    """The choices of an option of a command ([] when it has no such option)."""
+    from lstm_solver.cli import main
+
+    param = next((p for p in main.commands[command].params if p.name == name), None)
+    return list(getattr(param.type, "choices", ())) if param is not None else []
+
+
 def make_cases(n: int, seed: int = 0, pdf_share: float = 0.02, check_share: float = 0.3,
                first: int = 0) -> list[Case]:
     """``n`` cases, the same for the same seed. ``pdf_share`` of the problem cases are
@@ -397,6 +405,7 @@ def make_cases(n: int, seed: int = 0, pdf_share: float = 0.02, check_share: floa
     solve_formats = [f for f in formats("solve") if f != "pdf"]
     has_pdf = "pdf" in formats("solve") and shutil.which("pdflatex") is not None
     check_formats = formats("check")
+    diagrams = [c for c in choices("solve", "diagram") if c != "none"]
     cases = []
     for i in range(first, first + n):
         crng = random.Random(f"{seed}-{i}")
@@ -432,6 +441,8 @@ def make_cases(n: int, seed: int = 0, pdf_share: float = 0.02, check_share: floa
             args.append("--questions")
         elif extra < 0.38 and len(text) < 3000:
             args.append("--full")
+        elif extra < 0.5 and diagrams and fmt in ("html", "latex", "pdf"):
+            args += ["--diagram", crng.choice(diagrams)]  # pictures (issue 15), if there
         cases.append(Case(i, "solve", fmt, args, {name: text}, [name]))
     rng.shuffle(cases)
     return cases
