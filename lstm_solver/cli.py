@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import replace
@@ -16,7 +15,7 @@ import click
 from . import __version__
 from .errors import ProblemError
 from .extras import MissingDependency
-from .files import OutputExists
+from .files import OutputError, OutputExists
 from .naming import CONVENTIONS, NAMES
 from .render.documents.pdf import PdfError
 
@@ -52,8 +51,15 @@ def main() -> None:
 
 
 FORMATS = ["terminal", "json", "latex", "markdown", "html", "pdf", "moodle", "qti", "pytorch"]
-SUFFIX = {"json": ".json", "latex": ".tex", "markdown": ".md", "html": ".html", "pdf": ".pdf",
-          "moodle": ".xml", "qti": ".zip", "pytorch": ".py"}
+# The one table of output files: an extension -> the format -o FILE writes without --format.
+# A format added later adds its extensions here.
+EXTENSIONS = {".json": "json", ".tex": "latex", ".md": "markdown", ".markdown": "markdown",
+              ".html": "html", ".htm": "html", ".pdf": "pdf", ".txt": "terminal",
+              ".xml": "moodle", ".zip": "qti", ".py": "pytorch"}
+SUFFIX = {fmt: ext for ext, fmt in reversed(EXTENSIONS.items())}  # a format's first extension
+PLAIN_TEXT = {".txt"}  # any text format may go there with --format
+BINARY = {"pdf", "qti"}  # formats that are not text (never into a .txt)
+VALUES_ONLY = {"json", "pytorch"}  # no worked solution: not bound by MAX_SHOWN_STEPS
 PLATFORMS = ("moodle", "qti")  # quizzes: the questions and their answers in one file
 SHEET_NAMES = {"moodle": "moodle.xml", "qti": "qti.zip"}  # generate --sheets moodle|qti
 PROGRESS_FROM = 5  # problems; a progress bar is shown when writing this many to a file
@@ -66,10 +72,11 @@ DIAGRAM_OPTION = click.option(
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="terminal",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="Output format [default: terminal, or what the -o file's extension says].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
-              help="Write to this file (atomically) instead of standard output.")
+              help="Write to this file (atomically) instead of standard output; its "
+                   "extension (.pdf .tex .md .html .json .txt) gives the format.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @click.option("--questions", "sheet", flag_value="questions",
               help="Only the questions and their data: a student's sheet.")
@@ -106,6 +113,8 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
 
     def solve_one(path):
         problem = load_problem(path)  # a bad file stops here, before sympy is imported
+        if fmt not in VALUES_ONLY and sheet != "questions":
+            _shown(problem)
         if isinstance(problem, CountProblem):
             from .counting import count
 
@@ -114,7 +123,7 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
 
         if overrides:
             problem = replace(problem, rounding=replace(problem.rounding, **overrides))
-        return solve_problem(problem, exact=exact)
+        return solve_problem(problem, exact=exact and _exact_allowed(problem))
 
     def run():
         paths = problem_files(list(files))
@@ -136,6 +145,8 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
                                "--format moodle or qti")
 
     def show():
+        nonlocal fmt
+        fmt = output_format(fmt, output)
         if output and os.path.exists(output) and not force:
             raise OutputExists(output)
         solutions = run()
@@ -153,8 +164,7 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
             return
         data = _render(solutions, fmt, full, questions, title or "", set_name,
                        page_per_problem, diagram)
-        target = output or (None if fmt not in ("pdf", "qti")
-                            else Path(files[0]).stem + SUFFIX[fmt])
+        target = output or (None if fmt not in BINARY else Path(files[0]).stem + SUFFIX[fmt])
         if target is None:
             click.echo(data, nl=False)
             return
@@ -267,11 +277,11 @@ def generate(folder: str, count: int | None, seed: int, cell: str, hidden: int, 
             texts = make(spec, total, seed, students=names)
         except GenerateError as exc:
             raise ProblemError(str(exc), file="generate") from None
-        from .files import write_atomic
+        from .files import make_folder, write_atomic
         from .problem import parse_problem
         from .solver import solve as solve_problem
 
-        out.mkdir(parents=True, exist_ok=True)
+        make_folder(out)
         for path, text in zip(files, texts):
             write_atomic(path, text, force)
         click.echo(f"wrote {total} variants to {out}", err=True)
@@ -347,8 +357,9 @@ def check(problem_file: str, answer_files: tuple[str, ...], fmt: str, decimals: 
                              folder, whole_class)
         if fmt == "json":
             from .classroom import summary_dict
+            from .render.json import dumps  # valid JSON: never a bare NaN or Infinity
 
-            click.echo(json.dumps(summary_dict(summary), indent=2, ensure_ascii=False))
+            click.echo(dumps(summary_dict(summary), indent=2, ensure_ascii=False))
         elif len(summary.reports) == 0 and len(summary.failures) == 1:
             click.echo(f"error: {summary.failures[0].error}", err=True)
         else:
@@ -463,6 +474,57 @@ def schema(show_path: bool, output: str | None, force: bool) -> None:
     _guarded(run)
 
 
+def output_format(fmt: str | None, output: str | None) -> str:
+    """The format to write: --format, else what the output file's extension says (the
+    EXTENSIONS table), else terminal. An extension that contradicts --format, or that
+    no format writes, is refused: a PDF of terminal text helps nobody."""
+    if not output:
+        return fmt or "terminal"
+    ext = Path(output).suffix.lower()
+    implied = EXTENSIONS.get(ext)
+    if fmt is None:
+        if implied is None:
+            known = " ".join(sorted(EXTENSIONS))
+            what = f"the extension {ext!r}" if ext else "a file name without an extension"
+            raise click.UsageError(f"cannot tell the format of {output!r} from {what}: use "
+                                   f"one of {known}, or give --format")
+        return implied
+    if implied is not None and implied != fmt and not (ext in PLAIN_TEXT and fmt not in BINARY):
+        raise click.UsageError(f"--format {fmt} contradicts the extension of {output!r} "
+                               f"({ext} is {implied}): change one of them")
+    return fmt
+
+
+def _exact_allowed(problem) -> bool:
+    """--exact for problems small enough (exact sums of long rows take seconds each)."""
+    from .limits import EXACT_MAX_WORK, work
+
+    size = work(problem.units, problem.steps)
+    if size <= EXACT_MAX_WORK:
+        return True
+    click.echo(f"note: {problem.file}: no exact values: the problem takes {size:,} "
+               f"multiply-adds, and --exact keeps them up to {EXACT_MAX_WORK:,}", err=True)
+    return False
+
+
+def _shown(p) -> None:
+    """A worked solution is printed only up to MAX_SHOWN_STEPS (its length in print);
+    the values of longer sequences are in --format json."""
+    from .limits import MAX_SHOWN_STEPS
+
+    if not hasattr(p, "units"):  # a parameter count
+        return
+    rows = len(p.batch) if getattr(p, "batch", None) else 1
+    if p.steps * len(p.units) * rows > MAX_SHOWN_STEPS:
+        where = ("" if len(p.units) == 1 else f" × {len(p.units)} layers and directions") + (
+            f" × {rows} batch rows" if rows > 1 else "")
+        raise ProblemError(f"{p.steps:,} steps{where} make a worked solution too long to "
+                           f"print (at most {MAX_SHOWN_STEPS} steps × layers × directions × "
+                           "batch rows); --format json gives every value",
+                           file=p.file, key="batch" if rows > 1 else "tokens" if p.tokens
+                           else "x")
+
+
 def _partial(options: tuple[str, ...]) -> dict:
     """``imprecise=0.5,follows=1`` -> {verdict: share}; a bad one is a usage error."""
     from fractions import Fraction
@@ -558,14 +620,17 @@ def _guarded(run):
     except OutputExists as exc:
         click.echo(f"error: {exc} exists; use --force to overwrite it", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    except OutputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     except PdfError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except MissingDependency as exc:  # an optional library; the message names the extra
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except (KeyboardInterrupt, SystemExit):
-        raise
+    except (KeyboardInterrupt, SystemExit, click.ClickException):
+        raise  # click prints its own usage errors (exit 2)
     except Exception as exc:
         if os.environ.get("LSTM_SOLVE_DEBUG"):
             raise

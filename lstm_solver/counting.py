@@ -25,6 +25,8 @@ from .solution import CountSolution
 
 ROLES = {"W": "h_(t-1)", "U": "x_t"}  # what the matrix in each slot multiplies
 
+GROUP_FROM = 3  # layers: deeper networks count layers 2 to L as one group
+
 
 @dataclass(frozen=True)
 class Item:
@@ -32,10 +34,11 @@ class Item:
     shape: tuple[int, ...]
     unit: str = ""  # "layer 2, backward", or "" for a one-layer, one-direction network
     role: str = ""  # what it multiplies, for the reader
+    times: int = 1  # identical matrices counted together (layers 2 to L of a deep network)
 
     @property
     def count(self) -> int:
-        n = 1
+        n = self.times
         for d in self.shape:
             n *= d
         return n
@@ -68,41 +71,48 @@ def count(problem: CountProblem) -> CountDerivation:
     naming = naming_for("W/U", problem.convention)
     present = ("W", "U", *biases)
     learned = 0
-    for layer in range(1, problem.layers + 1):
+    times_gates = f"×{n_gates}" if n_gates > 1 else ""
+    # layers 2 to L are alike: beyond GROUP_FROM layers they are counted together, so that
+    # a 1,000-layer network is a table of a few rows, not of 24,000
+    grouped = problem.layers > GROUP_FROM
+    for layer in range(1, (2 if grouped else problem.layers) + 1):
         X = problem.input_size if layer == 1 else P * len(directions)
-        for direction in directions:
+        together = grouped and layer == 2
+        times = (problem.layers - 1) * len(directions) if together else 1
+        for direction in directions if not together else ("",):
             unit = ", ".join(p for p in (
-                f"layer {layer}" if problem.layers > 1 else "",
-                direction if problem.bidirectional else "") if p)
+                f"layer {layer}" if problem.layers > 1 and not together else "",
+                f"layers 2–{problem.layers}, each ({times:,}×)" if together else "",
+                direction if problem.bidirectional and not together else "") if p)
             for gate in cell.gates:
                 for slot in naming.slot_order:
                     if slot in ("W", "U"):
                         items.append(Item(naming.param(slot, gate.short, None, present).label,
                                           (H, P) if slot == "W" else (H, X), unit,
-                                          f"{gate.name}: {ROLES[slot]}"))
+                                          f"{gate.name}: {ROLES[slot]}", times))
                 for b in biases:
                     items.append(Item(naming.param(b, gate.short, None, present).label, (H,),
-                                      unit, f"{gate.name}: bias"))
-            times_gates = f"×{n_gates}" if n_gates > 1 else ""
-            terms.append(f"{H}×{X}{times_gates}")
-            terms.append(f"{H}×{P}{times_gates}")
+                                      unit, f"{gate.name}: bias", times))
+            unit_terms = [f"{H}×{X}{times_gates}", f"{H}×{P}{times_gates}"]
             if biases:
-                terms.append(f"{H}{times_gates}" + ("×2" if len(biases) == 2 else ""))
+                unit_terms.append(f"{H}{times_gates}" + ("×2" if len(biases) == 2 else ""))
             peep = problem.lstm.peephole
             for g in peep:
                 items.append(Item(f"w_c{g}", (H,), unit,
-                                  f"{cell.gate(g).name}: peephole (diagonal, on c)"))
+                                  f"{cell.gate(g).name}: peephole (diagonal, on c)", times))
             if peep:
-                terms.append(f"{H}×{len(peep)}" if len(peep) > 1 else f"{H}")
+                unit_terms.append(f"{H}×{len(peep)}" if len(peep) > 1 else f"{H}")
             if problem.proj_size:
-                items.append(Item("W_hr", (P, H), unit, "projection: h_t = W_hr (o_t ⊙ tanh c_t)"))
-                terms.append(f"{P}×{H}")
+                items.append(Item("W_hr", (P, H), unit, "projection: h_t = W_hr (o_t ⊙ tanh c_t)",
+                                  times))
+                unit_terms.append(f"{P}×{H}")
             if problem.initial_state == "learned":
                 states = [("h_0", P)] + [("c_0", H)] * (cell.name == "lstm")
                 for name, n in states:
-                    items.append(Item(name, (n,), unit, "initial state (learned)"))
-                    terms.append(f"{n}")
-                    learned += n
+                    items.append(Item(name, (n,), unit, "initial state (learned)", times))
+                    unit_terms.append(f"{n}")
+                    learned += n * times
+            terms += [f"({' + '.join(unit_terms)})×{times}"] if together else unit_terms
     if problem.output_size:
         n_in = P * len(directions)
         items.append(Item("V", (problem.output_size, n_in), role="output layer"))

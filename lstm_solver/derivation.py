@@ -233,6 +233,7 @@ class Quantity:
     tree: Node | None = None  # None when the problem gave the value
     equation: Equation | None = None
     given: bool = False
+    finite: bool = True  # False: ∞ or NaN (an overflow) met on the way; notes.non_finite says why
 
     @property
     def pre_activation(self) -> np.ndarray | None:

@@ -26,4 +26,11 @@ class ProblemError(Exception):
             if self.column is not None:
                 where += f":{self.column}"
         key = f"{self.key}: " if self.key else ""
-        return f"{where}: {key}{self.message}"
+        message = self.message
+        if len(message) > MAX_MESSAGE:  # a value quoted in full (a megabyte of text, a list)
+            half = MAX_MESSAGE // 2
+            message = f"{message[:half]} … {message[-half:]}"
+        return f"{where}: {key}{message}"
+
+
+MAX_MESSAGE = 600  # characters of a message; the middle of a longer one is left out

@@ -30,14 +30,39 @@ class OutputExists(Exception):
     """The output file exists and overwriting was not asked for."""
 
 
+class OutputError(Exception):
+    """The output cannot be written there (a file where a folder should be, no permission,
+    a full disk): the message says which and why."""
+
+
+def make_folder(folder: str | Path) -> None:
+    """Create ``folder`` and its parents if they are missing; OutputError if it cannot be."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(f"cannot create the folder {folder}: a file of that name is in "
+                          "the way") from None
+    except OSError as exc:
+        raise OutputError(f"cannot create the folder {folder}: "
+                          f"{exc.strerror or exc}") from None
+
+
 def write_atomic(path: str | Path, data: str | bytes, force: bool = False) -> None:
     """Write through a temporary file in the same folder and a rename: a reader never sees
-    half a file, and an existing file is replaced only with ``force``."""
+    half a file, and an existing file is replaced only with ``force``. A missing folder is
+    created; what cannot be written is an OutputError."""
     path = Path(path)
     if path.exists() and not force:
         raise OutputExists(str(path))
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    make_folder(path.parent)
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
@@ -47,6 +72,9 @@ def write_atomic(path: str | Path, data: str | bytes, force: bool = False) -> No
         if not force and path.exists():  # appeared meanwhile
             raise OutputExists(str(path))
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -8,18 +8,25 @@ lists, a numpy-style column (``[[0], [2]]``) or a pasted block of text.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, replace
-from decimal import ROUND_DOWN, ROUND_HALF_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import (
+    ROUND_DOWN,
+    ROUND_HALF_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+)
 from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-MAX_DIM = 4096
-MAX_ENTRIES = 1_000_000
+from .limits import FLOAT_MAX, FLOAT_MIN, MAX_DIM, MAX_ENTRIES, MAX_NUMBER_CHARS
 
 Number = int | Decimal | Fraction  # always exact
 Exact = tuple  # nested tuples of Number
@@ -59,12 +66,40 @@ class Value:
         return np.array(to_float(self.exact), dtype=float)
 
 
+class OneHot(Value):
+    """The one-hot vector of word ``index`` among ``size``: its entries are made only when
+    something asks for them (a sequence of 1,000 tokens over 4,096 words would otherwise
+    hold four million numbers)."""
+
+    def __init__(self, index: int, size: int, key: str = ""):
+        for name, value in (("index", index), ("size", size), ("key", key)):
+            object.__setattr__(self, name, value)
+
+    @cached_property
+    def exact(self) -> Exact:  # type: ignore[override]
+        return (0,) * self.index + (1,) + (0,) * (self.size - self.index - 1)
+
+    @property
+    def is_matrix(self) -> bool:
+        return False
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.size,)
+
+    @cached_property
+    def array(self) -> np.ndarray:
+        out = np.zeros(self.size)
+        out[self.index] = 1.0
+        return out
+
+
 def to_float(exact: Any) -> Any:
     if isinstance(exact, tuple):
         return [to_float(e) for e in exact]
     try:
         return float(exact)
-    except OverflowError:  # beyond float64: carried as infinity, shown as such
+    except OverflowError:  # beyond float64 (parse_number refuses it): infinity
         return math.inf if exact > 0 else -math.inf
 
 
@@ -76,30 +111,62 @@ def as_fraction(x: Number) -> Fraction:
 
 
 def parse_number(item: Any) -> Number:
-    """One number, exactly; NumberError says what was found instead."""
+    """One number, exactly; NumberError says what was found instead.
+
+    A number must be one float64 can carry (the solution is computed in float64):
+    magnitude at most about 1.8e308, and 0 or at least about 2.2e-308.
+    """
     if isinstance(item, bool) or item is None:
         raise NumberError(f"expected a number, found {_show(item)}")
     if isinstance(item, (int, Fraction)):
-        return item
+        return _in_range(item, item)
     if isinstance(item, Decimal):
         if not item.is_finite():
             raise NumberError(f"expected a finite number, found {item}")
-        return item
+        return _in_range(item, item)
     if isinstance(item, float):
         if not math.isfinite(item):
             raise NumberError(f"expected a finite number, found {item}")
-        return Fraction(item)
+        return _in_range(Fraction(item), item)
     if isinstance(item, str):
         text = item.strip().replace("−", "-").replace("_", "")
         if text.lower().lstrip("+-.") in {"nan", "inf", "infinity"} or text.lower() in _BAD_WORDS:
             raise NumberError(f"expected a finite number, found {item!r}")
+        if len(text) > MAX_NUMBER_CHARS and _LONG_NUMBER.match(text):
+            raise NumberError(f"a number written with {len(text):,} characters; at most "
+                              f"{MAX_NUMBER_CHARS} are read (float64 keeps about 17 digits)")
+        if len(text) > MAX_NUMBER_CHARS:
+            raise NumberError(f"expected a number (such as 2, 0.5 or \"1/3\"), found "
+                              f"{_short(item)}")
         try:
-            return Fraction(text) if "/" in text else Decimal(text)
+            number = Fraction(text) if "/" in text else Decimal(text)
         except (ValueError, ZeroDivisionError, ArithmeticError):
             raise NumberError(
                 f"expected a number (such as 2, 0.5 or \"1/3\"), found {item!r}"
             ) from None
+        return _in_range(number, text)
     raise NumberError(f"expected a number, found {_show(item)}")
+
+
+_LONG_NUMBER = re.compile(r"[-+]?[\d.]")
+
+
+def _in_range(number: Number, written: Any) -> Number:
+    """``number`` if float64 can carry it, else a NumberError that says so."""
+    size = number.copy_abs() if isinstance(number, Decimal) else abs(number)  # no context
+    if size > FLOAT_MAX:
+        raise NumberError(f"{written} is beyond the range of float64, in which the solution is "
+                          f"computed (magnitudes up to about {FLOAT_MAX:.1e})")
+    if 0 < size < FLOAT_MIN:
+        raise NumberError(f"{written} is too small for float64, in which the solution is "
+                          f"computed (a magnitude below about {FLOAT_MIN:.1e} would be read "
+                          "as 0); write 0 if you mean 0")
+    return number
+
+
+def _short(item: Any, room: int = 40) -> str:
+    text = repr(item)
+    return text if len(text) <= room else f"{text[:room // 2]}…{text[-room // 2:]}"
 
 
 def _show(item: Any) -> str:
@@ -111,7 +178,7 @@ def _show(item: Any) -> str:
         return "nothing (null)"
     if isinstance(item, bool):
         return str(item).lower()
-    return repr(item)
+    return _short(item)
 
 
 _SPLIT = re.compile(r"[\s,;]+")
@@ -176,6 +243,9 @@ def parse_matrix(item: Any, key: str = "") -> Value:
     if not any(isinstance(r, list) for r in rows):
         rows = [rows]  # a single row written flat
     _check_size(len(rows), max(len(r) if isinstance(r, list) else 1 for r in rows))
+    fast = _plain_rows(rows)
+    if fast is not None:
+        return _value(*fast, key)
     out = []
     width = None
     for i, row in enumerate(rows):
@@ -206,7 +276,43 @@ def parse_vector(item: Any, key: str = "") -> Value:
                 f"expected a vector, found a {len(rows)}×{len(rows[0])} matrix"
             )
     _check_size(len(rows), 1)
+    fast = _plain_rows([rows])
+    if fast is not None:
+        return _value(fast[0][0], fast[1][0], key)
     return Value(tuple(_number_at(x, (i,)) for i, x in enumerate(rows)), key)
+
+
+_PLAIN_TYPES = {int, Decimal}
+
+
+def _plain_rows(rows: list) -> tuple[tuple, np.ndarray] | None:
+    """Rows of equal length, every entry an int or a Decimal within float64's range, as
+    tuples and as floats; None when any entry needs a closer look (then one by one)."""
+    kinds: set = set()
+    for row in rows:
+        if type(row) is not list or len(row) != len(rows[0]):
+            return None
+        kinds.update(map(type, row))
+    if not rows[0] or not kinds <= _PLAIN_TYPES:
+        return None
+    try:
+        array = np.array(rows, dtype=float)
+    except (OverflowError, ValueError):
+        return None
+    magnitude = np.abs(array)
+    if not (magnitude <= FLOAT_MAX).all():
+        return None
+    small = np.flatnonzero(magnitude < FLOAT_MIN)  # zeros, or too small: see which
+    flat = [x for row in rows for x in row] if small.size else []
+    if any(flat[k] != 0 for k in small):
+        return None
+    return tuple(map(tuple, rows)), array
+
+
+def _value(exact: tuple, array: np.ndarray, key: str) -> Value:
+    value = Value(exact, key)
+    value.__dict__["array"] = array  # what the cached property would compute
+    return value
 
 
 def _number_at(x: Any, path: tuple) -> Number:
@@ -225,6 +331,10 @@ def _check_size(rows: int, cols: int) -> None:
 
 
 # --- showing numbers ---------------------------------------------------------
+
+# room for every finite float64 with 15 decimals (the default context has 28 digits, and
+# quantizing 1e25 to 4 decimals would need 30)
+_WIDE = Context(prec=400, Emax=999, Emin=-999)
 
 
 @dataclass(frozen=True)
@@ -245,7 +355,7 @@ class Rounding:
         with ``round_half: up``, as on paper.
         """
         return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-self.decimals),
-                                                 rounding=MODES[self.round_half])
+                                                 rounding=MODES[self.round_half], context=_WIDE)
 
     def round(self, values: np.ndarray) -> np.ndarray:
         """The values a hand calculation would write down and carry on with."""
@@ -265,11 +375,7 @@ class Rounding:
             return str(int(x))
         if abs(x) >= 1e9:
             return f"{x:.{self.decimals}e}"
-        rounded = self.decimal(x)
-        text = format(rounded, "f")  # never 0E-8 or 1.2E-7
-        if text.startswith("-") and rounded == 0:
-            text = text[1:]
-        return text
+        return _fixed(x, self.decimals, self.round_half)
 
     def at(self, digits: int) -> Rounding:
         """The same rounding to ``digits`` decimals."""
@@ -279,3 +385,20 @@ class Rounding:
 MODES = {"up": ROUND_HALF_UP, "even": ROUND_HALF_EVEN, "down": ROUND_HALF_DOWN,
          "truncate": ROUND_DOWN}
 ROUND_HALF = tuple(MODES)  # the choices of round_half
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a solution shows the same weights step after step
+def _fixed(x: float, decimals: int, round_half: str) -> str:
+    """``x`` to ``decimals`` digits, rounded from its shortest decimal form; never "-0.00"."""
+    text = repr(x)
+    if "e" not in text and "E" not in text:
+        whole, _, fraction = text.partition(".")
+        if len(fraction) <= decimals:  # nothing to round: 0.073 -> 0.0730
+            if decimals == 0:
+                return whole if whole != "-0" else "0"
+            out = f"{whole}.{fraction.ljust(decimals, '0')}"
+            return out[1:] if out.startswith("-") and not out.strip("-0.") else out
+    value = Decimal(text).quantize(Decimal(1).scaleb(-decimals), rounding=MODES[round_half],
+                                   context=_WIDE)
+    out = format(value, "f")  # str() would write 1E-7 for small values
+    return out[1:] if out.startswith("-") and value == 0 else out

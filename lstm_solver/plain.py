@@ -59,6 +59,8 @@ def plain(value: Any, file: str = "<mapping>", _seen: frozenset = frozenset()) -
         if array.ndim == 0:
             return shortest(array[()])
         return [plain(row, file, _seen) for row in array]
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+        return plain(value.tolist(), file, _seen)  # text or objects: judged as lists of them
     return shortest(value)
 
 

@@ -13,8 +13,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from . import limits
 from .cells import CELLS, PEEPHOLE_GATES, Cell, LstmVariant
 from .errors import ProblemError
+from .limits import MAX_LAYERS, MAX_STEPS, MAX_WORK
 from .naming import (
     CONVENTIONS,
     COURSE,
@@ -29,6 +31,7 @@ from .naming import (
 from .numbers import (
     ROUND_HALF,
     NumberError,
+    OneHot,
     Rounding,
     Value,
     parse_matrix,
@@ -325,6 +328,12 @@ def parse_problem(source: str | Mapping, file: str = "<problem>") -> Problem | C
     return reader.problem()
 
 
+def _times(units: int, rows: int) -> str:
+    """" × 4 layers and directions × 3 batch rows", or ""."""
+    return ((f" × {units} layers and directions" if units > 1 else "")
+            + (f" × {rows} batch rows" if rows > 1 else ""))
+
+
 def _did_you_mean(word: str, options) -> str:
     close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -426,7 +435,7 @@ class _Reader:
             output_size=output,
             embedding_vocab=vocab,
             bias=bias,
-            layers=self.integer(data, "layers", 1, 1, 1000),
+            layers=self.integer(data, "layers", 1, 1, MAX_LAYERS),
             bidirectional=bidi,
             options=options,
             file=self.doc.file,
@@ -574,6 +583,8 @@ class _Reader:
         ask = self.ask(data, cell)
         marks = self.marks(data, cell, ask, given, range(start, start + len(xs)))
         top = sum(u.h_size for u in units if u.layer == units[-1].layer)
+        self.bounded(units, len(xs), "batch" if batch else "tokens" if tokens else "x",
+                     len(batch) if batch else 1)
         output_layer = self.output_layer(data, top, orientation)
         return Problem(
             cell=cell_name,
@@ -601,6 +612,21 @@ class _Reader:
             student=self.text(data, "student"),
             training=read_training(self, data, cell, units, len(xs), output_layer),
         )
+
+    def at_most_steps(self, steps: int, key: str, units: int = 1, rows: int = 1) -> None:
+        if steps * units * rows > MAX_STEPS:
+            raise self.fail((key,), f"{steps:,} steps{_times(units, rows)} is more than this "
+                            f"tool computes (at most {MAX_STEPS:,} steps × layers × "
+                            "directions × batch rows)")
+
+    def bounded(self, units, steps: int, key: str, rows: int = 1) -> None:
+        """The work a solution takes stays within the limits (README: Limits)."""
+        self.at_most_steps(steps, key, len(units), rows)
+        work = limits.work(units, steps) * rows
+        if work > MAX_WORK:
+            raise self.fail((key,), f"{steps:,} steps{_times(len(units), rows)} of these sizes "
+                            f"take {work:,} multiply-adds, more than this tool computes (at "
+                            f"most {MAX_WORK:,}: steps × Σ gates × H × (H + X))")
 
     # -- courses' own forms (issue 17) --------------------------------------------------
 
@@ -1307,14 +1333,17 @@ class _Reader:
                 raise self.fail(at + ("tokens",), "give either 'x' or 'tokens', not both")
             raw = data["tokens"]
             raw = raw if isinstance(raw, list) else [raw]
+            if not raw:
+                raise self.fail(("tokens",), "expected at least one word index (one per step), "
+                                "found an empty list")
+            self.at_most_steps(len(raw), "tokens")
             ids = []
             for i, t in enumerate(raw):
                 if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t < embedding.vocab:
                     raise self.fail(at + ("tokens", i), f"expected a word index from 0 to "
                                     f"{embedding.vocab - 1} (0-based), found {t!r}")
                 ids.append(t)
-            one_hot = [Value(tuple(int(j == t) for j in range(embedding.vocab)),
-                             f"tokens[{i}]") for i, t in enumerate(ids)]
+            one_hot = [OneHot(t, embedding.vocab, f"tokens[{i}]") for i, t in enumerate(ids)]
             return one_hot, tuple(ids)
         if "x" not in data:
             raise self.fail(at, "missing required key 'x' (the input x_t, or a list of inputs, "
@@ -1335,6 +1364,7 @@ class _Reader:
             steps = [rows]  # a numpy-style column: one vector
         else:
             steps = rows
+        self.at_most_steps(len(steps), "x")  # before a vector is made for each
         out = []
         for i, step in enumerate(steps):
             p = path + (i,) if len(steps) > 1 else path

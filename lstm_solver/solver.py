@@ -8,6 +8,7 @@ finite inputs neither overflow into NaN nor warn.
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 
@@ -147,8 +148,10 @@ def _run(problem: Problem, unit: Unit, system, inputs: list[Carried | None],
                 if unknown:
                     step.missing[short] = _why(unknown)
                     continue
+                walker.finite = True
                 tree = walker.walk(eq.rhs, lookup=eq.kind == "lookup")
-                q = d.Quantity(short, Name.of(lhs), tree.value, tree.exact, tree, eq)
+                q = d.Quantity(short, Name.of(lhs), tree.value, tree.exact, tree, eq,
+                               finite=walker.finite)
             else:
                 gate = cell.gate(short)
                 where = f"{unit.key}.gates" if unit.key else "gates"
@@ -191,14 +194,16 @@ def _outputs(problem: Problem, last: dict[str, dict[int, d.Step]], exact: bool) 
                   for p, direction in zip(parts, DIRECTIONS)]
         joined = _joined(parts)
         h = d.Quantity("h", Name("h", "", 0), joined[0], joined[1],
-                       d.Stack(joined[0], joined[1], tuple(leaves)))
+                       d.Stack(joined[0], joined[1], tuple(leaves)),
+                       finite=bool(np.isfinite(joined[0]).all()))
         step.quantities.append(h)
         if eq is not None:
             walker.clear_step()
             walker.bind(system_q["h"], h.value, h.exact)
+            walker.finite = True
             tree = walker.walk(eq.rhs)
             step.quantities.append(d.Quantity("y", Name("y", "", 0), tree.value, tree.exact,
-                                              tree, eq))
+                                              tree, eq, finite=walker.finite))
         out.append(step)
     return out
 
@@ -241,12 +246,13 @@ class _Walker:
         self.row = problem.orientation == "row"
         self.exact = exact
         self.values: dict[MatrixSymbol, tuple[np.ndarray, tuple | None, bool]] = {}
+        self.finite = True  # every value met since the last quantity began is finite
 
     def bind(self, sym: MatrixSymbol, value: np.ndarray, exact, from_file: bool = False) -> None:
         """Give ``sym`` a value; ``from_file`` when the problem wrote it."""
         value = self.rounded(value)
         if self.carry_rounded and self.exact and value.ndim == 1:
-            exact = tuple(sp.Rational(str(self.rounding.decimal(v))) for v in value)
+            exact = self._rounded_exact(value)
         self.values[sym] = (value, exact, from_file)
 
     def clear_step(self) -> None:
@@ -257,12 +263,20 @@ class _Walker:
         return self.rounding.round(value) if self.carry_rounded else value
 
     def unknown(self, eq: Equation) -> list[MatrixSymbol]:
-        syms = [s for s in eq.rhs.atoms(MatrixSymbol) if s not in self.values]
+        syms = [s for s in _symbols(eq.rhs) if s not in self.values]
         return sorted(syms, key=lambda s: s.name)
 
     # -- the walk -------------------------------------------------------------------
 
     def walk(self, expr, lookup: bool = False) -> d.Node:
+        """The node of ``expr``; ``finite`` turns False when a value on the way is ∞ or NaN
+        (an overflow beyond float64: notes.non_finite says where and why)."""
+        node = self._walk(expr, lookup)
+        if self.finite and not np.isfinite(node.value).all():
+            self.finite = False
+        return node
+
+    def _walk(self, expr, lookup: bool = False) -> d.Node:
         if isinstance(expr, MatrixSymbol):
             value, exact, from_file = self.values[expr]
             return d.Leaf(value, exact, Name.of(expr), from_file)
@@ -332,9 +346,11 @@ class _Walker:
             Mx = tuple(zip(*Mx))
         if lookup:
             layout = "rows" if transposed != row else "columns"
-            value = _safe_matvec(M if not row else M.T, vector.value)
             hot = np.flatnonzero(vector.value)
             index = int(hot[0]) if len(hot) == 1 and vector.value[hot[0]] == 1 else None
+            A = M if not row else M.T
+            # a one-hot w_t selects a column: no product over the whole vocabulary
+            value = A[:, index].copy() if index is not None else _safe_matvec(A, vector.value)
             exact = self._exact_matvec(Mx, vector.exact, row)
             return self._node(d.Lookup, value, exact, matrix=matrix, onehot=vector,
                               index=index, layout=layout)
@@ -346,10 +362,16 @@ class _Walker:
         if self.round_nodes:
             value = self.rounding.round(value)
             if self.exact:
-                exact = tuple(sp.Rational(str(self.rounding.decimal(v))) for v in value)
+                exact = self._rounded_exact(value)
         return cls(value, exact, **fields)
 
     # -- exact values (only with exact=True) -------------------------------------------
+
+    def _rounded_exact(self, value: np.ndarray) -> tuple | None:
+        """The rounded values as exact decimals; None when one is ∞ or NaN (an overflow)."""
+        if not np.isfinite(value).all():
+            return None
+        return tuple(sp.Rational(str(self.rounding.decimal(v))) for v in value)
 
     def _exact(self, op, operands) -> tuple | None:
         if not self.exact or any(o.exact is None for o in operands):
@@ -370,6 +392,13 @@ class _Walker:
             return _short_or_none(tuple(e / sp.Add(*exps) for e in exps))
         func = {"sigmoid": sigma, "tanh": sp.tanh, "relu": lambda x: sp.Max(0, x)}[name]
         return _short_or_none(tuple(func(x) for x in arg.exact))
+
+
+@functools.cache
+def _symbols(expr) -> frozenset:
+    """The matrix symbols of an equation's right-hand side (sympy's atoms() walks the tree
+    on every call; an equation is asked once per step)."""
+    return frozenset(expr.atoms(MatrixSymbol))
 
 
 def _short_or_none(values: tuple) -> tuple | None:

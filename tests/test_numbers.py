@@ -55,3 +55,24 @@ def test_matrix_and_vector_forms():
         parse_vector([[1, 2], [3, 4]])
     with pytest.raises(NumberError, match="ragged"):
         parse_matrix([[1, 2], [3]])
+
+
+def test_shown_numbers_match_decimal_rounding_of_the_shortest_form():
+    """The fast path of Rounding.show (no rounding needed, or cached) against Decimal."""
+    import random
+    from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+
+    rng = random.Random(3)
+    values = [0.0, -0.0, 0.125, -0.125, 2.5, -0.5, 1e-5, -4.9999e-5, 0.00005, 5e-324,
+              99999999.99995, 1e-7]
+    values += [rng.uniform(-1, 1) * 10 ** rng.randrange(-12, 9) for _ in range(3000)]
+    values += [round(rng.uniform(-10, 10), rng.randrange(8)) for _ in range(3000)]
+    for decimals in (0, 2, 4, 15):
+        for half, mode in (("up", ROUND_HALF_UP), ("even", ROUND_HALF_EVEN)):
+            rounding = Rounding(decimals=decimals, round_half=half)
+            for x in values:
+                want = Decimal(repr(x)).quantize(Decimal(1).scaleb(-decimals), rounding=mode)
+                text = format(want, "f")
+                if want == 0:
+                    text = text.lstrip("-")
+                assert rounding.show(x) == text, (x, decimals, half)

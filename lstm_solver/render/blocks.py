@@ -143,6 +143,8 @@ def column_blocks(widths: list[int], budget: int, gap: int = 1) -> list[range]:
     def fits(r: range) -> bool:
         return len(r) == 1 or sum(widths[j] for j in r) + gap * (len(r) - 1) <= budget
 
+    if not widths:  # nothing could be computed: the table has its fixed columns only
+        return [range(0)]
     greedy: list[range] = []
     start, used = 0, 0
     for j, w in enumerate(widths):

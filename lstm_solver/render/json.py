@@ -14,10 +14,36 @@ from ..forms import notes as head_notes
 FORMAT = "lstm-solve/1"
 
 
-def _numbers(values) -> list[float | str]:
-    # JSON has no infinity; a value beyond float64 (from inputs near 1e308) is written as text.
-    return [float(v) if math.isfinite(v) else ("Infinity" if v > 0 else "-Infinity")
-            for v in values]
+def _numbers(values) -> list[float | None]:
+    """JSON has no ∞ or NaN: a number that is not finite (an overflow beyond float64) is
+    null, and the step's "non_finite" says where it arose and why."""
+    return [float(v) if math.isfinite(v) else None for v in values]
+
+
+def _non_finite(step: d.Step) -> dict[str, str]:
+    from .notes import non_finite
+
+    found = {q.short: non_finite(step, q) for q in step.quantities}
+    return {short: why for short, why in found.items() if why}
+
+
+def dumps(data: Any, **options: Any) -> str:
+    """``json.dumps`` that never writes the bare NaN or Infinity JSON does not allow:
+    any float that is not finite becomes null (the documents' notes say why)."""
+    try:
+        return json.dumps(data, allow_nan=False, **options)
+    except ValueError:
+        return json.dumps(_finite(data), allow_nan=False, **options)
+
+
+def _finite(data: Any) -> Any:
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
 
 
 def count_to_dict(derivation) -> dict[str, Any]:
@@ -26,7 +52,8 @@ def count_to_dict(derivation) -> dict[str, Any]:
             "parameters": {
                 "total": derivation.total,
                 "breakdown": [{"name": f"{i.unit}: {i.name}" if i.unit else i.name,
-                               "shape": list(i.shape), "count": i.count}
+                               "shape": list(i.shape), "count": i.count,
+                               **({"times": i.times} if i.times > 1 else {})}
                               for i in derivation.items],
                 "formula": f"{derivation.formula} = {derivation.total}",
                 "notes": derivation.notes,
@@ -67,6 +94,9 @@ def _single(derivation: d.Derivation) -> dict[str, Any]:
             entry.update(layer=step.layer, direction=step.direction)
         if step.missing:
             entry["cannot_compute"] = dict(step.missing)
+        non_finite = _non_finite(step)
+        if non_finite:
+            entry["non_finite"] = non_finite
         steps.append(entry)
     out: dict[str, Any] = {"format": FORMAT, "cell": derivation.problem.cell}
     problem = derivation.problem
@@ -75,7 +105,8 @@ def _single(derivation: d.Derivation) -> dict[str, Any]:
         out["notes"] = said  # which matrix multiplies which (naming.py), packing, variants
     out["steps"] = steps
     if derivation.outputs:
-        out["outputs"] = [{"t": step.t, **{q.short: _numbers(q.value) for q in step.quantities}}
+        out["outputs"] = [{"t": step.t, **{q.short: _numbers(q.value) for q in step.quantities},
+                           **({"non_finite": _non_finite(step)} if _non_finite(step) else {})}
                           for step in derivation.outputs]
     if derivation.backward is not None:
         out["backward"] = backward_to_dict(derivation)
@@ -178,8 +209,8 @@ def _put(tree: dict, where: tuple, value) -> None:
 
 def render(derivation) -> str:
     if isinstance(derivation, d.Derivation):
-        return json.dumps(to_dict(derivation), indent=2)
-    return json.dumps(count_to_dict(derivation), indent=2, ensure_ascii=False)
+        return dumps(to_dict(derivation), indent=2)
+    return dumps(count_to_dict(derivation), indent=2, ensure_ascii=False)
 
 
 def render_many(solutions: list) -> str:
@@ -189,4 +220,4 @@ def render_many(solutions: list) -> str:
     items = [to_dict(s) if isinstance(s, d.Derivation) else count_to_dict(s) for s in solutions]
     for item, solution in zip(items, solutions, strict=True):
         item["file"] = solution.problem.file
-    return json.dumps({"format": FORMAT, "problems": items}, indent=2, ensure_ascii=False)
+    return dumps({"format": FORMAT, "problems": items}, indent=2, ensure_ascii=False)

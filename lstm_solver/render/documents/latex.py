@@ -635,7 +635,8 @@ class LatexDocument(LatexMath):
 
     def end(self) -> None:
         self.out.append(r"\end{document}")
-        source = "\n".join(self.out)
+        # a value beyond float64 is shown as ∞; in text escape() wrote $\infty$ already
+        source = "\n".join(self.out).replace("∞", r"\infty ")
         self.out = [source]
         most = max_matrix_columns(source)
         self.out[0] = self.out[0].replace("%MaxMatrixCols\n", (
