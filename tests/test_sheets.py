@@ -247,3 +247,15 @@ def test_sixteen_digit_decimals_stay_as_written(tmp_path):
     assert len(Decimal(first).as_tuple().digits) >= 15
     for fmt in ("latex", "html", "markdown"):
         assert first in run(path, "--questions", "--format", fmt)
+
+
+def test_every_example_as_one_question_sheet_compiles(tmp_path):
+    """The answer tables of a bidirectional GRU (y has fewer entries than h) and of a
+    projection LSTM (h shorter than c) mark the missing entries with a dash; a
+    \\centering there ended the row early, and pdflatex failed (review-docs)."""
+    source = run(PROBLEMS, "--questions", "--format", "latex")
+    text, log = pdf_text(tmp_path, source, "sheet")
+    bidirectional = text[text.index("A bidirectional GRU\n"):]
+    outputs = bidirectional[bidirectional.index("Outputs, step t = 1"):]
+    rows = [line.split() for line in outputs[:outputs.index("Outputs, step t = 2")].splitlines()]
+    assert ["3", "–"] in rows and ["4", "–"] in rows  # rows 3, 4: h only (y has 2 entries)

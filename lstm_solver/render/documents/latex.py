@@ -748,7 +748,8 @@ class LatexDocument(LatexMath):
                      " & ".join(heads) + r" \\ \hline", r"\endhead"]
         for k in range(size):
             cells = [rf"\rule{{0pt}}{{7mm}}{k + 1}"] + [
-                "" if k < n else r"\centering --" for _, n in columns]
+                # \centering in the row's last cell would end the row at its \\
+                "" if k < n else r"\hfill --\hfill\null" for _, n in columns]
             self.out.append(" & ".join(cells) + r" \\ \hline")
         self.out.append(r"\end{longtable}")
 
