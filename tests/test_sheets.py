@@ -259,3 +259,18 @@ def test_every_example_as_one_question_sheet_compiles(tmp_path):
     outputs = bidirectional[bidirectional.index("Outputs, step t = 1"):]
     rows = [line.split() for line in outputs[:outputs.index("Outputs, step t = 2")].splitlines()]
     assert ["3", "–"] in rows and ["4", "–"] in rows  # rows 3, 4: h only (y has 2 entries)
+
+
+def test_contents_page_numbers_are_the_pages_sections_start_on(tmp_path):
+    """30 problems: a contents two pages long, which moves every section a page on;
+    the PDF showed the page numbers of the first pass, one too small (review-docs)."""
+    require_program("pdflatex")
+    require_program("pdftotext")
+    run(PROBLEMS, "--questions", "-o", tmp_path / "sheet.pdf")
+    pages = subprocess.run(["pdftotext", "-layout", str(tmp_path / "sheet.pdf"), "-"],
+                           capture_output=True, text=True, check=True).stdout.split("\f")
+    contents = re.findall(r"^\s*(\d+)\s+(\S.*?)\s{2,}(\d+)\s*$", pages[0] + pages[1], re.M)
+    assert len(contents) == len(list(PROBLEMS.glob("*.yaml")))
+    for number, title, page in contents:
+        heading = re.compile(rf"^\s*{number}\s+{re.escape(title.split()[0])}", re.M)
+        assert heading.search(pages[int(page) - 1]), (number, title, page)
