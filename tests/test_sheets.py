@@ -274,3 +274,31 @@ def test_contents_page_numbers_are_the_pages_sections_start_on(tmp_path):
     for number, title, page in contents:
         heading = re.compile(rf"^\s*{number}\s+{re.escape(title.split()[0])}", re.M)
         assert heading.search(pages[int(page) - 1]), (number, title, page)
+
+
+def computed_numbers(path) -> set[str]:
+    """Every computed (not given) value of a problem, at 3, 4 and 5 decimals, where it
+    has two significant digits or more (0.300, 0.5005; not 0.000 or 0.010)."""
+    import json
+
+    out = set()
+    for step in json.loads(run(path, "--format", "json")).get("steps", []):
+        for key, values in step["values"].items():
+            if key not in step.get("given", []):
+                for v in np.ravel(np.array(values, dtype=float)):
+                    out |= {s for d in (3, 4, 5) if re.search(
+                        r"[1-9]\d", (s := f"{v:.{d}f}").replace(".", ""))}
+    return out
+
+
+@pytest.mark.parametrize("path", sorted(PROBLEMS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_a_question_sheet_gives_no_answer(path):
+    """No computed value on the students' sheet unless the problem gives it: the
+    click4ai example's question told its h̃ and h (review-docs)."""
+    sheet = run(path, "--questions", "--format", "markdown")
+    data = yaml.safe_load(path.read_text())
+    data.pop("question", None)
+    given = " ".join(NUMBER.findall(str(data)))
+    shown = [s for s in computed_numbers(path) if re.search(
+        rf"(?<![\d.]){re.escape(s)}(?!\d)", sheet) and s not in given.split()]
+    assert not shown
