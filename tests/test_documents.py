@@ -170,3 +170,20 @@ def test_exact_values_in_latex_compile(tmp_path):
     assert r"\left(= - \frac{3}{50}\right)" in source
     assert r"\sigma\left(- \frac{9}{25}\right) = \frac{1}{1 + e^{\frac{9}{25}}}" in source
     pdflatex(tmp_path, source)
+
+
+def test_names_in_words_are_math_and_identifiers_typewriter(tmp_path):
+    """Sentences the tool words (convention: W_x, δ_gₜ, forget_bias) showed their
+    underscores as text, W\\_x (review-docs)."""
+    from lstm_solver.render.documents.latex import escape
+
+    assert escape("convention: W_x, the default") == "convention: $W_{x}$, the default"
+    assert escape("δ_gₜ is ∂L/∂(pre-activation of gₜ)").startswith(r"$\delta_{g_{t}}$ is")
+    assert escape("hₜ₋₁, h*ₜ and c̃ₜ") == r"$h_{t-1}$, $h^*_{t}$ and $\tilde{c}_{t}$"
+    assert escape("forget_bias: 1.0") == r"\texttt{forget\_bias}: 1.0"
+    assert escape("50% & --full") == r"50\% \& -{}-full"
+    source = run(PROBLEMS / "convention_wx_wikipedia.yaml", "--format", "latex").stdout
+    pdflatex(tmp_path, source, "wx")
+    text = subprocess.run(["pdftotext", str(tmp_path / "wx.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "convention: W" in text and "W_" not in text and "W\\_" not in source

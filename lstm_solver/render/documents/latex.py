@@ -47,11 +47,41 @@ _SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\
 _SUB_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉₊₋ₜ", "0123456789+-t")
 
 
+# in words: a name with a subscript (W_x, b_f, δ_gₜ) is set as math, an identifier a
+# user types (forget_bias, max_norm, weight_ih) in typewriter type, not as W\_x
+_SUBSCRIPTED = re.compile(r"(?<![\w\\])([A-Za-zδ]\u0303?)(\*?)(?:_([A-Za-z0-9]{1,3})([ₜ₀-₉₊₋]*)"
+                          r"|([ₜ₀-₉₊₋]+))(?![\w])")
+_IDENTIFIER = re.compile(r"(?<![\w\\])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+"
+                         r"(?:\.[A-Za-z0-9]+)*(?![\w])")
+
+
 def escape(text: str) -> str:
-    """Plain text for LaTeX: special characters escaped, common symbols as math.
+    """Plain text for LaTeX: special characters escaped, common symbols as math, names
+    with a subscript as math and identifiers in typewriter type.
 
     A character pdflatex cannot set (outside Latin-1, and not one of ours) becomes ?.
     """
+    out, at = [], 0
+    for m in re.finditer(f"{_SUBSCRIPTED.pattern}|{_IDENTIFIER.pattern}", text):
+        out.append(_escape_characters(text[at:m.start()]))
+        if m.group(1):  # W_x, W_xi, δ_gₜ, hₜ₋₁, h*ₜ
+            base = r"\delta" if m.group(1) == "δ" else m.group(1)
+            base = (rf"\tilde{{{base[0]}}}" if base.endswith("\u0303") else base) + (
+                "^*" if m.group(2) else "")
+            if m.group(5):
+                sub = m.group(5).translate(_SUB_DIGITS)
+            else:
+                inner = m.group(4).translate(_SUB_DIGITS)
+                sub = m.group(3) + (f"_{{{inner}}}" if inner else "")
+            out.append(f"${base}_{{{sub}}}$")
+        else:
+            out.append(r"\texttt{" + m.group(0).replace("_", r"\_") + "}")
+        at = m.end()
+    out.append(_escape_characters(text[at:]))
+    return "".join(out)
+
+
+def _escape_characters(text: str) -> str:
     out = []
     for k, ch in enumerate(text):
         if ch == "\u0303" and out:  # a combining tilde: c̃
