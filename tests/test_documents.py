@@ -187,3 +187,12 @@ def test_names_in_words_are_math_and_identifiers_typewriter(tmp_path):
     text = subprocess.run(["pdftotext", str(tmp_path / "wx.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "convention: W" in text and "W_" not in text and "W\\_" not in source
+
+
+def test_html_math_writes_minus_signs_not_hyphens():
+    """MathML set −0.5 and (1 − z) with a hyphen, shorter and lower than a minus
+    (review-docs)."""
+    page = run(PROBLEMS / "gru_clipping.yaml", "--format", "html").stdout
+    assert not re.findall(r"<m[no][^>]*>-", page)  # no hyphen in a number or an operator
+    assert "<mo>−</mo><mn>0.5</mn>" in page  # W_r's −0.5
+    assert re.search(r"<mn>1</mn><mo>−</mo><msub><mi>z</mi>", page)  # (1 − z_t)

@@ -58,14 +58,15 @@ def mn(text: str) -> str:
     """A number; a leading minus as an operator, parentheses around a negative kept."""
     if text.startswith("(") and text.endswith(")"):
         return mrow(fence("("), mn(text[1:-1]), fence(")"))
-    if text.startswith("-"):
-        return f"<mrow><mo>-</mo><mn>{escape(text[1:])}</mn></mrow>"
+    if text.startswith(("-", "−")):  # a minus sign, not a hyphen (−0.5, not -0.5)
+        return f"<mrow><mo>−</mo><mn>{escape(text[1:])}</mn></mrow>"
     return f"<mn>{escape(text)}</mn>"
 
 
 def mo(text: str, **attrs: str) -> str:
+    """An operator; a hyphen is written as the minus sign it stands for."""
     extra = "".join(f' {k}="{v}"' for k, v in attrs.items())
-    return f"<mo{extra}>{escape(text)}</mo>"
+    return f"<mo{extra}>{escape('−' if text == '-' else text)}</mo>"
 
 
 def mrow(*items: str) -> str:
