@@ -173,20 +173,24 @@ def test_exact_values_in_latex_compile(tmp_path):
 
 
 def test_names_in_words_are_math_and_identifiers_typewriter(tmp_path):
-    """Sentences the tool words (convention: W_x, δ_gₜ, forget_bias) showed their
-    underscores as text, W\\_x (review-docs)."""
+    """Sentences the tool words (the candidate's W_j, δ_gₜ, forget_bias) showed their
+    underscores as text, W\\_j (review-docs); what to write in the file stays as
+    written, in typewriter type."""
     from lstm_solver.render.documents.latex import escape
 
-    assert escape("convention: W_x, the default") == "convention: $W_{x}$, the default"
-    assert escape("δ_gₜ is ∂L/∂(pre-activation of gₜ)").startswith(r"$\delta_{g_{t}}$ is")
+    assert escape("the forget gate's W_f, δ_gₜ") == r"the forget gate's $W_{f}$, $\delta_{g_{t}}$"
     assert escape("hₜ₋₁, h*ₜ and c̃ₜ") == r"$h_{t-1}$, $h^*_{t}$ and $\tilde{c}_{t}$"
     assert escape("forget_bias: 1.0") == r"\texttt{forget\_bias}: 1.0"
+    assert escape("write convention: W_x.") == r"write \texttt{convention: W\_x}."
     assert escape("50% & --full") == r"50\% \& -{}-full"
-    source = run(PROBLEMS / "convention_wx_wikipedia.yaml", "--format", "latex").stdout
-    pdflatex(tmp_path, source, "wx")
-    text = subprocess.run(["pdftotext", str(tmp_path / "wx.pdf"), "-"], capture_output=True,
+    source = run(PROBLEMS / "coupled_tensorflow_cifg.yaml", "--format", "latex").stdout
+    pdflatex(tmp_path, source, "cifg")
+    text = subprocess.run(["pdftotext", str(tmp_path / "cifg.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
-    assert "convention: W" in text and "W_" not in text and "W\\_" not in source
+    assert "the candidate’s W" in text and "W_j" not in text and "W\\_j" not in source
+    assert "forget_bias" in text and r"\texttt{forget\_bias}" in source
+    markdown = run(PROBLEMS / "coupled_tensorflow_cifg.yaml", "--format", "markdown").stdout
+    assert "`forget_bias`: 1.0" in markdown and "the forget gate's $W_{f}$" in markdown
 
 
 def test_html_math_writes_minus_signs_not_hyphens():

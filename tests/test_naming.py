@@ -155,6 +155,11 @@ def _plain(text: str) -> str:
     """LaTeX, Markdown or HTML text with its escapes and tags removed, spaces joined."""
     text = re.sub(r"<[^>]+>", "", text)
     text = text.replace(r"\_", "_").replace("$_{t-1}$", "ₜ₋₁").replace("$_{t}$", "ₜ")
+    # names set as math ($h_{t-1}$, $W_{x}$), what to write as code (`convention: W_x`)
+    text = re.sub(r"\$([A-Za-z])_\{t-1\}\$", r"\1ₜ₋₁", text)
+    text = re.sub(r"\$([A-Za-z])_\{t\}\$", r"\1ₜ", text)
+    text = re.sub(r"\$([A-Za-z])_\{(\w+)\}\$", r"\1_\2", text)
+    text = re.sub(r"\\texttt\{([^{}]*)\}", r"\1", text).replace("`", "")
     return " ".join(text.split())
 
 
@@ -455,7 +460,7 @@ def test_generate_writes_the_naming_asked_for(tmp_path, options, naming, key):
         assert to_dict(solve(problem))["steps"] == to_dict(solve(same))["steps"]
     if naming is WIKIPEDIA:  # H = X: the sheet says which multiplies which, and the key
         sheet = (out / "questions.md").read_text()
-        assert r"convention: W\_x" in sheet and "H = X" in sheet
+        assert "`convention: W_x`" in sheet and "H = X" in sheet
 
 
 @pytest.mark.parametrize("options", [["--convention", "W_x", "--layout", "concat"],

@@ -51,6 +51,7 @@ _SUB_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉₊₋ₜ", "01234567
 # user types (forget_bias, max_norm, weight_ih) in typewriter type, not as W\_x
 _SUBSCRIPTED = re.compile(r"(?<![\w\\])([A-Za-zδ]\u0303?)(\*?)(?:_([A-Za-z0-9]{1,3})([ₜ₀-₉₊₋]*)"
                           r"|([ₜ₀-₉₊₋]+))(?![\w])")
+_KEY = re.compile(r"(?P<key>convention: W_[hx])(?![\w])")
 _IDENTIFIER = re.compile(r"(?<![\w\\])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+"
                          r"(?:\.[A-Za-z0-9]+)*(?![\w])")
 
@@ -61,24 +62,34 @@ def escape(text: str) -> str:
 
     A character pdflatex cannot set (outside Latin-1, and not one of ours) becomes ?.
     """
+    return "".join(f"${piece}$" if kind == "math" else
+                   r"\texttt{" + piece.replace("_", r"\_") + "}" if kind == "code" else
+                   _escape_characters(piece) for kind, piece in words(text))
+
+
+def words(text: str) -> list[tuple[str, str]]:
+    r"""Text cut into ("text", words), ("math", a subscripted name in LaTeX: W_{x},
+    \delta_{g_{t}}) and ("code", an identifier as written: forget_bias)."""
     out, at = [], 0
-    for m in re.finditer(f"{_SUBSCRIPTED.pattern}|{_IDENTIFIER.pattern}", text):
-        out.append(_escape_characters(text[at:m.start()]))
-        if m.group(1):  # W_x, W_xi, δ_gₜ, hₜ₋₁, h*ₜ
-            base = r"\delta" if m.group(1) == "δ" else m.group(1)
+    for m in re.finditer(f"{_KEY.pattern}|{_SUBSCRIPTED.pattern}|{_IDENTIFIER.pattern}", text):
+        out.append(("text", text[at:m.start()]))
+        if m.group("key"):  # what to write in the file, as written
+            out.append(("code", m.group(0)))
+        elif m.group(2):  # W_x, W_xi, δ_gₜ, hₜ₋₁, h*ₜ
+            base = r"\delta" if m.group(2) == "δ" else m.group(2)
             base = (rf"\tilde{{{base[0]}}}" if base.endswith("\u0303") else base) + (
-                "^*" if m.group(2) else "")
-            if m.group(5):
-                sub = m.group(5).translate(_SUB_DIGITS)
+                "^*" if m.group(3) else "")
+            if m.group(6):
+                sub = m.group(6).translate(_SUB_DIGITS)
             else:
-                inner = m.group(4).translate(_SUB_DIGITS)
-                sub = m.group(3) + (f"_{{{inner}}}" if inner else "")
-            out.append(f"${base}_{{{sub}}}$")
+                inner = m.group(5).translate(_SUB_DIGITS)
+                sub = m.group(4) + (f"_{{{inner}}}" if inner else "")
+            out.append(("math", f"{base}_{{{sub}}}"))
         else:
-            out.append(r"\texttt{" + m.group(0).replace("_", r"\_") + "}")
+            out.append(("code", m.group(0)))
         at = m.end()
-    out.append(_escape_characters(text[at:]))
-    return "".join(out)
+    out.append(("text", text[at:]))
+    return [(kind, piece) for kind, piece in out if piece]
 
 
 def _escape_characters(text: str) -> str:
