@@ -200,3 +200,13 @@ def test_html_math_writes_minus_signs_not_hyphens():
     assert not re.findall(r"<m[no][^>]*>-", page)  # no hyphen in a number or an operator
     assert "<mo>−</mo><mn>0.5</mn>" in page  # W_r's −0.5
     assert re.search(r"<mn>1</mn><mo>−</mo><msub><mi>z</mi>", page)  # (1 − z_t)
+
+
+def test_results_of_a_one_way_stack_have_no_direction_column():
+    """Two stacked forward layers: the results table had a direction column saying
+    "forward" on every row (review-docs); a bidirectional network keeps it."""
+    two = run(PROBLEMS / "lstm_two_layers.yaml", "--format", "markdown").stdout
+    table = two[two.index("## Results"):]
+    assert "| layer | t |" in table and "direction" not in table and "forward" not in table
+    both = run(PROBLEMS / "gru_bidirectional.yaml", "--format", "markdown").stdout
+    assert "| layer | direction | t |" in both[both.index("## Results"):]

@@ -748,7 +748,7 @@ class LatexDocument(LatexMath):
             spec = "r" * fixed + "c" * (len(ks) - fixed)
             self.out += [r"\begin{center}\small", rf"\begin{{tabular}}{{{spec}}}", r"\hline",
                          " & ".join(heads) + r" \\ \hline"]
-            self.out += [" & ".join(_result_cell(r[k]) for k in ks) + r" \\[2pt]"
+            self.out += [" & ".join(_result_cell(r[k]) for k in ks) + r" \\[5pt]"
                          for r in rows]
             self.out += [r"\hline", r"\end{tabular}", r"\end{center}"]
 
