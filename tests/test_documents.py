@@ -210,3 +210,18 @@ def test_results_of_a_one_way_stack_have_no_direction_column():
     assert "| layer | t |" in table and "direction" not in table and "forward" not in table
     both = run(PROBLEMS / "gru_bidirectional.yaml", "--format", "markdown").stdout
     assert "| layer | direction | t |" in both[both.index("## Results"):]
+
+
+def test_full_gradient_norm_has_every_square_once():
+    """--full: the norm's square root listed four squares and ⋯ whatever was asked, and
+    its symbolic line was printed twice when the numbers went below (review-docs)."""
+    source = run(PROBLEMS / "gomez_lstm_backprop.yaml", "--full", "--format", "latex").stdout
+    norm = source[source.index(r"\paragraph*{Global gradient norm"):]
+    norm = norm[:norm.index(r"\paragraph*", 20)]
+    assert norm.count(r"\lVert g \rVert &= \sqrt{\textstyle\sum_\theta") == 1
+    squares = re.findall(r"\{\\lVert \\frac\{\\partial L\}.*? = (0\.\d+) \\\\", norm)
+    assert len(squares) == 12  # W, U, b of four gates, each squared
+    page = run(PROBLEMS / "gomez_lstm_backprop.yaml", "--full", "--format", "html").stdout
+    norm = page[page.index("Global gradient norm"):]
+    norm = norm[:norm.index("<h", 10)]
+    assert norm.count("<msqrt><munder><mo>Σ</mo>") == 2  # the formula, and the label below

@@ -335,7 +335,7 @@ class ValuePrinter(Printer):
 
     def _print_Norm(self, node: d.Norm) -> str:
         squares = [mn(self.rounding.show(float((t.value ** 2).sum()))) for t in node.terms]
-        return f"<msqrt>{mo('+').join(blocks.elide(squares, False, mo('⋯'), 4))}</msqrt>"
+        return f"<msqrt>{mo('+').join(blocks.elide(squares, self.full, mo('⋯'), 4))}</msqrt>"
 
     def _print_Clip(self, node: d.Clip) -> str:
         return mrow(mi("min"), fenced(mrow(mn("1"), mo(","), mn(node.label), mo("/"),
@@ -587,7 +587,8 @@ class HtmlDocument:
             self.out.append(math_rows([[symbols]] + [[(lhs if k == 0 else "", mrow(*r))]
                                                        for k, r in enumerate(rows)]))
         else:  # a matrix wider than the page: the numbers go below, in blocks
-            self.out.append(math(symbols, (lhs, SymbolPrinter(t, row).doprint(q.tree))))
+            at_t = (lhs, SymbolPrinter(t, row).doprint(q.tree))
+            self.out.append(math(symbols, *([at_t] if at_t != symbols else [])))  # ‖g‖
             self.paragraph("where")
             items = [(leaf.name, t if leaf.name.dt is not None else None, leaf.value,
                       leaf.from_file) for leaf in d.leaves(q.tree)]

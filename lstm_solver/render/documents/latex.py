@@ -380,7 +380,7 @@ class ValuePrinter(Printer):
 
     def _print_Norm(self, node: d.Norm) -> str:
         squares = [self.rounding.show(float((t.value ** 2).sum())) for t in node.terms]
-        return r"\sqrt{" + " + ".join(blocks.elide(squares, False, r"\cdots", 4)) + "}"
+        return r"\sqrt{" + " + ".join(blocks.elide(squares, self.full, r"\cdots", 4)) + "}"
 
     def _print_Clip(self, node: d.Clip) -> str:
         return rf"\min\left(1, {node.label} / {self.rounding.show(node.norm.value[0])}\right)"
@@ -605,7 +605,8 @@ class LatexMath:
         if max(width(p) for p in pieces) <= MAX_LINE:
             self.math(first + [equation(lhs, pieces)])
         else:  # a matrix wider than the page: the numbers go below, in column blocks
-            self.math(first + [f"{lhs} &= {SymbolPrinter(t, row).doprint(q.tree)}"])
+            at_t = f"{lhs} &= {SymbolPrinter(t, row).doprint(q.tree)}"
+            self.math(first + ([at_t] if at_t != first[0] else []))  # ‖g‖: the same line
             self.paragraph("where")
             items = [(leaf.name, t if leaf.name.dt is not None else None, leaf.value,
                       leaf.from_file) for leaf in d.leaves(q.tree)]
