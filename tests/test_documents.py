@@ -219,6 +219,8 @@ def test_full_gradient_norm_has_every_square_once():
     norm = source[source.index(r"\paragraph*{Global gradient norm"):]
     norm = norm[:norm.index(r"\paragraph*", 20)]
     assert norm.count(r"\lVert g \rVert &= \sqrt{\textstyle\sum_\theta") == 1
+    assert not [line for line in norm.splitlines()
+                if line.startswith(r"\lVert g \rVert &=") and r"\cdots" in line]
     squares = re.findall(r"\{\\lVert \\frac\{\\partial L\}.*? = (0\.\d+) \\\\", norm)
     assert len(squares) == 12  # W, U, b of four gates, each squared
     page = run(PROBLEMS / "gomez_lstm_backprop.yaml", "--full", "--format", "html").stdout
