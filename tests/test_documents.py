@@ -191,6 +191,9 @@ def test_names_in_words_are_math_and_identifiers_typewriter(tmp_path):
     assert "forget_bias" in text and r"\texttt{forget\_bias}" in source
     markdown = run(PROBLEMS / "coupled_tensorflow_cifg.yaml", "--format", "markdown").stdout
     assert "`forget_bias`: 1.0" in markdown and "the forget gate's $W_{f}$" in markdown
+    page = run(PROBLEMS / "coupled_tensorflow_cifg.yaml", "--format", "html").stdout
+    assert "<code>forget_bias</code>: 1.0" in page
+    assert "the forget gate&#x27;s <math><msub><mi>W</mi><mi>f</mi></msub></math>" in page
 
 
 def test_html_math_writes_minus_signs_not_hyphens():

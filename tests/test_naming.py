@@ -153,6 +153,11 @@ SAYS = {"W_h": "W multiplies hₜ₋₁ and U multiplies xₜ", "W_x": "W multip
 
 def _plain(text: str) -> str:
     """LaTeX, Markdown or HTML text with its escapes and tags removed, spaces joined."""
+    math = r"<math><msub><mi>(\w)</mi>"  # a name in words, in MathML
+    text = re.sub(math + r"<mrow><mi>t</mi><mo>−</mo><mn>1</mn></mrow></msub></math>", r"\1ₜ₋₁",
+                  text)
+    text = re.sub(math + r"<mi>t</mi></msub></math>", r"\1ₜ", text)
+    text = re.sub(math + r"<mi>(\w+)</mi></msub></math>", r"\1_\2", text)
     text = re.sub(r"<[^>]+>", "", text)
     text = text.replace(r"\_", "_").replace("$_{t-1}$", "ₜ₋₁").replace("$_{t}$", "ₜ")
     # names set as math ($h_{t-1}$, $W_{x}$), what to write as code (`convention: W_x`)

@@ -463,8 +463,29 @@ def math_inline(m: Math) -> str:
 
 def rich_text(parts: str | Rich) -> str:
     """Words with inline math, for HTML."""
-    return "".join(f"<math>{math_inline(p)}</math>" if isinstance(p, Math) else escape(
+    return "".join(f"<math>{math_inline(p)}</math>" if isinstance(p, Math) else _words(
         p.text if isinstance(p, Verbatim) else p) for p in rich(parts))
+
+
+def _words(text: str) -> str:
+    """Words: a name with a subscript (W_xi, hₜ₋₁) as math, an identifier (forget_bias)
+    or what to write in a file (convention: W_x) as code."""
+    from .latex import words
+
+    out = []
+    for sort, piece in words(text):
+        if sort == "math":
+            sub = mrow(*(mo("−") if ch == "-" else mn(ch) if ch.isdigit() else mi(ch)
+                         for ch in piece.sub)) if "-" in piece.sub else mi(piece.sub)
+            if piece.inner:
+                sub = f"<msub>{sub}{mi(piece.inner)}</msub>"
+            base = mi(piece.base) if not piece.tilde else (
+                f"<mover>{mi(piece.base)}{mo('~')}</mover>")
+            base = f"<msup>{base}{mo('*')}</msup>" if piece.star else base
+            out.append(f"<math><msub>{base}{sub}</msub></math>")
+        else:
+            out.append(f"<code>{escape(piece)}</code>" if sort == "code" else escape(piece))
+    return "".join(out)
 
 
 def data_cells(n: Name, t: int | None, value, row: bool, show=str, full: bool = True,

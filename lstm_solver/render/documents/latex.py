@@ -9,6 +9,7 @@ row blocks (as numpy prints a wide array), so that nothing runs off the page.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import partial
 
 from ... import derivation as d
@@ -62,29 +63,46 @@ def escape(text: str) -> str:
 
     A character pdflatex cannot set (outside Latin-1, and not one of ours) becomes ?.
     """
-    return "".join(f"${piece}$" if kind == "math" else
+    return "".join(f"${subscripted(piece)}$" if kind == "math" else
                    r"\texttt{" + piece.replace("_", r"\_") + "}" if kind == "code" else
                    _escape_characters(piece) for kind, piece in words(text))
 
 
-def words(text: str) -> list[tuple[str, str]]:
-    r"""Text cut into ("text", words), ("math", a subscripted name in LaTeX: W_{x},
-    \delta_{g_{t}}) and ("code", an identifier as written: forget_bias)."""
-    out, at = [], 0
+@dataclass(frozen=True)
+class Subscripted:
+    """A name with a subscript in words: W_xi (base W, sub xi), δ_gₜ (sub g, inner t),
+    hₜ₋₁ (sub t-1), h*ₜ (star), c̃ₜ (tilde)."""
+
+    base: str
+    sub: str
+    inner: str = ""
+    star: bool = False
+    tilde: bool = False
+
+
+def subscripted(n: Subscripted) -> str:
+    r"""The name in LaTeX: W_{xi}, \delta_{g_{t}}, h^*_{t}, \tilde{c}_{t}."""
+    base = r"\delta" if n.base == "δ" else n.base
+    base = (rf"\tilde{{{base}}}" if n.tilde else base) + ("^*" if n.star else "")
+    return f"{base}_{{{n.sub}" + (f"_{{{n.inner}}}" if n.inner else "") + "}"
+
+
+def words(text: str) -> list[tuple[str, str | Subscripted]]:
+    """Text cut into ("text", words), ("math", a name with a subscript) and ("code",
+    an identifier or what to write in a file, as written: forget_bias)."""
+    out: list[tuple[str, str | Subscripted]] = []
+    at = 0
     for m in re.finditer(f"{_KEY.pattern}|{_SUBSCRIPTED.pattern}|{_IDENTIFIER.pattern}", text):
         out.append(("text", text[at:m.start()]))
         if m.group("key"):  # what to write in the file, as written
             out.append(("code", m.group(0)))
         elif m.group(2):  # W_x, W_xi, δ_gₜ, hₜ₋₁, h*ₜ
-            base = r"\delta" if m.group(2) == "δ" else m.group(2)
-            base = (rf"\tilde{{{base[0]}}}" if base.endswith("\u0303") else base) + (
-                "^*" if m.group(3) else "")
+            base, star = m.group(2), bool(m.group(3))
             if m.group(6):
-                sub = m.group(6).translate(_SUB_DIGITS)
+                sub, inner = m.group(6).translate(_SUB_DIGITS), ""
             else:
-                inner = m.group(5).translate(_SUB_DIGITS)
-                sub = m.group(4) + (f"_{{{inner}}}" if inner else "")
-            out.append(("math", f"{base}_{{{sub}}}"))
+                sub, inner = m.group(4), m.group(5).translate(_SUB_DIGITS)
+            out.append(("math", Subscripted(base[0], sub, inner, star, base.endswith("\u0303"))))
         else:
             out.append(("code", m.group(0)))
         at = m.end()
