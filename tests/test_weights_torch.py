@@ -152,7 +152,8 @@ def test_errors(torch):
         Problem.from_torch(lstm, torch.zeros(4, 3), torch.zeros(2))
     with pytest.raises(ProblemError, match="c0 is an LSTM's cell state"):
         Problem.from_torch(torch.nn.GRU(3, 2), torch.zeros(4, 3), c0=torch.zeros(1, 2))
-    with pytest.raises(ProblemError, match=r"h0: expected 1 state of the hidden size 2"):
+    with pytest.raises(ProblemError,
+                       match=r"h0: expected 1 state of the projection.s size \(proj_size\) 2"):
         Problem.from_torch(torch.nn.LSTM(3, 4, proj_size=2), torch.zeros(4, 3),
                            torch.zeros(1, 4))  # h0 has proj_size entries
     state = torch.nn.LSTM(3, 4, proj_size=2).state_dict()

@@ -126,8 +126,8 @@ def sequence(x: Any, inputs: int, file: str, batch_first: bool = False) -> np.nd
     return array
 
 
-def states(value: Any, units: int, hidden: int, what: str, file: str
-           ) -> list[np.ndarray | None]:
+def states(value: Any, units: int, hidden: int, what: str, file: str,
+           size: str = "the hidden size") -> list[np.ndarray | None]:
     """An initial state per unit: (H,), (units, H) or (units, 1, H), as PyTorch's h0
     (layer by layer, forward before backward); None gives zeros."""
     if value is None:
@@ -139,8 +139,8 @@ def states(value: Any, units: int, hidden: int, what: str, file: str
         array = array[None]
     if array.shape != (units, hidden):
         each = "" if units == 1 else f", one per layer and direction ({units})"
-        raise ProblemError(f"expected {units} state{'s' if units > 1 else ''} of the hidden "
-                           f"size {hidden}{each}; found shape {tuple(array.shape)}",
+        raise ProblemError(f"expected {units} state{'s' if units > 1 else ''} of {size} "
+                           f"{hidden}{each}; found shape {tuple(array.shape)}",
                            file=file, key=what)
     return list(array)
 

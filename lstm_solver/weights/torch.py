@@ -67,7 +67,8 @@ def from_module(module: Any, x: Any, h0: Any = None, c0: Any = None, **keys: Any
 
 def _initial(net: Network, h0: Any, c0: Any) -> dict[str, list]:
     units, H = len(net.units), net.hidden_size
-    initial = {"h": states(h0, units, net.state_size, "h0", FILE)}  # P with proj_size
+    size = "the hidden size" if net.state_size == H else "the projection's size (proj_size)"
+    initial = {"h": states(h0, units, net.state_size, "h0", FILE, size)}
     if net.cell == "lstm":
         initial["c"] = states(c0, units, H, "c0", FILE)
     elif c0 is not None:
