@@ -626,6 +626,12 @@ def _guarded(run):
         sys.exit(1)
     except (KeyboardInterrupt, SystemExit, click.ClickException):
         raise  # click prints its own usage errors (exit 2)
+    except BrokenPipeError:  # `lstm-solve q.yaml | head`: the reader has stopped reading
+        try:  # so that Python's flush at exit is silent too
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        sys.exit(141)  # as a shell reports a process ended by SIGPIPE (128 + 13)
     except Exception as exc:
         if os.environ.get("LSTM_SOLVE_DEBUG"):
             raise

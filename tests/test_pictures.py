@@ -614,3 +614,35 @@ def test_peepholes_come_into_their_gates():
     stubs = {i.tex for i in scene.items if isinstance(i, sc.Text) and i.tex and
              r"\odot" in i.tex and i.ha == "right"}
     assert stubs == {r"w_{ci} \odot c_{0}", r"w_{cf} \odot c_{0}", r"w_{co} \odot c_{1}"}
+
+
+
+HUGE = """cell: lstm
+layout: concat
+stack: [x, h]
+gates:
+  input: {W: [[-1e308, -1e308]], b: [-1e308]}
+  forget: {W: [[-1e308, -1e308]], b: [-1e308]}
+  candidate: {W: [[-1e308, -1e308]], b: [-1e308]}
+  output: {W: [[-1e308, -1e308]], b: [-1e308]}
+initial: {h: [-1e308], c: [1e308]}
+x: [[-1e308], [1e308], [-1e308]]
+"""
+
+
+@pytest.mark.parametrize("fmt", ["latex", "html"])
+def test_values_near_float64s_limit_are_drawn_as_gaps(tmp_path, fmt):
+    """Found by the fuzzer: states of ±1e308 made the c/h axis span more than float64
+    holds (matplotlib: "arange: cannot compute length"); such values are left out as
+    gaps and the figures are still drawn."""
+    from click.testing import CliRunner
+
+    from lstm_solver.cli import main
+
+    problem = tmp_path / "huge.yaml"
+    problem.write_text(HUGE, encoding="utf-8")
+    out = tmp_path / f"key.{'tex' if fmt == 'latex' else 'html'}"
+    result = CliRunner().invoke(main, [str(problem), "--format", fmt, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "per unit" in text  # the c and h over time figure is there
