@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from functools import partial
 
 import numpy as np
@@ -161,9 +162,17 @@ class Expander(Printer):
         return out
 
     def _exact(self, node: d.Node, k: int) -> str:
+        """"(exactly 156688839/12500000)": only when it says more than the shown number.
+        A fraction equal to the shown decimal (0.2000, exactly 1/5) adds nothing, and with
+        values carried rounded it is the rounded value, not tanh(0.60) or 0.620 × 0.542."""
         if not self.exact or node.exact is None or self.n.exact is None:
             return ""
-        shown = self.n.exact(node.exact[k])
+        value = node.exact[k]
+        shown_value = _decimal(self.show(node.value[k]))
+        if getattr(value, "is_Rational", False) and shown_value is not None and \
+                Fraction(int(value.p), int(value.q)) == Fraction(shown_value):
+            return ""
+        shown = self.n.exact(value)
         return "" if shown == self.show(node.value[k]) else self.n.exactly(shown)
 
     def _line(self, head: str, terms: list[tuple[str, Callable[[str], str]] | None],
