@@ -223,11 +223,11 @@ class Checker:
         return Fraction(mark)
 
     def asks(self, q: d.Quantity, step: d.Step) -> bool:
-        """What is asked, as the quizzes ask it (asked.py): ``ask``, or every quantity of
-        the cell and y (not an embedding's xₜ, nor [h→; h←], which repeats h→ and h←)."""
-        if q.given or (step.direction == "both" and q.short == "h"):
-            return False
-        return q.short in self.problem.ask if self.problem.ask else q.short != "x"
+        """What is asked: the quizzes' rule (asked.py), ``ask``, or every quantity of the
+        cell and y (not an embedding's xₜ, nor [h→; h←], which repeats h→ and h←)."""
+        from .asked import asks
+
+        return asks(self.problem, q.short, step.direction, q.given)
 
 
 class _Marker:
