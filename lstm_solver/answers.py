@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ProblemError
+from .files import read_file
 from .numbers import MAX_DIM, Number, NumberError, parse_number, parse_table
 from .problem import Problem
 from .yamlsource import Document, read_text
@@ -193,18 +194,7 @@ def label(problem: Problem, slot: Slot | None = None, index: int | None = None, 
 
 def read_answer_file(path: str | Path) -> Document:
     """The YAML of an answer file, every failure a located ProblemError."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProblemError("no such file", file=str(path)) from None
-    except IsADirectoryError:
-        raise ProblemError("is a folder, not an answer file", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise ProblemError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
-    except OSError as exc:
-        raise ProblemError(f"cannot be read: {exc.strerror}", file=str(path)) from None
-    return read_document(text, str(path))
+    return read_document(read_file(path, "an answer file"), str(path))
 
 
 ANSWERS_EXPECTED = "expected a mapping of quantities to the values you wrote, such as " \
