@@ -197,12 +197,20 @@ def read_answer_file(path: str | Path) -> Document:
     return read_document(read_file(path, "an answer file"), str(path))
 
 
+ANSWERS_EXPECTED = "expected a mapping of quantities to the values you wrote, such as " \
+    "'h: [0.27, 0.97]'"
+
+
 def read_document(text: str, file: str) -> Document:
-    doc = read_text(text, file)
+    try:
+        doc = read_text(text, file)
+    except ProblemError as exc:
+        if exc.message.startswith("the file is empty"):  # not a problem file's 'cell: lstm'
+            raise ProblemError(f"the file is empty: {ANSWERS_EXPECTED}", file=file) from None
+        raise
     if not isinstance(doc.data, dict):
         found = "a list" if isinstance(doc.data, list) else repr(doc.data)
-        raise ProblemError(f"expected a mapping of quantities to the values you wrote, such "
-                           f"as 'h: [0.27, 0.97]'; found {found}", file=file, line=1, column=1)
+        raise ProblemError(f"{ANSWERS_EXPECTED}; found {found}", file=file, line=1, column=1)
     return doc
 
 

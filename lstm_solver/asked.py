@@ -54,6 +54,21 @@ class AskedNumber:
         return (self.value,) if self.also is None else (self.value, self.also)
 
 
+def asked_quantities(problem) -> list[str]:
+    """The quantities asked at every step: ``ask``, or every quantity of the cell, and y."""
+    return list(problem.ask) or [*problem.cell_def.quantities,
+                                 *(["y"] if problem.output_layer else [])]
+
+
+def asks(problem, short: str, direction: str, given: bool = False) -> bool:
+    """Is quantity ``short`` asked at a step of this ``direction``? Never a given value,
+    nor at the outputs ([h→; h←] repeats h→ and h←) anything but y. The one rule for the
+    quizzes (``asked_numbers``) and for ``lstm-solve check``."""
+    if given or (direction == "both" and short != "y"):
+        return False
+    return short in asked_quantities(problem)
+
+
 def asked_numbers(solution: d.Derivation | CountDerivation) -> list[AskedNumber]:
     """Every number the question asks for, in the order a person computes them."""
     if isinstance(solution, CountDerivation):
@@ -62,13 +77,12 @@ def asked_numbers(solution: d.Derivation | CountDerivation) -> list[AskedNumber]
     dv = solution
     p = dv.problem
     other = _other_carry(dv)
-    shorts = list(p.ask) or [*p.cell_def.quantities, *(["y"] if p.output_layer else [])]
+    shorts = asked_quantities(p)
     out: list[AskedNumber] = []
     for step in dv.steps + dv.outputs:
-        both = step.direction == "both"  # [h→; h←] repeats numbers asked already
         computed = [q.short for q in step.quantities]
         for short in sorted(shorts, key=lambda s: computed.index(s) if s in computed else -1):
-            if both and short != "y":
+            if not asks(p, short, step.direction):
                 continue
             q = step.get(short)
             base, where = _name(p.symbol(short), step.t), _where(p, step)

@@ -135,3 +135,34 @@ def test_marks_from_the_problem_file():
         pytest.skip("this version reads no marks: key yet (issue 8 adds it)")
     marks = {n.label: n.marks for n in asked_numbers(solve(problem))}
     assert marks["c₂[1]"] == Fraction(3, 2) and marks["h₂[2]"] == Fraction(1, 2)
+
+
+def _example_problems():
+    out = []
+    for path in sorted(PROBLEMS.glob("*.yaml")):
+        problem = load_problem(path)
+        if not getattr(problem, "batch", True):  # a count has none; a batch marks row by row
+            out.append(path)
+    return out
+
+
+@pytest.mark.parametrize("path", _example_problems(), ids=lambda p: p.stem)
+def test_check_marks_what_the_quizzes_ask(path):
+    """One rule for what is asked (asked.asks): a quiz's blanks (asked_numbers) and the
+    numbers ``lstm-solve check`` marks are the same set on every example (they were two
+    implementations; check's default also asked whatever else a step computed)."""
+    from lstm_solver.check import check, parse_answers
+
+    problem = load_problem(path)
+    try:
+        numbers = asked_numbers(solve(problem))
+    except ProblemError:  # nothing left to ask (every quantity given): check marks none
+        numbers = []
+    forward = {*problem.cell_def.quantities, "x", "y"}  # the gradients: test_backward_check
+    quiz = {(n.layer, n.direction, n.t, n.short, n.index) for n in numbers
+            if n.short in forward}
+    report = check(problem, parse_answers("{}", problem))
+    marked = {(i.layer, i.direction, i.t, i.quantity, i.index) for i in report.asked
+              if i.quantity in forward}
+    assert marked == quiz
+    assert quiz or not numbers

@@ -107,6 +107,20 @@ def test_exact_values(tmp_path):
     assert "σ(-0.3600) = 0.4110  (exactly σ(-9/25) = 1/(1 + e^(9/25)))" in out
 
 
+def test_exact_says_only_what_the_shown_number_does_not():
+    """"(exactly …)" is for a value the shown decimal does not hold. Review: with values
+    carried rounded, "tanh(0.60) = 0.53  (exactly 53/100)" and "exp(-0.158) / 3.414 = …
+    = 0.250  (exactly 1/4)" claimed false identities (the exact value was the rounded
+    one), and "0.6(1) = 0.60  (exactly 3/5)" repeated the shown number."""
+    out = render(PROBLEMS / "round_half_truncate.yaml", "--exact")
+    assert "tanh(0.60) = 0.53\n" in out and "exactly" not in out
+    out = render(PROBLEMS / "output_softmax_tokens.yaml", "--exact")
+    assert "exactly" not in out  # carry: rounded: no value is known beyond the shown one
+    out = render(PROBLEMS / "seed000_split_notation.yaml", "--exact")
+    assert "(exactly" in out
+    assert not re.search(r"= -?[\d.]+  \(exactly -?\d+(/\d+)?\)", out)  # 0.2000 (exactly 1/5)
+
+
 def test_missing_quantities_are_explained(tmp_path):
     path = tmp_path / "partial.yaml"
     path.write_text("cell: lstm\ngates:\n  input: {W: [[1]], U: [[1]]}\nx: [1]\n")
