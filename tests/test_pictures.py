@@ -379,6 +379,26 @@ def test_pdf_key_has_vector_fonts_no_image_no_overfull_box(tmp_path):
     assert "0.1473" in text and "1.8030" in text  # f₂ ⊙ c₁, typeset as text in the figure
 
 
+
+def test_xelatex_draws_the_same_figures(tmp_path):
+    """The figures' XeTeX path (\\special{pdf:content}; nbconvert's default engine):
+    it compiles, and the figures' numbers are typeset as text. Skipped where xelatex is
+    not installed (CI installs pdflatex only)."""
+    import shutil
+
+    if shutil.which("xelatex") is None:
+        pytest.skip("xelatex is not installed (texlive-xetex)")
+    source = run(Q2, PROBLEMS / "gru_clipping.yaml", "--format", "latex").stdout
+    (tmp_path / "key.tex").write_text(source)
+    done = subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    log = (tmp_path / "key.log").read_text(errors="replace")
+    assert done.returncode == 0, [line for line in log.splitlines() if line.startswith("!")]
+    text = subprocess.run(["pdftotext", "key.pdf", "-"], cwd=tmp_path, capture_output=True,
+                          text=True).stdout
+    assert "0.1473" in text and "1.8030" in text  # f₂ ⊙ c₁ in Q2's cell figure
+    assert "per unit" in text and "clip at 1" in text  # the time and gradient figures
+
 BOTH = """
 import sys
 from lstm_solver.render.documents import render
