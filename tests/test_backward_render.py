@@ -187,3 +187,16 @@ def test_a_weight_gradient_shows_the_inputs_as_written():
     out = run(GOMEZ)
     assert "∂L/∂W_i = [-0.00165] [1 2] + [-0.00112] [0.5 3]" in out
     assert "1.00000" not in out
+
+
+def test_the_norm_of_one_unit_lists_every_parameter():
+    """A one-unit LSTM has 12 parameters: the norm's working squares each of them and
+    adds all 12 (it elided 4 of them behind ⋮), and the shown squares add up."""
+    out = run(GOMEZ)
+    norm = out[out.index("Global gradient norm"):]
+    norm = norm[:norm.index("‖g‖ = √(0.", norm.index("‖g‖²"))]
+    squares = re.findall(r"‖∂L/∂(\w+)‖² = .* = (\d\.\d+)", norm)
+    assert [name for name, _ in squares] == [f"{m}_{g}" for g in "ifao" for m in "WUb"]
+    assert "⋮" not in norm and "⋯" not in norm[norm.index("‖g‖²"):]
+    total = re.search(r"‖g‖² = [^=]+= (\d\.\d+)", norm.replace("\n", " "))
+    assert abs(sum(float(v) for _, v in squares) - float(total.group(1))) < 6e-5

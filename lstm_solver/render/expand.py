@@ -555,10 +555,11 @@ class Expander(Printer):
                 line.terms.append(n.cdots if j is None else n.square(n.num(cells[j])))
             line.rel, line.result = n.op("="), n.num(self.show(square))
             lines.append(line)
-        lines = blocks.elide(lines, self.full, Line(head=n.vdots))
+        # a line per parameter: one unit's (an LSTM's 12) all shown, a larger network's elided
+        lines = blocks.elide(lines, self.full, Line(head=n.vdots), NORM_TERMS)
         g = n.norm("g")
         shown_squares = Line(head=n.join([n.square(g), n.op("=")]))
-        for j, x in enumerate(blocks.elide(squares, False, None, 4)):
+        for j, x in enumerate(blocks.elide(squares, self.full, None, NORM_TERMS)):
             shown_squares.ops.append("" if not j else n.op("+"))
             shown_squares.terms.append(n.cdots if x is None else n.num(x))
         shown_squares.rel, shown_squares.result = n.op("="), n.num(self.show(total))
@@ -609,6 +610,9 @@ class Expander(Printer):
                 return self._vector_line(out, self._cells(node.value[k]),
                                          [update(a, b) for a, b in zip(ts, gs)])
         self.out.append((node, self._rows(node, line)))
+
+
+NORM_TERMS = 16  # parameters whose squares the norm's working lists before eliding
 
 
 def _elided(cells: Sequence[str], expander: Expander) -> list[str]:
