@@ -520,6 +520,8 @@ class TerminalCount:
     questions: bool = False
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from .inline import parse, plain
+
         dv = self.derivation
         p = dv.problem
         if p.title:
@@ -528,7 +530,7 @@ class TerminalCount:
             yield Padding(Text(p.question.strip(), style="italic"), (0, 0, 1, 0))
         from .documents.document import count_summary
 
-        yield Text(count_summary(p), style="dim")
+        yield Text(plain(parse(count_summary(p))), style="dim")  # hₜ₋₁, not h_(t-1)
         if self.questions:
             yield Text("\nHow many trainable parameters does the network have?", style="bold")
             return
@@ -539,7 +541,8 @@ class TerminalCount:
                                 ("count", "right"), ("what it is", "left"))[not where:]:
             table.add_column(column, justify=justify)
         for item in dv.items:
-            cells = [item.name, "×".join(map(str, item.shape)), f"{item.count:,}", item.role]
+            cells = [item.name, "×".join(map(str, item.shape)), f"{item.count:,}",
+                     plain(parse(item.role))]  # "input: hₜ₋₁", as the terminal writes it
             table.add_row(*([item.unit] if where else []), *cells)
         yield table
         yield Text()
