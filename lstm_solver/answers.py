@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ProblemError
+from .files import read_file
 from .numbers import MAX_DIM, Number, NumberError, parse_number, parse_table
 from .problem import Problem
 from .yamlsource import Document, read_text
@@ -193,26 +194,23 @@ def label(problem: Problem, slot: Slot | None = None, index: int | None = None, 
 
 def read_answer_file(path: str | Path) -> Document:
     """The YAML of an answer file, every failure a located ProblemError."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProblemError("no such file", file=str(path)) from None
-    except IsADirectoryError:
-        raise ProblemError("is a folder, not an answer file", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise ProblemError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
-    except OSError as exc:
-        raise ProblemError(f"cannot be read: {exc.strerror}", file=str(path)) from None
-    return read_document(text, str(path))
+    return read_document(read_file(path, "an answer file"), str(path))
+
+
+ANSWERS_EXPECTED = "expected a mapping of quantities to the values you wrote, such as " \
+    "'h: [0.27, 0.97]'"
 
 
 def read_document(text: str, file: str) -> Document:
-    doc = read_text(text, file)
+    try:
+        doc = read_text(text, file)
+    except ProblemError as exc:
+        if exc.message.startswith("the file is empty"):  # not a problem file's 'cell: lstm'
+            raise ProblemError(f"the file is empty: {ANSWERS_EXPECTED}", file=file) from None
+        raise
     if not isinstance(doc.data, dict):
         found = "a list" if isinstance(doc.data, list) else repr(doc.data)
-        raise ProblemError(f"expected a mapping of quantities to the values you wrote, such "
-                           f"as 'h: [0.27, 0.97]'; found {found}", file=file, line=1, column=1)
+        raise ProblemError(f"{ANSWERS_EXPECTED}; found {found}", file=file, line=1, column=1)
     return doc
 
 

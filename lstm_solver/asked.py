@@ -42,6 +42,7 @@ class AskedNumber:
     index: int = 0  # 0-based element
     layer: int = 1
     direction: str = "forward"
+    row: int = 1  # a batch's row (issue 17), 1-based
 
     @property
     def tolerance(self) -> Decimal:
@@ -54,6 +55,21 @@ class AskedNumber:
         return (self.value,) if self.also is None else (self.value, self.also)
 
 
+def asked_quantities(problem) -> list[str]:
+    """The quantities asked at every step: ``ask``, or every quantity of the cell, and y."""
+    return list(problem.ask) or [*problem.cell_def.quantities,
+                                 *(["y"] if problem.output_layer else [])]
+
+
+def asks(problem, short: str, direction: str, given: bool = False) -> bool:
+    """Is quantity ``short`` asked at a step of this ``direction``? Never a given value,
+    nor at the outputs ([h→; h←] repeats h→ and h←) anything but y. The one rule for the
+    quizzes (``asked_numbers``) and for ``lstm-solve check``."""
+    if given or (direction == "both" and short != "y"):
+        return False
+    return short in asked_quantities(problem)
+
+
 def asked_numbers(solution: d.Derivation | CountDerivation) -> list[AskedNumber]:
     """Every number the question asks for, in the order a person computes them."""
     if isinstance(solution, CountDerivation):
@@ -62,34 +78,12 @@ def asked_numbers(solution: d.Derivation | CountDerivation) -> list[AskedNumber]
     dv = solution
     p = dv.problem
     other = _other_carry(dv)
-    shorts = list(p.ask) or [*p.cell_def.quantities, *(["y"] if p.output_layer else [])]
+    shorts = asked_quantities(p)
     out: list[AskedNumber] = []
-    for step in dv.steps + dv.outputs:
-        both = step.direction == "both"  # [h→; h←] repeats numbers asked already
-        computed = [q.short for q in step.quantities]
-        for short in sorted(shorts, key=lambda s: computed.index(s) if s in computed else -1):
-            if both and short != "y":
-                continue
-            q = step.get(short)
-            base, where = _name(p.symbol(short), step.t), _where(p, step)
-            if q is None:
-                if short not in step.missing:  # computed at another level (y: [h→; h←])
-                    continue
-                raise ProblemError(f"the question asks for {base}{where}, which cannot be "
-                                   f"computed: {step.missing[short]}; {ASK_HINT}", file=p.file)
-            if q.given:
-                continue
-            share = _marks(p, short, step.t, len(q.value))
-            alt = other.get((step.t, step.layer, step.direction, short))
-            for i, v in enumerate(q.value):
-                label = f"{base}[{i + 1}]{where}"
-                if not math.isfinite(v):
-                    raise ProblemError(f"{label} is {v} (the numbers overflow): it cannot be "
-                                       "a quiz answer", file=p.file)
-                also = None if alt is None or alt[i] == v or not math.isfinite(alt[i]) \
-                    else float(alt[i])
-                out.append(AskedNumber(label, float(v), p.rounding.decimals, share, also,
-                                       step.t, short, i, step.layer, step.direction))
+    rows = [dv, *dv.rows]  # a batch: every row's numbers, each labelled with its row
+    for r, row_dv in enumerate(rows, start=1):
+        for step in row_dv.steps + row_dv.outputs:
+            out += _step_numbers(p, step, shorts, other, r if len(rows) > 1 else None)
     if dv.backward is not None:  # gradients asked (ask: [dh, grad, ...])
         from .gradient_answers import asked_gradients
 
@@ -97,6 +91,37 @@ def asked_numbers(solution: d.Derivation | CountDerivation) -> list[AskedNumber]
     if not out:
         raise ProblemError(f"the question asks for nothing that is not given; {ASK_HINT}",
                            file=p.file)
+    return out
+
+
+def _step_numbers(p, step: d.Step, shorts: list[str], other: dict,
+                  row: int | None) -> list[AskedNumber]:
+    """The numbers asked at one step (of one batch row, when ``row``)."""
+    out: list[AskedNumber] = []
+    computed = [q.short for q in step.quantities]
+    for short in sorted(shorts, key=lambda s: computed.index(s) if s in computed else -1):
+        if not asks(p, short, step.direction):
+            continue
+        q = step.get(short)
+        base, where = _name(p.symbol(short), step.t), _where(p, step, row)
+        if q is None:
+            if short not in step.missing:  # computed at another level (y: [h→; h←])
+                continue
+            raise ProblemError(f"the question asks for {base}{where}, which cannot be "
+                               f"computed: {step.missing[short]}; {ASK_HINT}", file=p.file)
+        if q.given:
+            continue
+        share = _marks(p, short, step.t, len(q.value))
+        alt = other.get((row or 1, step.t, step.layer, step.direction, short))
+        for i, v in enumerate(q.value):
+            label = f"{base}[{i + 1}]{where}"
+            if not math.isfinite(v):
+                raise ProblemError(f"{label} is {v} (the numbers overflow): it cannot be "
+                                   "a quiz answer", file=p.file)
+            also = None if alt is None or alt[i] == v or not math.isfinite(alt[i]) \
+                else float(alt[i])
+            out.append(AskedNumber(label, float(v), p.rounding.decimals, share, also,
+                                   step.t, short, i, step.layer, step.direction, row or 1))
     return out
 
 
@@ -110,8 +135,9 @@ def _other_carry(dv: d.Derivation) -> dict[tuple, object]:
         alt = solve(replace(p, rounding=replace(p.rounding, carry=carry)))
     except (ProblemError, ArithmeticError, ValueError):
         return {}
-    return {(s.t, s.layer, s.direction, q.short): q.value
-            for s in alt.steps + alt.outputs for q in s.quantities}
+    return {(r, s.t, s.layer, s.direction, q.short): q.value
+            for r, row in enumerate([alt, *alt.rows], start=1)
+            for s in row.steps + row.outputs for q in s.quantities}
 
 
 def _name(symbol: str, t: int) -> str:
@@ -120,10 +146,14 @@ def _name(symbol: str, t: int) -> str:
     return name(Name(symbol, "", 0), t)
 
 
-def _where(p, step: d.Step) -> str:
-    """" (layer 2, backward)": which layer and direction, when there are several."""
+def _where(p, step: d.Step, row: int | None = None) -> str:
+    """" (layer 2, backward)": which layer and direction, when there are several, and
+    which row of a batch (" (row 2)")."""
     parts = [f"layer {step.layer}"] * (p.layers > 1) + [step.direction] * p.bidirectional
-    return f" ({', '.join(parts)})" if parts and step.direction != "both" else ""
+    if step.direction == "both":
+        parts = []
+    parts += [f"row {row}"] * (row is not None)
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _marks(problem, short: str, t: int, entries: int) -> Fraction:

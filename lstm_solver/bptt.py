@@ -209,8 +209,11 @@ class _Backprop:
                 row[("h", "both")] = step.get("h").value
             if step.x is not None:
                 row[("x", "")] = step.x
+                if self.unit.layer == 1 and not p.embedding:  # the problem's own inputs
+                    self.written.add((k, "x", ""))
             if p.embedding and self.unit.layer == 1:
                 row[("w", "")] = p.inputs[k].array
+                self.written.add((k, "w", ""))
             target = self.loss.targets[k] if self.loss else None
             if target is not None:
                 row[(self._target_base(), "")] = target.array

@@ -223,11 +223,11 @@ class Checker:
         return Fraction(mark)
 
     def asks(self, q: d.Quantity, step: d.Step) -> bool:
-        """What is asked, as the quizzes ask it (asked.py): ``ask``, or every quantity of
-        the cell and y (not an embedding's xₜ, nor [h→; h←], which repeats h→ and h←)."""
-        if q.given or (step.direction == "both" and q.short == "h"):
-            return False
-        return q.short in self.problem.ask if self.problem.ask else q.short != "x"
+        """What is asked: the quizzes' rule (asked.py), ``ask``, or every quantity of the
+        cell and y (not an embedding's xₜ, nor [h→; h←], which repeats h→ and h←)."""
+        from .asked import asks
+
+        return asks(self.problem, q.short, step.direction, q.given)
 
 
 class _Marker:
@@ -498,8 +498,33 @@ class _Marker:
                 break
         if found:
             self.pattern[slot.short] = next(iter(found.values()))
+        for i in np.flatnonzero(wrong):  # a slip of the pen, not of the method
+            if int(i) not in found:
+                says = self.copy_slip(slot, written, int(i))
+                if says:
+                    found[int(i)] = says
         self.diagnosed.append((slot, a, written, wrong, found))
         return found
+
+    def copy_slip(self, slot: Slot, written: Written, i: int) -> str | None:
+        """The right number (or the one following from the student's own) with its sign
+        dropped, or two neighbouring digits swapped, as the student wrote it."""
+        text = written.text(i)
+        digits = written.decimals(i)
+        if text is None or digits is None:
+            return None
+        for ref in (*self.references(slot), *self.own(slot)):
+            r = float(ref[i])
+            if not math.isfinite(r):
+                continue
+            want = str(Rounding(digits, self.problem.rounding.round_half).decimal(r))
+            if abs(r) > self.c.tol and within(np.array([-written.array[i]]), np.array([r]),
+                                              self.c.tol)[0]:
+                return "a sign slip (the right number, with the wrong sign)"
+            if _swapped(text.lstrip("-"), want.lstrip("-")) and \
+                    text.startswith("-") == want.startswith("-"):
+                return "two neighbouring digits swapped in copying"
+        return None
 
     def phases(self, slot: Slot) -> list[str]:
         gaps = any(s not in self.answers.values for s in self.inputs(slot) if s.k != slot.k)
@@ -588,6 +613,15 @@ class _Marker:
             if index is not None else None
         q = step.get(slot.short) if step is not None else None
         return None if q is None else q.value
+
+
+def _swapped(a: str, b: str) -> bool:
+    """Is ``a`` ``b`` with two neighbouring digits swapped (0.3890 for 0.3809)?"""
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [k for k in range(len(a)) if a[k] != b[k]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and \
+        a[diff[1]] == b[diff[0]] and a[diff[0]].isdigit() and a[diff[1]].isdigit()
 
 
 def _depends(cell, short: str, lookup: bool) -> tuple[list[str], list[str]]:

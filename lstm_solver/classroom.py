@@ -325,7 +325,10 @@ def summary_dict(summary: Summary) -> dict:
 
 
 def csv_text(summary: Summary) -> str:
-    """The marks, a row per student: totals, feedback, then marks per quantity per step."""
+    """The marks, a row per student: totals, feedback, then marks per quantity per step.
+
+    It starts with a UTF-8 byte-order mark: without it a spreadsheet opened by double-click
+    (Excel) reads the file in the system's code page, and h₂ or σ come out as "hâ‚‚"."""
     slots: dict[tuple, set[Fraction]] = {}
     for r in summary.reports:
         for i in r.asked:
@@ -357,7 +360,7 @@ def csv_text(summary: Summary) -> str:
         row = [f.student, f.file or ""] + [f.problem or ""] * summary.variants + [
             "", "", "", "", "", "", "", "", "", f.error]
         writer.writerow(row + [""] * len(slots))
-    return buffer.getvalue()
+    return "\ufeff" + buffer.getvalue()
 
 
 def _per_slot(report: Report, what: str) -> dict[tuple, Fraction]:

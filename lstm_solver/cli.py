@@ -70,6 +70,14 @@ DIAGRAM_OPTION = click.option(
     "gates over time; none: no pictures.")
 
 
+def _write(target, data, force: bool) -> None:
+    """Write an output file (atomically, never over one without --force) and say so."""
+    from .files import write_atomic
+
+    write_atomic(target, data, force)
+    click.echo(f"wrote {target}", err=True)
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
@@ -168,10 +176,7 @@ def solve(files: tuple[str, ...], fmt: str, output: str | None, force: bool, she
         if target is None:
             click.echo(data, nl=False)
             return
-        from .files import write_atomic
-
-        write_atomic(target, data, force)
-        click.echo(f"wrote {target}", err=True)
+        _write(target, data, force)
 
     _guarded(show)
 
@@ -288,18 +293,15 @@ def generate(folder: str, count: int | None, seed: int, cell: str, hidden: int, 
         if names:
             from .classroom import roster_text
 
-            write_atomic(roster[0], roster_text(names, [p.name for p in files]), force)
-            click.echo(f"wrote {roster[0]}", err=True)
+            _write(roster[0], roster_text(names, [p.name for p in files]), force)
         if sheets:
             solutions = [solve_problem(parse_problem(t, str(p))) for p, t in zip(files, texts)]
         if sheets in PLATFORMS:
             data = _render(solutions, sheets, False, False, "", out.resolve().name)
-            write_atomic(sheet_files[0], data, force)
-            click.echo(f"wrote {sheet_files[0]}", err=True)
+            _write(sheet_files[0], data, force)
         elif sheets:  # a problem to a page; two PDFs compiled at once
             for path, data in zip(sheet_files, _sheets(solutions, sheets, diagram)):
-                write_atomic(path, data, force)
-                click.echo(f"wrote {path}", err=True)
+                _write(path, data, force)
 
     _guarded(run)
 
@@ -342,7 +344,7 @@ def check(problem_file: str, answer_files: tuple[str, ...], fmt: str, decimals: 
     def run():
         from .check import Marking
         from .classroom import mark_class
-        from .files import problem_files, write_atomic
+        from .files import problem_files
 
         marking = Marking(decimals, tolerance, shares)
         if csv_file and os.path.exists(csv_file) and not force:
@@ -372,8 +374,7 @@ def check(problem_file: str, answer_files: tuple[str, ...], fmt: str, decimals: 
         if csv_file:
             from .classroom import csv_text
 
-            write_atomic(csv_file, csv_text(summary), force)
-            click.echo(f"wrote {csv_file}", err=True)
+            _write(csv_file, csv_text(summary), force)
         return summary.all_correct
 
     sys.exit(0 if _guarded(run) else 1)
@@ -437,10 +438,7 @@ def import_weights(weights: str, x: str, cell: str | None, h0: str | None, c0: s
         if not output:
             click.echo(text, nl=False)
             return
-        from .files import write_atomic
-
-        write_atomic(output, text, force)
-        click.echo(f"wrote {output}", err=True)
+        _write(output, text, force)
 
     _guarded(run)
 
@@ -464,10 +462,7 @@ def schema(show_path: bool, output: str | None, force: bool) -> None:
         if show_path:
             click.echo(str(PATH))
         elif output:
-            from .files import write_atomic
-
-            write_atomic(output, text(), force)
-            click.echo(f"wrote {output}", err=True)
+            _write(output, text(), force)
         else:
             click.echo(text(), nl=False)
 
@@ -631,6 +626,12 @@ def _guarded(run):
         sys.exit(1)
     except (KeyboardInterrupt, SystemExit, click.ClickException):
         raise  # click prints its own usage errors (exit 2)
+    except BrokenPipeError:  # `lstm-solve q.yaml | head`: the reader has stopped reading
+        try:  # so that Python's flush at exit is silent too
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        sys.exit(141)  # as a shell reports a process ended by SIGPIPE (128 + 13)
     except Exception as exc:
         if os.environ.get("LSTM_SOLVE_DEBUG"):
             raise

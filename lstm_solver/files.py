@@ -26,6 +26,21 @@ def problem_files(paths: list[str]) -> list[Path]:
     return out
 
 
+def read_file(path: str | Path, kind: str) -> str:
+    """A file's UTF-8 text; every failure a ProblemError naming the file (``kind``: "a
+    problem file", "an answer file", ...)."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProblemError("no such file", file=str(path)) from None
+    except IsADirectoryError:
+        raise ProblemError(f"is a folder, not {kind}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ProblemError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
+    except OSError as exc:
+        raise ProblemError(f"cannot be read: {exc.strerror}", file=str(path)) from None
+
+
 class OutputExists(Exception):
     """The output file exists and overwriting was not asked for."""
 

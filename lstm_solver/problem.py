@@ -16,6 +16,7 @@ from typing import Any
 from . import limits
 from .cells import CELLS, PEEPHOLE_GATES, Cell, LstmVariant
 from .errors import ProblemError
+from .files import read_file
 from .limits import MAX_LAYERS, MAX_STEPS, MAX_WORK
 from .naming import (
     CONVENTIONS,
@@ -296,18 +297,7 @@ COUNT_EMBEDDING_KEYS = ("vocab", "dim")
 
 def load_problem(path: str | Path) -> Problem | CountProblem:
     """Read and validate a problem file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProblemError("no such file", file=str(path)) from None
-    except IsADirectoryError:
-        raise ProblemError("is a folder, not a problem file", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise ProblemError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
-    except OSError as exc:
-        raise ProblemError(f"cannot be read: {exc.strerror}", file=str(path)) from None
-    return parse_problem(text, str(path))
+    return parse_problem(read_file(path, "a problem file"), str(path))
 
 
 def parse_problem(source: str | Mapping, file: str = "<problem>") -> Problem | CountProblem:

@@ -135,3 +135,57 @@ def test_marks_from_the_problem_file():
         pytest.skip("this version reads no marks: key yet (issue 8 adds it)")
     marks = {n.label: n.marks for n in asked_numbers(solve(problem))}
     assert marks["c₂[1]"] == Fraction(3, 2) and marks["h₂[2]"] == Fraction(1, 2)
+
+
+def _example_problems():
+    out = []
+    for path in sorted(PROBLEMS.glob("*.yaml")):
+        problem = load_problem(path)
+        if not getattr(problem, "batch", True):  # a count has none; a batch marks row by row
+            out.append(path)
+    return out
+
+
+@pytest.mark.parametrize("path", _example_problems(), ids=lambda p: p.stem)
+def test_check_marks_what_the_quizzes_ask(path):
+    """One rule for what is asked (asked.asks): a quiz's blanks (asked_numbers) and the
+    numbers ``lstm-solve check`` marks are the same set on every example (they were two
+    implementations; check's default also asked whatever else a step computed)."""
+    from lstm_solver.check import check, parse_answers
+
+    problem = load_problem(path)
+    try:
+        numbers = asked_numbers(solve(problem))
+    except ProblemError:  # nothing left to ask (every quantity given): check marks none
+        numbers = []
+    forward = {*problem.cell_def.quantities, "x", "y"}  # the gradients: test_backward_check
+    quiz = {(n.layer, n.direction, n.t, n.short, n.index) for n in numbers
+            if n.short in forward}
+    report = check(problem, parse_answers("{}", problem))
+    marked = {(i.layer, i.direction, i.t, i.quantity, i.index) for i in report.asked
+              if i.quantity in forward}
+    assert marked == quiz
+    assert quiz or not numbers
+
+
+def test_a_batch_asks_every_row_each_labelled():
+    """A minibatch (issue 17): every row's numbers are asked, labelled with the row, each
+    equal to CS231n's lstm_step_forward computed here in numpy (a = x Wx + h Wh + b,
+    gates i, f, o, g side by side)."""
+    Wx = np.array([[0.2, -0.1, 0.4, 0.3, 0.5, -0.2, 0.1, 0.3],
+                   [-0.3, 0.2, 0.1, -0.4, 0.2, 0.6, -0.5, 0.2]])
+    Wh = np.array([[0.1, 0.3, -0.2, 0.2, 0.4, 0.1, 0.3, -0.1],
+                   [0.5, -0.1, 0.3, 0.1, -0.3, 0.2, 0.2, 0.4]])
+    b = np.array([0, 0.1, 1, 1, 0, 0, 0.1, -0.1])
+    x = np.array([[1, 0.5], [-1, 2]])
+    h0, c0 = np.array([[0.1, -0.2], [0, 0.5]]), np.array([[0.3, 0.1], [-0.2, 0.4]])
+    a = x @ Wx + h0 @ Wh + b
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    i, f, o, g = sig(a[:, 0:2]), sig(a[:, 2:4]), sig(a[:, 4:6]), np.tanh(a[:, 6:8])
+    c = f * c0 + i * g
+    want = {"i": i, "f": f, "o": o, "g": g, "c": c, "h": o * np.tanh(c)}
+    numbers = asked_numbers(solve(load_problem(PROBLEMS / "packed_cs231n_lstm.yaml")))
+    assert len(numbers) == 2 * 6 * 2  # rows × quantities × entries
+    for n in numbers:
+        assert n.label.endswith(f"(row {n.row})")
+        assert n.value == pytest.approx(want[n.short][n.row - 1, n.index], abs=1e-15)

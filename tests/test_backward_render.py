@@ -10,6 +10,7 @@ import json
 import os
 import re
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import PROBLEMS, ROOT
@@ -61,7 +62,7 @@ def test_backward_steps_from_the_last_back_with_every_gradient():
     assert "∂L/∂cₜ = ∂L/∂hₜ ⊙ oₜ ⊙ (1 − tanh²(cₜ)) + ∂L/∂cₜ₊₁ ⊙ fₜ₊₁" in back
     # parameters: Σ over the steps of outer products, expanded row by row
     assert "∂L/∂W_o = Σₜ δ_oₜ xₜᵀ" in back
-    assert "t = 2, row 1: (-0.05538) × [0.50000, 3.00000] = [-0.02769, -0.16613]" in back
+    assert "t = 2, row 1: (-0.05538) × [0.5, 3] ≈ [-0.02769, -0.16613]" in back
     assert "∂L/∂h₀ = [-0.00343]" in back and "∂L/∂c₀ = [-0.04557]" in back
     assert "‖g‖ = 0.20492" in back
     assert "W′_a = [0.45267 0.25922]" in back
@@ -143,3 +144,60 @@ def test_stacked_and_bidirectional_are_worked_layer_by_layer(tmp_path):
     assert set(data["gradients"]) == {"forward", "backward", "output_layer"}
     assert set(data["gradients"]["backward"]) == {"reset", "update", "candidate", "initial"}
     assert {(s["direction"], s["t"]) for s in data["steps"]} >= {("both", 3), ("backward", 1)}
+
+
+def _vectors(text: str) -> list[list[float]]:
+    return [[float(x.strip("()")) for x in body.split(",")]
+            for body in re.findall(r"\[([^\[\]]*)\]", text)]
+
+
+@pytest.mark.parametrize("path", [GOMEZ, GRU])
+def test_vector_lines_say_approx_when_their_shown_terms_miss(path):
+    """A weight gradient's rows (δ × xᵀ, Σ over the steps) and the update's rows: a line
+    written with = gives its shown result from its shown terms, entry by entry; one that
+    does not is written with ≈ (review: (-0.05538) × [0.5, 3] "=" [-0.02769, -0.16613])."""
+    checked = 0
+    for line in run(path).splitlines():
+        m = re.match(r"\s*(?:t = \d+, )?row \d+: (.*) (=|≈) (\[[^\]]*\])$", line)
+        if not m or "…" in line:
+            continue
+        lhs, rel, result = m.groups()
+        decimals = len(result.split(",")[0].strip("[]").split(".")[-1])
+        expected = np.array(_vectors(result)[0])
+        if " × [" in lhs and " - " not in lhs.split(" × [")[0]:  # a × [v]
+            a, v = lhs.split(" × ", 1)
+            got = float(a.strip("()")) * np.array(_vectors(v)[0])
+        elif " × " in lhs:  # θ − λ [s] × g
+            theta, rest = lhs.split(" - ", 1)
+            *factors, g = rest.split(" × ")
+            got = np.array(_vectors(theta)[0]) - np.prod([float(f) for f in factors]) * \
+                np.array(_vectors(g)[0])
+        else:  # a sum of rows
+            got = np.sum(_vectors(lhs), axis=0)
+        miss = np.abs(got - expected) / 10.0 ** -decimals  # in units of the last digit
+        if np.any(np.abs(miss - 0.5) < 1e-6):
+            continue  # a half: which way it rounds is the rounding rule's
+        assert (rel == "=") == bool(np.all(miss < 0.5)), line
+        checked += 1
+    assert checked > 10
+
+
+def test_a_weight_gradient_shows_the_inputs_as_written():
+    """xₜ in ∂L/∂W = Σ δ xₜᵀ is the question's own input, written as given ([1 2]), not
+    padded to the decimals ([1.00000 2.00000])."""
+    out = run(GOMEZ)
+    assert "∂L/∂W_i = [-0.00165] [1 2] + [-0.00112] [0.5 3]" in out
+    assert "1.00000" not in out
+
+
+def test_the_norm_of_one_unit_lists_every_parameter():
+    """A one-unit LSTM has 12 parameters: the norm's working squares each of them and
+    adds all 12 (it elided 4 of them behind ⋮), and the shown squares add up."""
+    out = run(GOMEZ)
+    norm = out[out.index("Global gradient norm"):]
+    norm = norm[:norm.index("‖g‖ = √(0.", norm.index("‖g‖²"))]
+    squares = re.findall(r"‖∂L/∂(\w+)‖² = .* = (\d\.\d+)", norm)
+    assert [name for name, _ in squares] == [f"{m}_{g}" for g in "ifao" for m in "WUb"]
+    assert "⋮" not in norm and "⋯" not in norm[norm.index("‖g‖²"):]
+    total = re.search(r"‖g‖² = [^=]+= (\d\.\d+)", norm.replace("\n", " "))
+    assert abs(sum(float(v) for _, v in squares) - float(total.group(1))) < 6e-5

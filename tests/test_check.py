@@ -123,6 +123,23 @@ def test_each_slip_is_recognised(slip, quantity, says):
             assert diagnosis is not None and diagnosis.startswith(says), diagnosis
 
 
+def test_slips_of_the_pen_are_named():
+    """Review: a right number with its sign flipped, or with two neighbouring digits
+    swapped in copying, was "wrong" with no diagnosis; a teacher writes "sign!"."""
+    true = lstm_by_hand()
+    assert abs(true["g"][0]) > 0.01  # a sign to lose
+    g = [-true["g"][0], true["g"][1]]
+    c = f"{true['c'][0]:.4f}"
+    swapped = c[:-2] + c[-1] + c[-2]  # 0.xyzw -> 0.xywz
+    assert c[-1] != c[-2]
+    got = verdicts(answers({"g": g}) + f"c: [{swapped}, {true['c'][1]:.4f}]\n")
+    assert got[("g", 0)] == ("wrong", "a sign slip (the right number, with the wrong sign)")
+    assert got[("g", 1)] == ("correct", None)
+    assert got[("c", 0)] == ("wrong", "two neighbouring digits swapped in copying")
+    near = verdicts(answers({"g": [true["g"][0] + 0.05, true["g"][1]]}))
+    assert near[("g", 0)] == ("wrong", None)  # an ordinary wrong number is not a slip of the pen
+
+
 def test_w_and_u_in_one_gate_or_the_other_convention_in_every_gate():
     """The other gates tell them apart: right, they refute the other convention."""
     one = lstm_by_hand("wu")  # W and U swapped in the forget gate only

@@ -56,7 +56,7 @@ def test_a_bad_file_never_stops_the_class(tmp_path):
     assert "".join(f"bob: {folder / 'bob.yaml'}:2:2: YAML syntax error".split()) in flat
     assert "didyoumean'h_t'" in flat
     assert "not UTF-8" in text
-    rows = {r["student"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    rows = {r["student"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
     assert set(rows) == {"Ada", "bob", "cy", "dan", "eve"}
     assert rows["Ada"]["score"] == "1.000" and rows["Ada"]["error"] == ""
     assert rows["cy"]["imprecise"] == "1" and rows["cy"]["correct"] == "5"
@@ -70,6 +70,30 @@ def test_a_bad_file_never_stops_the_class(tmp_path):
     assert set(students["Ada"]) >= {"student", "file", "score", "marks", "out_of",
                                     "all_correct", "items"}
     assert data["all_correct"] is False
+
+
+def test_an_empty_answer_file_is_told_what_an_answer_file_holds(tmp_path):
+    """Review: an empty answer file was told "expected a mapping such as 'cell: lstm'",
+    the start of a problem file, which a student's file is not."""
+    for name, text in (("empty.yaml", ""), ("comments.yaml", "# my answers\n")):
+        (tmp_path / name).write_text(text)
+        result = run("check", Q2, tmp_path / name)
+        assert result.exit_code == 1, result.output
+        assert "the file is empty: expected a mapping of quantities to the values you " \
+            "wrote, such as 'h: [0.27, 0.97]'" in " ".join(result.output.split())
+        assert "cell: lstm" not in result.output
+
+
+def test_the_csv_opens_in_a_spreadsheet_with_its_symbols(tmp_path):
+    """Review: the CSV had no byte-order mark, so Excel (which reads a CSV without one in
+    the system's code page) showed the headers "g₂ (of 1)" and σ in the feedback garbled."""
+    (tmp_path / "ada.yaml").write_text("student: Ada\ng: [1, 1]\n")
+    out = tmp_path / "marks.csv"
+    assert run("check", Q2, tmp_path / "ada.yaml", "--csv", out).exit_code == 1
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfstudent,file,")
+    row = next(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert row["student"] == "Ada" and row["g₂ (of 1)"] == "1"
 
 
 def test_one_good_file_exits_0_and_one_broken_file_exits_1(tmp_path):
@@ -118,7 +142,7 @@ def test_marks_and_part_marks_in_the_report_and_the_csv(tmp_path):
     assert result.exit_code == 1
     assert "Marks: 4.5 / 5 (90 %)" in result.stdout
     assert "g₂ 1/1   c₂ 1.5/2   h₂ 2/2" in result.stdout
-    row = next(csv.DictReader(out.open(encoding="utf-8")))
+    row = next(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert (row["marks"], row["out of"], row["c₂ (of 2)"], row["g₂ (of 1)"]) == (
         "4.5", "5", "1.5", "1")
     again = run("check", problem, mine, "--csv", out)
@@ -155,7 +179,7 @@ def test_a_roster_marks_each_student_against_their_variant(tmp_path):
     csv_out = tmp_path / "marks.csv"
     result = run("check", out, subs, "--roster", out / "roster.csv", "--csv", csv_out)
     assert result.exit_code == 1, result.output
-    marks = {r["student"]: r for r in csv.DictReader(csv_out.open(encoding="utf-8"))}
+    marks = {r["student"]: r for r in csv.DictReader(csv_out.open(encoding="utf-8-sig"))}
     assert marks["Ada Lovelace"]["score"] == "1.000"
     assert marks["Ada Lovelace"]["problem"].endswith("variant-001.yaml")
     alan = marks["alan_turing"]

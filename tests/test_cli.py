@@ -101,3 +101,15 @@ def test_no_color_even_on_a_forced_terminal():
     plain = subprocess.run([sys.executable, "-m", "lstm_solver", Q2], capture_output=True,
                            text=True, check=True, env={**env, "NO_COLOR": "1"})
     assert "\x1b[" not in plain.stdout.replace("\x1b[?25l", "").replace("\x1b[?25h", "")
+
+
+def test_a_reader_that_stops_reading_is_no_internal_error():
+    """`lstm-solve q.yaml | head -1`: the pipe closes early; no traceback, no "internal
+    error", the exit status a shell gives a process ended by SIGPIPE."""
+    example = PROBLEMS / "gomez_lstm_backprop.yaml"
+    proc = subprocess.Popen([sys.executable, "-m", "lstm_solver", str(example), "--format",
+                             "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # before it writes a byte
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert err == ""

@@ -167,7 +167,8 @@ def test_ask_limits_the_results_table(tmp_path):
 
 def test_exact_values_in_latex_compile(tmp_path):
     source = run(PROBLEMS / "seed000_split_notation.yaml", "--format", "latex", "--exact").stdout
-    assert r"\left(= - \frac{3}{50}\right)" in source
+    assert r"\left(= \tanh{\left(\frac{157}{100} \right)" in source
+    assert r"\left(= - \frac{3}{50}\right)" not in source  # -0.0600 is exactly -3/50 already
     assert r"\sigma\left(- \frac{9}{25}\right) = \frac{1}{1 + e^{\frac{9}{25}}}" in source
     pdflatex(tmp_path, source)
 

@@ -49,6 +49,21 @@ def test_pt_state_dict(torch, tmp_path):
     np.testing.assert_allclose(solve(problem).values["h"], out.numpy(), rtol=0, atol=1e-13)
 
 
+def test_pt_state_dict_with_proj_size(torch, tmp_path):
+    """weight_hr_l0 (nn.LSTM's proj_size) becomes the problem's projection: {W}."""
+    torch.manual_seed(1)
+    lstm = torch.nn.LSTM(2, 3, proj_size=1, dtype=torch.float64)
+    torch.save(lstm.state_dict(), tmp_path / "proj.pt")
+    x, h0 = [[1, -1], [0.5, 2]], [[0.25]]
+    problem, text = imported(tmp_path, str(tmp_path / "proj.pt"), "--x", str(x),
+                             "--h0", str(h0))
+    assert "projection:" in text and problem.units[0].proj_size == 1
+    with torch.no_grad():
+        out, _ = lstm(torch.tensor(x, dtype=torch.float64),
+                      (torch.tensor(h0, dtype=torch.float64), torch.zeros(1, 3)))
+    np.testing.assert_allclose(solve(problem).values["h"], out.numpy(), rtol=0, atol=1e-13)
+
+
 def test_pt_checkpoint_with_output_layer(torch, tmp_path):
     """A whole model's checkpoint: the GRU found under its prefix, the Linear on top."""
     class Net(torch.nn.Module):

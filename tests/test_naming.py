@@ -439,7 +439,7 @@ def test_count_names_follow_the_convention(tmp_path):
     assert flipped["breakdown"][:2] == [{"name": "W_r", "shape": [4, 3], "count": 12},
                                         {"name": "U_r", "shape": [4, 4], "count": 16}]
     out = run(tmp_path, {**base, "convention": "W_x"}).stdout
-    assert "convention: W_x" in out and "W_r" in out and "reset: x_t" in out
+    assert "convention: W_x" in out and "W_r" in out and "reset: xₜ" in out
     assert "convention" in run(tmp_path, {**base, "convention": "Wx"}).stderr
 
 

@@ -379,6 +379,26 @@ def test_pdf_key_has_vector_fonts_no_image_no_overfull_box(tmp_path):
     assert "0.1473" in text and "1.8030" in text  # f₂ ⊙ c₁, typeset as text in the figure
 
 
+
+def test_xelatex_draws_the_same_figures(tmp_path):
+    """The figures' XeTeX path (\\special{pdf:content}; nbconvert's default engine):
+    it compiles, and the figures' numbers are typeset as text. Skipped where xelatex is
+    not installed (CI installs pdflatex only)."""
+    import shutil
+
+    if shutil.which("xelatex") is None:
+        pytest.skip("xelatex is not installed (texlive-xetex)")
+    source = run(Q2, PROBLEMS / "gru_clipping.yaml", "--format", "latex").stdout
+    (tmp_path / "key.tex").write_text(source)
+    done = subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    log = (tmp_path / "key.log").read_text(errors="replace")
+    assert done.returncode == 0, [line for line in log.splitlines() if line.startswith("!")]
+    text = subprocess.run(["pdftotext", "key.pdf", "-"], cwd=tmp_path, capture_output=True,
+                          text=True).stdout
+    assert "0.1473" in text and "1.8030" in text  # f₂ ⊙ c₁ in Q2's cell figure
+    assert "per unit" in text and "clip at 1" in text  # the time and gradient figures
+
 BOTH = """
 import sys
 from lstm_solver.render.documents import render
@@ -614,3 +634,35 @@ def test_peepholes_come_into_their_gates():
     stubs = {i.tex for i in scene.items if isinstance(i, sc.Text) and i.tex and
              r"\odot" in i.tex and i.ha == "right"}
     assert stubs == {r"w_{ci} \odot c_{0}", r"w_{cf} \odot c_{0}", r"w_{co} \odot c_{1}"}
+
+
+
+HUGE = """cell: lstm
+layout: concat
+stack: [x, h]
+gates:
+  input: {W: [[-1e308, -1e308]], b: [-1e308]}
+  forget: {W: [[-1e308, -1e308]], b: [-1e308]}
+  candidate: {W: [[-1e308, -1e308]], b: [-1e308]}
+  output: {W: [[-1e308, -1e308]], b: [-1e308]}
+initial: {h: [-1e308], c: [1e308]}
+x: [[-1e308], [1e308], [-1e308]]
+"""
+
+
+@pytest.mark.parametrize("fmt", ["latex", "html"])
+def test_values_near_float64s_limit_are_drawn_as_gaps(tmp_path, fmt):
+    """Found by the fuzzer: states of ±1e308 made the c/h axis span more than float64
+    holds (matplotlib: "arange: cannot compute length"); such values are left out as
+    gaps and the figures are still drawn."""
+    from click.testing import CliRunner
+
+    from lstm_solver.cli import main
+
+    problem = tmp_path / "huge.yaml"
+    problem.write_text(HUGE, encoding="utf-8")
+    out = tmp_path / f"key.{'tex' if fmt == 'latex' else 'html'}"
+    result = CliRunner().invoke(main, [str(problem), "--format", fmt, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "per unit" in text  # the c and h over time figure is there

@@ -67,12 +67,14 @@ def exact_carry(problem):
 
 
 def exportable(path) -> bool:
-    """A PyTorch network: no given values, none of the LSTM variants PyTorch's cells lack
-    (issue 17; the script refuses them), no rounding of h alone, no learned initial state."""
+    """A PyTorch network: no given values, none of the LSTM variants PyTorch lacks (issue
+    17; the script refuses them; the projection is nn.LSTM's proj_size), no rounding of h
+    alone, no learned initial state."""
     problem = load_problem(path)
     if isinstance(problem, CountProblem):
         return not problem.lstm and problem.initial_state == "zeros"
-    return not problem.given and not problem.lstm and not problem.rounding.only
+    lacks = replace(problem.lstm, projection=False)
+    return not problem.given and not lacks and not problem.rounding.only
 
 
 def rows(problem) -> list:
@@ -122,7 +124,8 @@ def test_variants(torch, tmp_path):
     problems = [parse_problem(t, f"variant{k}") for k, t in enumerate(_variants())]
     torch.manual_seed(0)
     for module in (torch.nn.LSTM(2, 3, num_layers=2, bidirectional=True),
-                   torch.nn.GRU(2, 2, num_layers=3), torch.nn.RNN(2, 2, bidirectional=True)):
+                   torch.nn.GRU(2, 2, num_layers=3), torch.nn.RNN(2, 2, bidirectional=True),
+                   torch.nn.LSTM(2, 3, num_layers=2, bidirectional=True, proj_size=2)):
         problems.append(Problem.from_torch(module, torch.randn(3, 2)))
     problems.append(load_problem(
         next(p for p in EXAMPLES if p.name == "rnn_embedding_softmax_seed001.yaml")))
@@ -143,6 +146,33 @@ def test_cli_writes_a_script_that_prints_the_key(torch, tmp_path):
     h = solve(example).values["h"]
     assert f"t = 3: h = [{h[2][0]:.4f}, {h[2][1]:.4f}]" in table
     assert "t = 1: u = [" in table  # the problem's own name for the update gate
+
+
+def test_a_projection_is_nn_lstms_proj_size(torch, tmp_path):
+    """The projection example's script runs its cell step by step and nn.LSTM(proj_size)
+    as a whole; both print the values PyTorch computes from the file's tensors, here
+    recomputed by PyTorch's module in the test."""
+    example = next(p for p in EXAMPLES if p.name == "projection_pytorch_lstm.yaml")
+    problem = load_problem(example)
+    text = render([solve(problem)])
+    assert "ProjectedLSTMCell" in text and "proj_size=1" in text
+    printed = json.loads(run_script(text, tmp_path, "--json"))
+    h_script = printed[0]["steps"][0]["values"]["h"]
+    unit = problem.units[0]
+    module = torch.nn.LSTM(2, 2, proj_size=1, dtype=torch.float64)
+    with torch.no_grad():
+        gates = [unit.gates[s] for s in ("i", "f", "g", "o")]
+        # the file's W multiplies h_{t-1} (PyTorch's W_hh), U multiplies x_t (W_ih)
+        module.weight_ih_l0.copy_(torch.tensor(np.concatenate([g.U.array for g in gates])))
+        module.weight_hh_l0.copy_(torch.tensor(np.concatenate([g.W.array for g in gates])))
+        module.bias_ih_l0.copy_(torch.tensor(np.concatenate([g.b.array for g in gates])))
+        module.bias_hh_l0.copy_(torch.tensor(np.concatenate([g.b_h.array for g in gates])))
+        module.weight_hr_l0.copy_(torch.tensor(unit.projection.array))
+        x = torch.tensor(np.array([v.array for v in problem.inputs]))
+        h0 = torch.tensor(unit.initial["h"].array)[None]
+        c0 = torch.tensor(unit.initial["c"].array)[None]
+        out, _ = module(x, (h0, c0))
+    np.testing.assert_allclose(h_script, out[0].numpy(), rtol=0, atol=1e-12)
 
 
 def test_refused_with_a_reason():

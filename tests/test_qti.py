@@ -311,3 +311,23 @@ def test_generate_sheets_qti(tmp_path):
         for item, v in zip(group.findall("q:item", QTI), (1, 2, 3)):
             n = asked_numbers(solve(load_problem(folder / f"variant-{v:03d}.yaml")))[k]
             check_item(item, n)
+
+
+def test_a_batch_row_is_asked_with_its_own_working():
+    """Each row of a minibatch is asked (issue 17), and a row-2 number's feedback works
+    row 2 (its own inputs and values), not row 1."""
+    sol = solution(PROBLEMS / "packed_cs231n_lstm.yaml")
+    _, _, assessment = package(render([sol]))
+    found = items(assessment)
+    numbers = asked_numbers(sol)
+    assert len(found) == len(numbers) == 24 and {n.row for n in numbers} == {1, 2}
+    for item, n in zip(found, numbers):
+        check_item(item, n)
+        feedback = "".join(item.find("q:itemfeedback", QTI).itertext())
+        row = sol if n.row == 1 else sol.rows[0]
+        step = row.steps[0]
+        shown = f"{step.get(n.short).value[n.index]:.4f}".replace("-", "−")
+        assert shown in feedback or shown.replace("−", "-") in feedback, (n.label, shown)
+        assert f"Batch row {n.row}, step t = 1" in feedback
+        if n.short == "i":  # the row's own input, in its product
+            assert ("[-1 2]" if n.row == 2 else "[1 0.5]") in feedback.replace("−", "-")

@@ -107,6 +107,20 @@ def test_exact_values(tmp_path):
     assert "σ(-0.3600) = 0.4110  (exactly σ(-9/25) = 1/(1 + e^(9/25)))" in out
 
 
+def test_exact_says_only_what_the_shown_number_does_not():
+    """"(exactly …)" is for a value the shown decimal does not hold. Review: with values
+    carried rounded, "tanh(0.60) = 0.53  (exactly 53/100)" and "exp(-0.158) / 3.414 = …
+    = 0.250  (exactly 1/4)" claimed false identities (the exact value was the rounded
+    one), and "0.6(1) = 0.60  (exactly 3/5)" repeated the shown number."""
+    out = render(PROBLEMS / "round_half_truncate.yaml", "--exact")
+    assert "tanh(0.60) = 0.53\n" in out and "exactly" not in out
+    out = render(PROBLEMS / "output_softmax_tokens.yaml", "--exact")
+    assert "exactly" not in out  # carry: rounded: no value is known beyond the shown one
+    out = render(PROBLEMS / "seed000_split_notation.yaml", "--exact")
+    assert "(exactly" in out
+    assert not re.search(r"= -?[\d.]+  \(exactly -?\d+(/\d+)?\)", out)  # 0.2000 (exactly 1/5)
+
+
 def test_missing_quantities_are_explained(tmp_path):
     path = tmp_path / "partial.yaml"
     path.write_text("cell: lstm\ngates:\n  input: {W: [[1]], U: [[1]]}\nx: [1]\n")
@@ -209,3 +223,38 @@ def test_answer_tables_of_a_sheet_are_whole_at_80_columns(path):
         if line[:1] in edges and "━" in line + out:
             assert line.endswith(edges[line[0]]), line
             assert display_width(line) <= 80, line
+
+
+def _drawn(renderable, width: int) -> str:
+    import io
+
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=width, color_system=None)
+    console.print(renderable)
+    return "\n".join(line.rstrip() for line in console.file.getvalue().splitlines())
+
+
+def test_results_grid_is_drawn_as_rich_draws_its_table():
+    """The results table is laid out by terminal.Grid (rich's own layout of a large
+    network's cells took seconds): for random cells, widths, titles and unicode, at
+    several screen widths, it prints exactly what rich's Table prints (too wide, it is
+    rich's table)."""
+    import random
+
+    from lstm_solver.render.terminal import Grid
+
+    rng = random.Random(7)
+    words = ["0.2723", "-0.9725", "1", "—", "(given)", "c̃ₜ", "→←", "hₜ", "12.5351", "x" * 17,
+             "0.00000001", "Σ", "∂L/∂hₜ"]
+    for case in range(300):
+        columns = rng.randint(1, 7)
+        headers = [rng.choice(["t", "row", "layer", "dir", "iₜ", "c̃ₜ", "hₜ", "yₜ", "∂hₜ"])
+                   for _ in range(columns)]
+        rows = [["\n".join(rng.choice(words) for _ in range(rng.randint(1, 4)))
+                 for _ in range(columns)] for _ in range(rng.randint(1, 5))]
+        grid = Grid(rng.choice(["Results", "", "Batch rows 2–9 (--full works each)"]),
+                    headers, [rng.random() < 0.8 for _ in range(columns)], rows,
+                    rng.random() < 0.7)
+        for width in (30, 80, 120):
+            assert _drawn(grid, width) == _drawn(grid.table(), width), (case, width)

@@ -408,7 +408,7 @@ def test_the_pdf_shows_the_variants_and_the_batch(tmp_path):
     ("peephole_lstm", "PyTorch's LSTM has no peepholes"),
     ("coupled_tensorflow_cifg", "no forget_bias (1.0 added to f_t's pre-activation) and no "
                                 "coupled input gate"),
-    ("projection_pytorch_lstm", "the projection (nn.LSTM's proj_size) is not written"),
+    # a projection is written since main's e4754c1 (nn.LSTM(proj_size)): test_programs.py
     ("round_h_mitx_lstm_states", "round: rounds h before it is carried"),
 ])
 def test_a_pytorch_program_refuses_what_pytorch_lacks(name, says):

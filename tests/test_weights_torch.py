@@ -152,12 +152,55 @@ def test_errors(torch):
         Problem.from_torch(lstm, torch.zeros(4, 3), torch.zeros(2))
     with pytest.raises(ProblemError, match="c0 is an LSTM's cell state"):
         Problem.from_torch(torch.nn.GRU(3, 2), torch.zeros(4, 3), c0=torch.zeros(1, 2))
-    with pytest.raises(ProblemError, match="proj_size"):
-        Problem.from_torch(torch.nn.LSTM(3, 4, proj_size=2), torch.zeros(4, 3))
+    with pytest.raises(ProblemError,
+                       match=r"h0: expected 1 state of the projection.s size \(proj_size\) 2"):
+        Problem.from_torch(torch.nn.LSTM(3, 4, proj_size=2), torch.zeros(4, 3),
+                           torch.zeros(1, 4))  # h0 has proj_size entries
+    state = torch.nn.LSTM(3, 4, proj_size=2).state_dict()
+    state["weight_hr_l0"] = torch.zeros(2, 3)
+    with pytest.raises(ProblemError, match=r"weight_hr_l0: is 2×3 .* weight_hh_l0 should be "
+                                           r"12×2 .* found 16×2"):
+        _network(state)
+    state = torch.nn.LSTM(3, 4, num_layers=2, proj_size=2).state_dict()
+    del state["weight_hr_l1"]
+    with pytest.raises(ProblemError,
+                       match="weight_hr in some layers only .weight_hr_l1 is not there"):
+        _network(state)
     with pytest.raises(ProblemError, match="NaN"):
         Problem.from_torch(lstm, torch.full((2, 3), float("nan")))
     with pytest.raises(TypeError, match="nn.LSTM, nn.GRU, nn.RNN"):
         Problem.from_torch(torch.nn.Linear(2, 2), torch.zeros(2))
+
+
+def _network(state):
+    from lstm_solver.weights.torch import network
+
+    return network({k: v.numpy() for k, v in state.items()}, "state.pt")
+
+
+@pytest.mark.parametrize("layers,bidirectional", [(1, False), (2, True), (3, False)])
+def test_projection_is_proj_size(torch, layers, bidirectional):
+    """nn.LSTM(proj_size=P): h_t = W_hr (o ⊙ tanh c_t) has P entries, weight_hh reads it;
+    the problem's h (every layer and direction) is the module's."""
+    torch.manual_seed(layers)
+    module = torch.nn.LSTM(3, 4, num_layers=layers, bidirectional=bidirectional, proj_size=2,
+                           dtype=torch.float64)
+    for p in module.parameters():
+        torch.nn.init.uniform_(p, -1.5, 1.5)
+    D = 2 if bidirectional else 1
+    x, h0, c0 = torch.randn(4, 3), torch.randn(D * layers, 2), torch.randn(D * layers, 4)
+    with torch.no_grad():
+        out, (h_n, c_n) = module(x, (h0, c0))
+    problem = Problem.from_torch(module, x, h0, c0)
+    assert all(u.proj_size == 2 and u.hidden_size == 4 for u in problem.units)
+    solution = solve(problem)
+    np.testing.assert_allclose(solution.values["h"], out.numpy(), rtol=0, atol=1e-13)
+    for k, unit in enumerate(problem.units):
+        values = solution.layer_values(unit.layer, unit.direction)
+        last = 0 if unit.direction == "backward" else -1
+        np.testing.assert_allclose(values["h"][last], h_n[k].numpy(), rtol=0, atol=1e-13)
+        np.testing.assert_allclose(values["c"][last], c_n[k].numpy(), rtol=0, atol=1e-13)
+    assert parse_problem(problem.to_yaml(), problem.file) == problem
 
 
 def test_imported_problem_file_round_trips(torch, tmp_path):

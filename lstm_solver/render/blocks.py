@@ -31,7 +31,9 @@ class Block:
 
 def display_width(s: str) -> int:
     """Columns on screen: combining marks (the tilde of c̃) take none."""
-    return sum(0 if unicodedata.combining(ch) else 1 for ch in s)
+    if s.isascii():
+        return len(s)
+    return len(s) - sum(map(bool, map(unicodedata.combining, s)))
 
 
 def text(s: str) -> Block:

@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from functools import partial
 
 import numpy as np
@@ -161,9 +162,17 @@ class Expander(Printer):
         return out
 
     def _exact(self, node: d.Node, k: int) -> str:
+        """"(exactly 156688839/12500000)": only when it says more than the shown number.
+        A fraction equal to the shown decimal (0.2000, exactly 1/5) adds nothing, and with
+        values carried rounded it is the rounded value, not tanh(0.60) or 0.620 × 0.542."""
         if not self.exact or node.exact is None or self.n.exact is None:
             return ""
-        shown = self.n.exact(node.exact[k])
+        value = node.exact[k]
+        shown_value = _decimal(self.show(node.value[k]))
+        if getattr(value, "is_Rational", False) and shown_value is not None and \
+                Fraction(int(value.p), int(value.q)) == Fraction(shown_value):
+            return ""
+        shown = self.n.exact(value)
         return "" if shown == self.show(node.value[k]) else self.n.exactly(shown)
 
     def _line(self, head: str, terms: list[tuple[str, Callable[[str], str]] | None],
@@ -345,10 +354,23 @@ class Expander(Printer):
 
     # -- the backward pass ----------------------------------------------------------------
 
+    def _cells(self, values, written=False) -> list[str | None]:
+        """A vector's entries as shown, None where elided."""
+        return blocks.elide(numbers(values, self.rounding, written), self.full, None)
+
     def _vector(self, values, written=False) -> str:
-        cells = blocks.elide(numbers(values, self.rounding, written), self.full,
-                             self.n.ellipsis)
-        return self.n.vector([c if c == self.n.ellipsis else self.n.num(c) for c in cells])
+        return self._join(self._cells(values, written))
+
+    def _join(self, cells: list[str | None]) -> str:
+        return self.n.vector([self.n.ellipsis if c is None else self.n.num(c) for c in cells])
+
+    def _vector_line(self, line: Line, cells: list[str | None],
+                     checks: list[Decimal | None]) -> Line:
+        """``line`` with a vector result: ≈ when an entry's shown terms miss its shown value."""
+        line.approx = any(c is not None and x is not None and self.show(x) != c
+                          for c, x in zip(cells, checks))
+        line.rel, line.result = self.n.op("≈" if line.approx else "="), self._join(cells)
+        return line
 
     def _sentence(self, *parts: str) -> Line:
         return Line(head=self.n.join([p for p in parts if p]))
@@ -381,9 +403,11 @@ class Expander(Printer):
     def _outer_row(self, node: d.Outer, k: int, head: str) -> Line:
         n = self.n
         a = shown(node.left, self.rounding, parens=True)
-        right = self._vector(node.right.value, d.as_written(node.right))
-        return Line(head=n.text(head), terms=[n.join([n.num(a[k]), n.op(n.times), right])],
-                    ops=[""], rel=n.op("="), result=self._vector(node.value[k]))
+        right = self._cells(node.right.value, d.as_written(node.right))
+        line = Line(head=n.text(head), terms=[n.join([n.num(a[k]), n.op(n.times),
+                                                      self._join(right)])], ops=[""])
+        checks = [None if r is None else _times(Decimal(0), a[k], r) for r in right]
+        return self._vector_line(line, self._cells(node.value[k]), checks)
 
     def _print_Outer(self, node: d.Outer) -> None:
         self.doprint(node.left)
@@ -422,12 +446,15 @@ class Expander(Printer):
         else:
             def row_sum(k: int) -> Line:
                 line = Line(head=n.text(f"row {k + 1}: "))
+                result = self._cells(node.value[k])
+                checks: list[Decimal | None] = [Decimal(0)] * len(result)
                 for i in self._indices(len(node.terms)):
                     line.ops.append("" if not line.terms else n.op("+"))
-                    line.terms.append(n.cdots if i is None else
-                                      self._vector(node.terms[i].value[k]))
-                line.rel, line.result = n.op("="), self._vector(node.value[k])
-                return line
+                    cells = None if i is None else self._cells(node.terms[i].value[k])
+                    line.terms.append(n.cdots if cells is None else self._join(cells))
+                    checks = [None if cells is None or cells[j] is None else _plus(x, cells[j])
+                              for j, x in enumerate(checks)]
+                return self._vector_line(line, result, checks)
 
             lines += self._rows(node, row_sum)
         self.out.append((node, lines))
@@ -528,10 +555,11 @@ class Expander(Printer):
                 line.terms.append(n.cdots if j is None else n.square(n.num(cells[j])))
             line.rel, line.result = n.op("="), n.num(self.show(square))
             lines.append(line)
-        lines = blocks.elide(lines, self.full, Line(head=n.vdots))
+        # a line per parameter: one unit's (an LSTM's 12) all shown, a larger network's elided
+        lines = blocks.elide(lines, self.full, Line(head=n.vdots), NORM_TERMS)
         g = n.norm("g")
         shown_squares = Line(head=n.join([n.square(g), n.op("=")]))
-        for j, x in enumerate(blocks.elide(squares, False, None, 4)):
+        for j, x in enumerate(blocks.elide(squares, self.full, None, NORM_TERMS)):
             shown_squares.ops.append("" if not j else n.op("+"))
             shown_squares.terms.append(n.cdots if x is None else n.num(x))
         shown_squares.rel, shown_squares.result = n.op("="), n.num(self.show(total))
@@ -557,20 +585,34 @@ class Expander(Printer):
         theta, g = node.param.value, node.grad.value
         factor = [n.num(node.rate_label)] + ([n.op(n.times), n.num(node.scale_label)]
                                              if node.scale_label else [])
+        step = _decimal(node.rate_label)  # λ·s as shown: what the shown terms give
+        if step is not None and node.scale_label:
+            scale = _decimal(node.scale_label)
+            step = None if scale is None else step * scale
+
+        def update(theta_shown: str | None, g_shown: str | None) -> Decimal | None:
+            a, b = (None if x is None else _decimal(x) for x in (theta_shown, g_shown))
+            return None if a is None or b is None or step is None else a - step * b
+
         if node.value.ndim == 1:
             def line(k: int) -> Line:
-                gs = self.show(g[k])
-                body = n.join([n.num(self.show(theta[k], True)), n.op("-"), *factor,
+                gs, ts = self.show(g[k]), self.show(theta[k], True)
+                body = n.join([n.num(ts), n.op("-"), *factor,
                                n.op(n.times), n.num(f"({gs})" if gs.startswith("-") else gs)])
                 return self._line(f"{k + 1}: ", [("", lambda _: body)],
-                                  self.show(node.value[k]), None)
+                                  self.show(node.value[k]), update(ts, gs))
         else:
             def line(k: int) -> Line:
-                return Line(head=n.text(f"row {k + 1}: "), terms=[
-                    self._vector(theta[k], True),
-                    n.join([*factor, n.op(n.times), self._vector(g[k])])],
-                    ops=["", n.op("-")], rel=n.op("="), result=self._vector(node.value[k]))
+                ts, gs = self._cells(theta[k], True), self._cells(g[k])
+                out = Line(head=n.text(f"row {k + 1}: "), terms=[
+                    self._join(ts), n.join([*factor, n.op(n.times), self._join(gs)])],
+                    ops=["", n.op("-")])
+                return self._vector_line(out, self._cells(node.value[k]),
+                                         [update(a, b) for a, b in zip(ts, gs)])
         self.out.append((node, self._rows(node, line)))
+
+
+NORM_TERMS = 16  # parameters whose squares the norm's working lists before eliding
 
 
 def _elided(cells: Sequence[str], expander: Expander) -> list[str]:

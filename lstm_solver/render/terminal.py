@@ -160,12 +160,11 @@ class TerminalSolution:
                 else "unknown"
             yield Text(f"{x_name} = {what} of layer {step.layer - 1} = {shown}")
         elif step.x is not None and not problem.embedding:  # given: every entry
-            yield Text("\n".join(wrap_inline(f"{x_name} = ", numbers(step.x, dv.rounding, True),
-                                              width)))
+            yield _Lines([(line, "") for line in wrap_inline(
+                f"{x_name} = ", numbers(step.x, dv.rounding, True), width)])
         yield from self._quantities(step, width, worked)
 
-    def _quantities(self, step: d.Step, width: int, worked: dict,
-                    fast: bool = False) -> RenderResult:
+    def _quantities(self, step: d.Step, width: int, worked: dict) -> RenderResult:
         dv = self.derivation
         row = dv.problem.orientation == "row"
         given = [q for q in step.quantities if q.given]
@@ -177,30 +176,17 @@ class TerminalSolution:
             yield text
         for q in step.quantities:
             if not q.given:
-                yield from self._quantity(q, step, width, row, worked.get(id(q)), fast)
+                yield from self._quantity(q, step, width, row, worked.get(id(q)))
         for short, why in step.missing.items():
             yield Text.assemble(("\nCannot compute ", "bold yellow"),
                                 (_symbol(dv, short, step.t), "bold yellow"), f": {why}.")
 
     def _quantity(self, q: d.Quantity, step: d.Step, width: int, row: bool,
-                  sections: list | None = None, fast: bool = False) -> RenderResult:
-        """One quantity worked out (render/checking.py shows the first wrong one so);
-        ``fast`` lays its lines out here, not through rich (the backward pass's many)."""
+                  sections: list | None = None) -> RenderResult:
+        """One quantity worked out (render/checking.py shows the first wrong one so), its
+        lines laid out here (_Lines), not by rich: a large network has thousands."""
         title = f"{notes.title(self.derivation, step, q)} {name(q.name, step.t)}"
-        parts = self._parts(q, step, width, row, sections)
-        if fast:
-            yield _Lines.of(title, parts, width)
-            return
-        yield Text()
-        yield Text(title, style="bold")
-        for kind, text, style in parts:
-            if kind == "block":
-                item = Text(text, style=style, no_wrap=True)
-            elif kind == "lines":
-                item = Padding(Text(text, no_wrap=True), (0, 0, 0, 2), expand=False)
-            else:
-                item = Text(text, style=style)
-            yield Padding(item, (0, 0, 0, INDENT), expand=False)
+        yield _Lines.of(title, self._parts(q, step, width, row, sections), width)
 
     def _parts(self, q: d.Quantity, step: d.Step, width: int, row: bool,
                sections: list | None = None) -> list[tuple[str, str, str]]:
@@ -261,17 +247,17 @@ class TerminalSolution:
             yield Text(line, style="dim")
         whole = d.Step(None, None)  # quantities that belong to no one step
         if b.loss is not None:
-            yield from self._quantity(b.loss, whole, width, False, fast=True)
+            yield from self._quantity(b.loss, whole, width, False)
         for step in b.steps:
             yield Text()
             yield Rule(Text(notes.backward_heading(dv.problem, step), style="bold magenta"),
                        align="left")
-            yield from self._quantities(step, width, {}, fast=True)
+            yield from self._quantities(step, width, {})
         for step in b.initial:
             yield Text()
             yield Rule(Text(notes.backward_heading(dv.problem, step, "the initial state"),
                             style="bold magenta"), align="left")
-            yield from self._quantities(step, width, {}, fast=True)
+            yield from self._quantities(step, width, {})
         if b.gradients:
             yield Text()
             yield Rule(Text("Parameter gradients: Σ over the steps", style="bold magenta"),
@@ -282,20 +268,20 @@ class TerminalSolution:
                 if label and label != unit:
                     yield Text(f"\n{label[0].upper()}{label[1:]}:", style="bold")
                 unit = label
-                yield from self._quantity(g.gradient, whole, width, False, fast=True)
+                yield from self._quantity(g.gradient, whole, width, False)
         if b.norm is not None:
             yield Text()
             yield Rule(Text("Gradient norm" + (", clipping" if b.clip else "") + (
                 " and the SGD update" if b.learning_rate else ""), style="bold magenta"),
                 align="left")
-            yield from self._quantity(b.norm, whole, width, False, fast=True)
+            yield from self._quantity(b.norm, whole, width, False)
         if b.clip is not None:
-            yield from self._quantity(b.clip, whole, width, False, fast=True)
+            yield from self._quantity(b.clip, whole, width, False)
         if b.learning_rate is not None:
             yield Text(f"\nθ ← θ − λ{' s' if b.clip else ''} ∂L/∂θ with λ = "
                        f"{dv.problem.training.learning_rate}", style="dim")
             for g in b.gradients:
-                yield from self._quantity(g.update, whole, width, False, fast=True)
+                yield from self._quantity(g.update, whole, width, False)
         yield Text()
         yield _norms_table(dv)
         yield Text("→ " + notes.gradient_flow(dv), style="italic")
@@ -303,9 +289,9 @@ class TerminalSolution:
 
 @dataclass
 class _Lines:
-    """Lines laid out here (wrapped, indented), handed to rich as plain segments: the
-    backward pass prints thousands of lines for a large network, and rich's own wrapping
-    of each would take seconds."""
+    """Lines laid out here (wrapped, indented), handed to rich as plain segments: a large
+    network's solution is thousands of lines, and rich's own wrapping of each would take
+    seconds."""
 
     lines: list[tuple[str, str]]  # (text, style)
 
@@ -421,7 +407,7 @@ def _symbol(dv: d.Derivation, short: str, t: int | None) -> str:
 
 
 def _final_table(dv: d.Derivation, rows: list | None = None,
-                 title: str = "Results") -> Table:
+                 title: str = "Results") -> Grid:
     """Every requested quantity at every step, every entry; with ``rows`` ((row number,
     derivation) pairs of a batch), those rows' steps, a "row" column first."""
     numbered = rows or [(None, dv)]
@@ -432,15 +418,9 @@ def _final_table(dv: d.Derivation, rows: list | None = None,
             if q.short not in shorts:
                 shorts.append(q.short)
     layered = len(dv.problem.units) > 1
-    table = Table(title=title, title_style="bold", show_lines=len(steps) > 1)
-    if rows:
-        table.add_column("row", justify="right")
-    if layered:
-        table.add_column("layer", justify="right")
-        table.add_column("dir")
-    table.add_column("t", justify="right")
-    for short in shorts:
-        table.add_column(_symbol(dv, short, None).removesuffix("ₜ") + "ₜ", justify="right")
+    headers = (["row"] if rows else []) + (["layer", "dir"] if layered else []) + ["t"]
+    headers += [_symbol(dv, short, None).removesuffix("ₜ") + "ₜ" for short in shorts]
+    table = Grid(title, headers, [h != "dir" for h in headers], [], len(steps) > 1)
     for k, step in steps:
         cells = []
         for short in shorts:
@@ -453,8 +433,83 @@ def _final_table(dv: d.Derivation, rows: list | None = None,
                 cells.append("\n".join(shown) + ("\n(given)" if q.given else ""))
         where = [str(step.layer), {"both": "→←"}.get(step.direction, d.ARROWS.get(
             step.direction, ""))] if layered else []
-        table.add_row(*([str(k)] if rows else []), *where, str(step.t), *cells)
+        table.rows.append([*([str(k)] if rows else []), *where, str(step.t), *cells])
     return table
+
+
+@dataclass
+class Grid:
+    """A table of text cells, drawn as rich draws ``Table(title, show_lines)`` (the
+    heavy-headed box, a space either side of a cell) but laid out here: the results of a
+    large network are thousands of lines, which rich's own layout of each cell takes
+    seconds over. A table wider than the screen, or a title wider than the table, is
+    handed to rich, which shrinks and wraps them."""
+
+    title: str
+    headers: list[str]
+    right: list[bool]  # per column: right-justified (else left)
+    rows: list[list[str]]  # a cell's lines joined by "\n"
+    show_lines: bool
+
+    def table(self) -> Table:
+        """The same table for rich to lay out."""
+        table = Table(title=self.title, title_style="bold", show_lines=self.show_lines)
+        for header, right in zip(self.headers, self.right):
+            table.add_column(header, justify="right" if right else "left")
+        for row in self.rows:
+            table.add_row(*row)
+        return table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich import box
+        from rich.cells import cell_len
+        from rich.segment import Segment
+        from rich.style import Style
+
+        def width(s: str) -> int:
+            return len(s) if s.isascii() else cell_len(s)
+
+        cells = [[cell.split("\n") for cell in row] for row in self.rows]
+        widths = [max([width(h), *(width(line) for row in cells for line in row[k])])
+                  for k, h in enumerate(self.headers)]
+        total = sum(widths) + 3 * len(widths) + 1
+        if total > options.max_width or width(self.title) > total or any(
+                "[" in text for text in (self.title, *self.headers)):  # rich's markup
+            yield self.table()
+            return
+        frame = box.HEAVY_HEAD.substitute(options, safe=console.safe_box)
+        padded = [w + 2 for w in widths]
+        bold = Style(bold=True)
+        if self.title:
+            excess = total - width(self.title)
+            yield Segment(" " * (excess // 2))
+            yield Segment(self.title, bold)
+            yield Segment(" " * (excess - excess // 2))
+            yield Segment.line()
+
+        def line(left: str, middle: str, right: str, texts: list[str], style=None):
+            yield Segment(left)
+            for k, text in enumerate(texts):
+                gap = " " * (widths[k] - width(text))
+                yield Segment(f" {gap}{text} " if self.right[k] else f" {text}{gap} ", style)
+                yield Segment(middle if k < len(texts) - 1 else right)
+            yield Segment.line()
+
+        yield Segment(frame.get_top(padded))
+        yield Segment.line()
+        yield from line(frame.head_left, frame.head_vertical, frame.head_right, self.headers,
+                        bold)
+        yield Segment(frame.get_row(padded, "head"))
+        yield Segment.line()
+        for n, row in enumerate(cells):
+            if n and self.show_lines:
+                yield Segment(frame.get_row(padded, "row"))
+                yield Segment.line()
+            for k in range(max(len(cell) for cell in row)):
+                texts = [cell[k] if k < len(cell) else "" for cell in row]
+                yield from line(frame.mid_left, frame.mid_vertical, frame.mid_right, texts)
+        yield Segment(frame.get_bottom(padded))
+        yield Segment.line()
 
 
 @dataclass
@@ -465,6 +520,8 @@ class TerminalCount:
     questions: bool = False
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from .inline import parse, plain
+
         dv = self.derivation
         p = dv.problem
         if p.title:
@@ -473,7 +530,7 @@ class TerminalCount:
             yield Padding(Text(p.question.strip(), style="italic"), (0, 0, 1, 0))
         from .documents.document import count_summary
 
-        yield Text(count_summary(p), style="dim")
+        yield Text(plain(parse(count_summary(p))), style="dim")  # hₜ₋₁, not h_(t-1)
         if self.questions:
             yield Text("\nHow many trainable parameters does the network have?", style="bold")
             return
@@ -484,7 +541,8 @@ class TerminalCount:
                                 ("count", "right"), ("what it is", "left"))[not where:]:
             table.add_column(column, justify=justify)
         for item in dv.items:
-            cells = [item.name, "×".join(map(str, item.shape)), f"{item.count:,}", item.role]
+            cells = [item.name, "×".join(map(str, item.shape)), f"{item.count:,}",
+                     plain(parse(item.role))]  # "input: hₜ₋₁", as the terminal writes it
             table.add_row(*([item.unit] if where else []), *cells)
         yield table
         yield Text()

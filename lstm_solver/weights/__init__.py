@@ -34,6 +34,7 @@ class UnitWeights:
     layer: int  # 1-based
     direction: str  # "forward" | "backward"
     gates: dict[str, dict[str, np.ndarray]]
+    projection: np.ndarray | None = None  # PyTorch's weight_hr (P × H): h_t = W_hr (o ⊙ tanh c)
 
 
 @dataclass
@@ -70,6 +71,12 @@ class Network:
     @property
     def input_size(self) -> int:
         return self._weights()[0].shape[0]
+
+    @property
+    def state_size(self) -> int:
+        """The size of h_t: the projection's P (PyTorch's proj_size), else H."""
+        projection = self.units[0].projection
+        return self.hidden_size if projection is None else projection.shape[0]
 
 
 def cell_of(blocks: int, hidden: int, where: str, file: str, cell: str | None) -> str:
@@ -119,8 +126,8 @@ def sequence(x: Any, inputs: int, file: str, batch_first: bool = False) -> np.nd
     return array
 
 
-def states(value: Any, units: int, hidden: int, what: str, file: str
-           ) -> list[np.ndarray | None]:
+def states(value: Any, units: int, hidden: int, what: str, file: str,
+           size: str = "the hidden size") -> list[np.ndarray | None]:
     """An initial state per unit: (H,), (units, H) or (units, 1, H), as PyTorch's h0
     (layer by layer, forward before backward); None gives zeros."""
     if value is None:
@@ -132,8 +139,8 @@ def states(value: Any, units: int, hidden: int, what: str, file: str
         array = array[None]
     if array.shape != (units, hidden):
         each = "" if units == 1 else f", one per layer and direction ({units})"
-        raise ProblemError(f"expected {units} state{'s' if units > 1 else ''} of the hidden "
-                           f"size {hidden}{each}; found shape {tuple(array.shape)}",
+        raise ProblemError(f"expected {units} state{'s' if units > 1 else ''} of {size} "
+                           f"{hidden}{each}; found shape {tuple(array.shape)}",
                            file=file, key=what)
     return list(array)
 
@@ -168,6 +175,8 @@ def mapping(net: Network, xs: Any, initial: dict[str, list], keys: dict) -> dict
 
     def block(k: int, unit: UnitWeights) -> dict:
         out: dict[str, Any] = {"gates": unit.gates}
+        if unit.projection is not None:
+            out["projection"] = {"W": unit.projection}
         start = {s: values[k] for s, values in initial.items() if values[k] is not None}
         if start:
             out["initial"] = start

@@ -52,9 +52,6 @@ def from_module(module: Any, x: Any, h0: Any = None, c0: Any = None, **keys: Any
     torch = need("torch", "Problem.from_torch")
     kind = _kind(module, torch)
     cell = MODULES[kind]
-    if getattr(module, "proj_size", 0):
-        raise ProblemError("an LSTM with proj_size (a projection of h_t) is not in the "
-                           "problem format yet", file=FILE, key="module")
     activation = getattr(module, "nonlinearity", None)
     state = {name: _numpy(tensor) for name, tensor in module.state_dict().items()}
     net = network(state, FILE, cell, activation)
@@ -70,7 +67,8 @@ def from_module(module: Any, x: Any, h0: Any = None, c0: Any = None, **keys: Any
 
 def _initial(net: Network, h0: Any, c0: Any) -> dict[str, list]:
     units, H = len(net.units), net.hidden_size
-    initial = {"h": states(h0, units, H, "h0", FILE)}
+    size = "the hidden size" if net.state_size == H else "the projection's size (proj_size)"
+    initial = {"h": states(h0, units, net.state_size, "h0", FILE, size)}
     if net.cell == "lstm":
         initial["c"] = states(c0, units, H, "c0", FILE)
     elif c0 is not None:
@@ -137,14 +135,16 @@ def network(state: Mapping[str, np.ndarray], file: str, cell: str | None = None,
             for kind in ("weight_ih", "weight_hh"):
                 if kind not in tensors:
                     raise ProblemError(f"misses {where}{kind}{suffix}", file=file)
-            if "weight_hr" in tensors:
-                raise ProblemError("an LSTM with proj_size (weight_hr, a projection of h_t) "
-                                   "is not in the problem format yet", file=file,
-                                   key=tensors["weight_hr"][0])
-            found_cell, gates = _unit(tensors, file, found_cell, width)
-            out.append(UnitWeights(k + 1, "backward" if reverse else "forward", gates))
-        H = next(iter(out[-1].gates.values()))["W_hh"].shape[1]
-        width = H * (2 if bidirectional else 1)
+            projection = _projection(tensors, file)
+            if out and (projection is None) != (out[0].projection is None):
+                raise ProblemError(f"has weight_hr in some layers only ({where}weight_hr"
+                                   f"{suffix} {'is' if projection is not None else 'is not'} "
+                                   "there; PyTorch projects every layer or none)", file=file)
+            found_cell, gates = _unit(tensors, file, found_cell, width, projection)
+            out.append(UnitWeights(k + 1, "backward" if reverse else "forward", gates,
+                                   projection))
+        P = next(iter(out[-1].gates.values()))["W_hh"].shape[1]  # h_t's size: H, or P
+        width = P * (2 if bidirectional else 1)
     cell = found_cell
     options: dict[str, str] = {}
     if cell == "gru":
@@ -157,15 +157,31 @@ def network(state: Mapping[str, np.ndarray], file: str, cell: str | None = None,
     return Network(cell, "column", out, options)
 
 
+def _projection(tensors: dict[str, tuple[str, np.ndarray]], file: str) -> np.ndarray | None:
+    """An LSTM's weight_hr (proj_size P × hidden size H), checked against weight_hh."""
+    if "weight_hr" not in tensors:
+        return None
+    (name, W_hr), (hh_name, W_hh) = tensors["weight_hr"], tensors["weight_hh"]
+    if W_hr.ndim != 2 or W_hh.ndim != 2 or not W_hr.size:
+        raise ProblemError(f"expected a matrix, found shape {W_hr.shape}", file=file, key=name)
+    P, H = W_hr.shape
+    if W_hh.shape != (4 * H, P):
+        raise ProblemError(f"is {P}×{H} (proj_size × hidden size), so {hh_name} should be "
+                           f"{4 * H}×{P} (an LSTM's four blocks); found {W_hh.shape[0]}×"
+                           f"{W_hh.shape[1]}", file=file, key=name)
+    return W_hr
+
+
 def _unit(tensors: dict[str, tuple[str, np.ndarray]], file: str, cell: str | None,
-          width: int | None) -> tuple[str, dict[str, dict[str, np.ndarray]]]:
+          width: int | None, projection: np.ndarray | None = None
+          ) -> tuple[str, dict[str, dict[str, np.ndarray]]]:
     """One layer-direction's cell and gates: W, U, b, b_h cut from PyTorch's stacked
-    tensors."""
+    tensors (with a projection, weight_hh reads h_t's P entries: its blocks are H × P)."""
     (hh_name, W_hh), (ih_name, W_ih) = tensors["weight_hh"], tensors["weight_ih"]
     if W_hh.ndim != 2 or W_ih.ndim != 2:
         raise ProblemError(f"expected a matrix, found shape {W_hh.shape}", file=file,
                            key=hh_name if W_hh.ndim != 2 else ih_name)
-    H = W_hh.shape[1]
+    H = W_hh.shape[1] if projection is None else projection.shape[1]
     if H == 0 or W_hh.shape[0] % H:
         raise ProblemError(f"is {W_hh.shape[0]}×{H}: its rows should be a whole number of "
                            f"blocks of the hidden size {H}", file=file, key=hh_name)

@@ -145,13 +145,14 @@ def _figure(dv: d.Derivation, steps: list[d.Step], tex: bool):
         x0 = x_heat + col * cell_w + left
         y0 = height - (row + 1) * heat_h + bottom
         ax = axes(x0, y0, panel_w, panel_h)
-        lo, hi = RANGES.get(g.activation, (float(np.nanmin(g.values)) if np.isfinite(
-            g.values).any() else 0.0, float(np.nanmax(g.values)) if np.isfinite(
-            g.values).any() else 1.0))
+        drawn = plottable(g.values)
+        lo, hi = RANGES.get(g.activation, (float(np.nanmin(drawn)) if np.isfinite(
+            drawn).any() else 0.0, float(np.nanmax(drawn)) if np.isfinite(
+            drawn).any() else 1.0))
         if hi <= lo:
             hi = lo + 1.0
         norm = Normalize(lo, hi)
-        masked = np.ma.masked_invalid(g.values[::-1])  # unit 1 on top
+        masked = np.ma.masked_invalid(plottable(g.values)[::-1])  # unit 1 on top
         mesh = ax.pcolormesh(np.arange(T + 1), np.arange(H + 1), masked, cmap=cmap,
                              norm=norm, edgecolors="white" if numbered else "face",
                              linewidth=0.5 if numbered else 0.0)
@@ -181,7 +182,7 @@ def _figure(dv: d.Derivation, steps: list[d.Step], tex: bool):
         units = st.values.shape[0]
         for u in range(units):
             many = units > len(MARKERS)
-            ax.plot(ts, st.values[u], color="black" if units <= 4 else
+            ax.plot(ts, plottable(st.values[u]), color="black" if units <= 4 else
                     colormaps["Greys"](0.35 + 0.6 * u / max(1, units - 1)),
                     linestyle=DASHES[u % len(DASHES)] if not many else "-",
                     marker=None if many else MARKERS[u % len(MARKERS)], markersize=3.5,
@@ -198,6 +199,14 @@ def _figure(dv: d.Derivation, steps: list[d.Step], tex: bool):
             ax.legend(fontsize=6, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0),
                       handlelength=2.2, borderaxespad=0.2)
     return fig
+
+
+def plottable(values: np.ndarray) -> np.ndarray:
+    """The values an axis can span: ∞, NaN and magnitudes beyond 1e300 (whose range
+    overflows float64 when the axis measures it) are left out, as gaps."""
+    values = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(values) & (np.abs(values) < 1e300), values, np.nan)
 
 
 def cell_decimals(dv: d.Derivation, H: int, T: int) -> int:

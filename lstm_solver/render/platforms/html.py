@@ -128,9 +128,11 @@ class PlatformHtml(Document):
             self.count(solution)
         return "\n".join(self.out) + "\n"
 
-    def part(self, dv: d.Derivation, t: int, layer: int, direction: str, short: str) -> str:
+    def part(self, dv: d.Derivation, t: int, layer: int, direction: str, short: str,
+             row: int | None = None) -> str:
         """How one quantity at one step is worked out, and every value of that step: the
-        feedback on one number (a Canvas question)."""
+        feedback on one number (a Canvas question); ``row``: a batch's row, ``dv`` its
+        derivation."""
         from ...gradient_answers import is_gradient
 
         if is_gradient(short):
@@ -140,6 +142,7 @@ class PlatformHtml(Document):
         self.questions, self.opening, self.out = False, False, []
         where = "" if len(dv.problem.units) == 1 else (
             "Both directions, " if direction == "both" else f"Layer {layer}, {direction}, ")
+        where = f"Batch row {row}, " + where.lower() if row else where
         self.heading(f"{where}step t = {t}".capitalize(), 2)
         if layer > 1 and step.x is not None:
             x, h = text_name(Name("x", "", 0), t), text_name(Name("h", "", 0), t)

@@ -75,8 +75,8 @@ def answers(numbers: list[AskedNumber]) -> str:
     lines: list[list[str]] = []
     where = None
     for n, w in zip(numbers, weights):
-        if (n.t, n.layer, n.direction, n.short) != where:
-            where = (n.t, n.layer, n.direction, n.short)
+        if (n.row, n.t, n.layer, n.direction, n.short) != where:
+            where = (n.row, n.t, n.layer, n.direction, n.short)
             lines.append([])
         lines[-1].append(f'<span style="{ENTRY}">{esc(n.label)} = {blank(n, w)}</span>')
     body = "".join("<div>" + " ".join(line) + "</div>\n" for line in lines)

@@ -53,10 +53,11 @@ def render(solutions, set_name: str | None = None, title_text: str = "",
         stem = printer.stem(solution)
         feedback: dict[tuple, str] = {}
         for j, n in enumerate(numbers, start=1):
-            where = (n.t, n.layer, n.direction, n.short)
-            if where not in feedback:
-                feedback[where] = (printer.feedback(solution) if not n.short
-                                   else printer.part(solution, *where))
+            where = (n.row, n.t, n.layer, n.direction, n.short)
+            if where not in feedback:  # a batch's row 2, 3, ...: that row's working
+                row = solution if n.row == 1 else solution.rows[n.row - 2]
+                feedback[where] = (printer.feedback(solution) if not n.short else
+                                   printer.part(row, *where[1:], n.row if solution.rows else None))
             ident = f"{quiz}_{k:03d}_{j:03d}"
             items.append((n.label, item(ident, solution, n, stem, feedback[where]), n))
 

@@ -88,9 +88,6 @@ def _check(p: Problem) -> None:
         ("coupled input gate (i = 1 − f)", v.coupled), ("peepholes", v.peephole)) if used]
     if lacks:
         raise fail(f"PyTorch's LSTM has no {' and no '.join(lacks)}")
-    if v.projection:
-        raise fail("the projection (nn.LSTM's proj_size) is not written into these programs "
-                   "yet, which run LSTMCell step by step")
     if p.rounding.carry == "rounded" and p.rounding.only:
         raise fail("round: rounds " + ", ".join(p.symbol(q) for q, _ in p.rounding.only)
                    + " before it is carried, and PyTorch carries every value exactly")
@@ -126,13 +123,18 @@ def torch_parameters(p: Problem, unit: Unit) -> dict[str, np.ndarray]:
         for key, value in (("weight_ih", w_ih), ("weight_hh", w_hh), ("bias_ih", b),
                            ("bias_hh", b_h)):
             blocks[key].append(sign * value + 0.0)  # + 0.0: no -0.0
-    return {key: np.concatenate(parts) for key, parts in blocks.items()}
+    params = {key: np.concatenate(parts) for key, parts in blocks.items()}
+    if unit.projection is not None:  # nn.LSTM's weight_hr: P × H
+        W_hr = unit.projection.array
+        params["weight_hr"] = (W_hr.T if row else W_hr) + 0.0
+    return params
 
 
 def _problem_section(k: int, p: Problem) -> str:
     cell = p.cell
     custom = (cell == "gru" and p.options.get("reset") == "before") or (
         cell == "rnn" and p.options.get("activation") == "sigmoid")
+    proj_size = p.units[0].proj_size  # nn.LSTM's proj_size (issue 17's projection)
     flip = cell == "gru" and p.options.get("z_multiplies") == "candidate"
     same_hidden = len({u.hidden_size for u in p.units}) == 1
     units = []
@@ -171,11 +173,14 @@ def _problem_section(k: int, p: Problem) -> str:
                f"stacked ({', '.join(ORDER[cell])})")
     out += units
     out.append("    ]")
-    make = {"lstm": "nn.LSTMCell", "gru": "GRUCellResetBefore" if custom else "nn.GRUCell",
+    make = {"lstm": "ProjectedLSTMCell" if proj_size else "nn.LSTMCell",
+            "gru": "GRUCellResetBefore" if custom else "nn.GRUCell",
             "rnn": "SigmoidRNNCell" if custom else "nn.RNNCell"}[cell]
     extra = ""
     if cell == "rnn" and not custom:
         extra = f', nonlinearity="{p.options.get("activation", "tanh")}"'
+    if proj_size:
+        extra = f", proj_size={proj_size}"
     out += ["", "    def make(X, H):", f"        return {make}(X, H{extra})", ""]
     out.append(f"    results = run_steps(cell_type, make, units, xs, start, "
                f"{'True' if p.bidirectional else 'False'})")
@@ -184,6 +189,7 @@ def _problem_section(k: int, p: Problem) -> str:
         out.append(f"    module = nn.{MODULE[cell]}(xs.shape[1], {p.hidden_size}, "
                    f"num_layers={p.layers}, bidirectional={p.bidirectional}"
                    + (f', nonlinearity="{p.options["activation"]}"' if cell == "rnn" else "")
+                   + (f", proj_size={proj_size}" if proj_size else "")
                    + ")")
         out.append("    check_module(cell_type, module, units, xs, results)")
     if p.output_layer is not None:
@@ -226,6 +232,10 @@ def _notes(p: Problem, custom: bool) -> list[str]:
     if custom and p.cell == "rnn":
         notes += ["PyTorch's RNNCell offers tanh and relu; SigmoidRNNCell writes the sigmoid",
                   "cell out in torch."]
+    if p.units[0].proj_size:
+        notes += ["This LSTM projects its hidden state (h = W_hr (o ⊙ tanh c), nn.LSTM's",
+                  "proj_size): ProjectedLSTMCell below is nn.LSTMCell with that projection,",
+                  "and the whole network is checked against nn.LSTM(proj_size=...)."]
     if p.rounding.carry != "exact":
         notes += [f"The key carries values rounded to {p.rounding.decimals} decimals (carry: "
                   "rounded); PyTorch carries them exactly, so the last digits may differ."]
@@ -289,11 +299,15 @@ from torch import nn
 torch.set_default_dtype(torch.float64)
 
 
+BLOCKS = {{"lstm": 4, "gru": 3, "rnn": 1}}  # gate blocks stacked in weight_ih
+
+
 def set_weights(cell, unit, suffix=""):
     """Copy a unit's parameters into a cell (suffix "") or a module layer ("_l0", ...)."""
     with torch.no_grad():
-        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            getattr(cell, name + suffix).copy_(unit[name])
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"):
+            if name in unit:
+                getattr(cell, name + suffix).copy_(unit[name])
 
 
 def step(cell_type, cell, x, state):
@@ -336,6 +350,23 @@ class GRUCellResetBefore(nn.GRUCell):
         return (1 - z) * self.candidate(x, h, r) + z * h
 
 
+class ProjectedLSTMCell(nn.LSTMCell):
+    """nn.LSTMCell with nn.LSTM's projection (proj_size P): h = W_hr (o * tanh(c)), and
+    weight_hh reads that h (its blocks are H × P), as nn.LSTM's documentation writes."""
+
+    def __init__(self, X, H, proj_size):
+        super().__init__(X, H)
+        self.weight_hh = nn.Parameter(torch.empty(4 * H, proj_size))
+        self.weight_hr = nn.Parameter(torch.empty(proj_size, H))
+
+    def forward(self, x, state):
+        h, c = state
+        i, f, g, o = (self.weight_ih @ x + self.bias_ih + self.weight_hh @ h
+                      + self.bias_hh).split(self.hidden_size)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return self.weight_hr @ (torch.sigmoid(o) * torch.tanh(c)), c
+
+
 class SigmoidRNNCell(nn.RNNCell):
     """nn.RNNCell with σ: h = σ(W_ih x + b_ih + W_hh h + b_hh)."""
 
@@ -351,7 +382,8 @@ def run_steps(cell_type, make, units, xs, start, bidirectional):
     for layer in sorted({{u["layer"] for u in units}}):
         outputs = {{}}
         for unit in (u for u in units if u["layer"] == layer):
-            cell = make(unit["weight_ih"].shape[1], unit["weight_hh"].shape[1])
+            cell = make(unit["weight_ih"].shape[1],
+                        unit["weight_ih"].shape[0] // BLOCKS[cell_type])
             set_weights(cell, unit)
             state = {{name[:-1]: unit[name] for name in ("h0", "c0") if name in unit}}
             order = range(len(inputs))
