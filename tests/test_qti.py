@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lhtml
 
+from lstm_solver.asked import asked_numbers
 from lstm_solver.cli import main
 from lstm_solver.counting import count
 from lstm_solver.problem import CountProblem, load_problem
-from lstm_solver.render.platforms import quiz_numbers as asked_numbers  # a batch: every row
 from lstm_solver.render.platforms.html import PlatformHtml
 from lstm_solver.render.platforms.qti import render
 from lstm_solver.solver import solve

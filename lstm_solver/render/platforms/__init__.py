@@ -20,20 +20,3 @@ def render(solutions, target: str, set_name: str | None = None, title: str = "",
     from .qti import render as qti
 
     return qti(solutions, set_name, title, full)
-
-
-def quiz_numbers(solution) -> list:
-    """The asked numbers of a quiz question (asked.py); for a batch, every row's, each
-    labelled with its row (the question gives every row's data)."""
-    from dataclasses import replace
-
-    from ...asked import asked_numbers
-
-    numbers = asked_numbers(solution)
-    rows = getattr(solution, "rows", None) or []
-    if not rows:
-        return numbers
-    out = [replace(n, label=f"{n.label} (batch row 1)") for n in numbers]
-    for k, row in enumerate(rows, start=2):
-        out += [replace(n, label=f"{n.label} (batch row {k})") for n in asked_numbers(row)]
-    return out

@@ -15,8 +15,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from ...asked import AskedNumber
-from . import quiz_numbers
+from ...asked import AskedNumber, asked_numbers
 from .html import PlatformHtml, clean, esc, title
 
 PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try (interactive mode)
@@ -53,7 +52,7 @@ def category(set_name: str, count: int) -> str:
 
 
 def question(solution, printer: PlatformHtml) -> str:
-    numbers = quiz_numbers(solution)
+    numbers = asked_numbers(solution)
     stem = printer.stem(solution)
     if "{" in stem or "}" in stem:  # esc() writes every brace as &#123; / &#125;
         raise AssertionError("a brace in a question stem would be read as a cloze blank")

@@ -26,8 +26,7 @@ from decimal import Decimal
 from fractions import Fraction
 from xml.etree import ElementTree as ET
 
-from ...asked import AskedNumber
-from . import quiz_numbers
+from ...asked import AskedNumber, asked_numbers
 from .html import PlatformHtml, clean, esc, title
 
 QTI = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -40,7 +39,7 @@ def render(solutions, set_name: str | None = None, title_text: str = "",
            full: bool = False) -> bytes:
     """The zip: ``imsmanifest.xml`` and ``<id>/<id>.xml`` (one assessment)."""
     printer = PlatformHtml(full)
-    problems = [(solution, quiz_numbers(solution)) for solution in solutions]
+    problems = [(solution, asked_numbers(solution)) for solution in solutions]
     quiz_title = _plain(set_name or title_text or (title(solutions[0]) if len(solutions) == 1
                                                     else "")) or "lstm-solve quiz"
     digest = hashlib.sha1(quiz_title.encode())
