@@ -244,3 +244,22 @@ def test_a_batch_asks_every_rows_numbers(torch):
         for k in (1, 2):
             assert abs(answers[f"h₁[{k}] (row {row})"] - float(h[row - 1, k - 1])) < 1e-12
             assert abs(answers[f"c₁[{k}] (row {row})"] - float(c[row - 1, k - 1])) < 1e-12
+
+
+def test_a_question_that_rounds_h_itself_accepts_only_the_rounded_h():
+    """MITx 6.86x's "LSTM states" rounds h to the closest integer at every step (round:
+    {h: 0}): each blank holds MITx's published answer, [0, 0, 1, -1, 1, 0], and h
+    unrounded (0.7616 for h₂; tanh(1) = 0.76159...) is no longer accepted as the "other
+    carry"; the instructions say so (found by review-docs)."""
+    sol = solution(PROBLEMS / "round_h_mitx_lstm_states.yaml")
+    xml = render([sol])
+    (q,) = clozes(xml)
+    blanks = check_blanks(q, sol)  # Moodle's grammar; every value, weight, tolerance
+    assert len(blanks) == 6
+    for blank, published in zip(blanks, [0, 0, 1, -1, 1, 0]):
+        assert cloze.grade(blank, float(published)) == 1
+        assert cloze.grade(blank, published - 0.2384) == 0  # 0.7616 for 1: not rounded
+        assert cloze.grade(blank, published + 1.0) == 0
+    text = lhtml.fromstring(q.findtext("questiontext/text")).text_content()
+    assert "rounds hₜ to the closest integer before carrying it" in text
+    assert "carried exactly or rounded" not in text
