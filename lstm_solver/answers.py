@@ -33,7 +33,7 @@ from .errors import ProblemError
 from .files import read_file
 from .numbers import MAX_DIM, Number, NumberError, parse_number, parse_table
 from .problem import Problem
-from .yamlsource import Document, read_text
+from .yamlsource import Document, control_character, read_text
 
 META_KEYS = ("student", "problem")
 DIRECTIONS = ("forward", "backward")
@@ -221,6 +221,9 @@ def metadata(doc: Document) -> tuple[str, str | None]:
         value = doc.data.get(key)
         if isinstance(value, (list, dict, bool)):
             raise doc.error((key,), f"expected text, found {_what(value)}")
+        bad = control_character(str(value)) if value is not None else None
+        if bad:  # "\0" in a quoted name: the CSV and the reports could not show it
+            raise doc.error((key,), f"holds the control character {bad}: remove it")
         out.append(None if value is None else str(value).strip() or None)
     return out[0] or Path(doc.file).stem, out[1]
 

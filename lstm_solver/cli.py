@@ -70,6 +70,16 @@ DIAGRAM_OPTION = click.option(
     "gates over time; none: no pictures.")
 
 
+def _printable(value: str | None) -> str | None:
+    """An option's text that every output can print (no control characters)."""
+    from .yamlsource import control_character
+
+    bad = control_character(value) if value else None
+    if bad:
+        raise click.BadParameter(f"holds the control character {bad}: remove it")
+    return value
+
+
 def _write(target, data, force: bool) -> None:
     """Write an output file (atomically, never over one without --force) and say so."""
     from .files import write_atomic
@@ -90,8 +100,9 @@ def _write(target, data, force: bool) -> None:
               help="Only the questions and their data: a student's sheet.")
 @click.option("--key", "sheet", flag_value="key", default=True,
               help="The full worked solutions (the default).")
-@click.option("--title", help="The document's title (several problems).")
-@click.option("--set", "set_name", metavar="NAME",
+@click.option("--title", callback=lambda c, p, v: _printable(v),
+              help="The document's title (several problems).")
+@click.option("--set", "set_name", metavar="NAME", callback=lambda c, p, v: _printable(v),
               help="moodle, qti: the problems are variants of one question, NAME: one Moodle "
                    "category (a random question draws one), Canvas question groups.")
 @click.option("--decimals", type=click.IntRange(0, 15), help="Digits shown (overrides the file).")
@@ -402,7 +413,7 @@ def check(problem_file: str, answer_files: tuple[str, ...], fmt: str, decimals: 
               help="The linear (Dense) layer on top: fc for fc.weight and fc.bias.")
 @click.option("--output-activation", default="softmax", show_default=True,
               type=click.Choice(["softmax", "sigmoid", "tanh", "identity"]))
-@click.option("--title", help="The problem's title.")
+@click.option("--title", callback=lambda c, p, v: _printable(v), help="The problem's title.")
 @click.option("--decimals", type=click.IntRange(0, 15), help="Digits shown.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
               help="Write the problem file here (default: standard output).")

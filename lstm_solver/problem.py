@@ -42,7 +42,7 @@ from .numbers import (
 )
 from .packing import Packed
 from .training import GRADIENT_ASKS, Training, read_training
-from .yamlsource import Document, dotted, read_text
+from .yamlsource import Document, control_character, dotted, read_text
 
 TOP_KEYS = (
     "cell", "title", "question", "layout", "stack", "orientation", "gates", "initial",
@@ -507,7 +507,13 @@ class _Reader:
         value = data.get(key)
         if isinstance(value, (list, dict)):
             raise self.fail((key,), f"expected text, found a {type(value).__name__}")
-        return None if value is None else str(value)
+        if value is None:
+            return None
+        bad = control_character(str(value))
+        if bad:  # e.g. "\0" or "\e[1m" in a quoted string: no document can print it
+            raise self.fail((key,), f"holds the control character {bad}, which no output "
+                                    "can print: remove it")
+        return str(value)
 
     def matrix(self, value: Any, path: tuple) -> Value:
         try:

@@ -139,6 +139,16 @@ def read_text(text: str, file: str = "<problem>", bulk: bool = True) -> Document
     return doc
 
 
+def control_character(text: str) -> str | None:
+    """The first character of ``text`` that no output can print (a control character,
+    also when written as a YAML escape such as "\\0" or "\\e"), described; or None."""
+    bad = _BAD_CHAR.search(text)
+    if bad is None:
+        return None
+    code = ord(bad.group())
+    return f"U+{code:04X}" + (f" ({_CHAR_NAMES[code]})" if code in _CHAR_NAMES else "")
+
+
 def _check_text(text: str, file: str) -> None:
     """Size and characters, before any parsing."""
     size = len(text.encode("utf-8", "surrogatepass"))

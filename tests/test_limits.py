@@ -498,3 +498,37 @@ def test_results_when_nothing_asked_can_be_computed(tmp_path, fmt):
     text = "cell: lstm\nlayout: concat\ngates:\n  candidate: {W: [[1, 2]]}\nx: [1]\nask: [h]\n"
     result = run(tmp_path, text, "--format", fmt)
     assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("escape", ["\\0", "\\e[1m", "\\a", "\\x7f", "\\x1b"])
+@pytest.mark.parametrize("key", ["title", "question"])
+def test_escaped_control_characters_in_text_are_refused(tmp_path, key, escape):
+    """Found by the fuzzer: `question: "\\0 \\e[1m bold"` (control characters written as
+    YAML escapes, which the check of the raw file cannot see) made pdflatex fail ("Text
+    line contains an invalid character", exit 1). Now a located exit 2, in every format,
+    and from the library too."""
+    text = f'cell: rnn\ngates: {{hidden: {{W: [[1]], U: [[1]]}}}}\nx: [1]\n{key}: "a{escape}b"\n'
+    for fmt in ("terminal", "pdf", "html", "moodle"):
+        result = run(tmp_path, text, "--format", fmt)
+        assert result.exit_code == 2, result.output
+        assert f"q.yaml:4:{len(key) + 3}: {key}: holds the control character U+" in \
+            result.output
+    with pytest.raises(ProblemError, match="control character"):
+        parse_problem({"cell": "rnn", "gates": {"hidden": {"W": [[1]], "U": [[1]]}},
+                       "x": [1], key: "a\x00b"})
+
+
+def test_control_characters_in_names_and_options_are_refused(tmp_path):
+    """A student's name in an answer file (the class is still marked) and --title/--set."""
+    example = ROOT / "problems" / "seed001_q2_given_gates.yaml"
+    bad, good = tmp_path / "bad.yaml", tmp_path / "good.yaml"
+    bad.write_text('student: "X\\0Y"\nh: [0.2723, 0.9725]\n')
+    good.write_text("h: [0.2723, 0.9725]\n")
+    result = CliRunner().invoke(main, ["check", str(example), str(bad), str(good)])
+    assert result.exit_code == 1  # marked, not stopped
+    words = " ".join(result.output.split())
+    assert "bad.yaml:1:10: student: holds the control character U+0000 (NUL)" in words
+    assert "│ good │ 1/3 │" in " ".join(words.split())
+    for option in ("--title", "--set"):
+        result = CliRunner().invoke(main, [str(example), "--format", "moodle", option, "A\x1bB"])
+        assert result.exit_code == 2 and "control character U+001B (ESC)" in result.output
