@@ -444,7 +444,8 @@ class _Marker:
                        start=problem.start + slot.k, rounding=rounding,
                        tokens=problem.tokens[slot.k:slot.k + 1] if problem.tokens else None,
                        embedding=problem.embedding if slot.layer == 1 else None,
-                       output_layer=problem.output_layer if top else None)
+                       output_layer=problem.output_layer if top else None,
+                       training=None)  # one step forward: no loss over the whole sequence
 
     def recompute(self, slot: Slot, carry: str, own_step: bool = True) -> np.ndarray | None:
         if slot.direction == "both":

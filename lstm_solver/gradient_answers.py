@@ -287,7 +287,8 @@ def label(problem: Problem, quantity: str, t) -> str:
 
     if quantity in ("loss", "norm", "scale"):
         return {"loss": "L", "norm": "‖g‖", "scale": "s"}[quantity]
-    if t is not None:
+    if t is not None or quantity.split(".")[0] not in ("grad", "updated"):
+        # a step's gradient; t None: the one at every step (∂hₜ), as feedback groups it
         if quantity in ("dh", "dc"):
             return name(Name("∂" + problem.symbol(quantity[1:]), "", 0), t)
         if quantity == "dy":

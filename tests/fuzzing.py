@@ -619,18 +619,8 @@ class Runner:
 # Failures inside files another issue is rewriting, skipped by their signature until that
 # issue lands its fix: (what, the issue, a test on the outcome's stderr and problems).
 KNOWN: list[tuple[str, Callable[[Outcome], bool]]] = [
-    # `lstm-solve check` on a problem with a loss: check.py's recompute solves a variant
-    # that bptt.py cannot take the loss of (bptt.py:_loss, KeyError on the step table),
-    # e.g. problems/gru_clipping.yaml with answers `steps: {1: {h: [...]}, 2: {h: [...]}}`.
-    # Issues 8 and 11 (check.py, bptt.py); listed in notes/issue-10.md.
-    ("check on a problem with a loss: KeyError in bptt.py (issues 8 and 11)",
-     lambda o: o.case.kind == "check" and "internal error (KeyError: " in o.stderr
-     and "\nloss:" in next(iter(o.case.files.values()))),
-    # `lstm-solve check` on a problem with a loss, answers of gate values at several steps:
-    # gradient_answers.py:_printed, IndexError while labelling an item (issues 8 and 11).
-    ("check on a problem with a loss: IndexError in gradient_answers.py (issues 8 and 11)",
-     lambda o: o.case.kind == "check" and "internal error (IndexError: " in o.stderr
-     and "\nloss:" in next(iter(o.case.files.values()))),
+    # (what, matches): failures known and not yet fixed, skipped by signature; none now
+    # (the two check crashes on problems with a loss, from issues 8 and 11, are fixed)
 ]
 
 

@@ -155,3 +155,20 @@ def test_one_step_problem_takes_gradients_at_the_top():
     answered = [(i.quantity, i.verdict) for i in report.items if i.answer is not None]
     assert answered == [("c", "correct"), ("c", "correct"), ("dc", "correct"),
                         ("dc", "correct"), ("d_values.o", "correct"), ("d_values.o", "correct")]
+
+
+def test_forward_answers_with_slips_on_a_problem_with_a_loss(tmp_path):
+    """Found by the fuzzer (listed as known in tests/fuzzing.py until now): answers of h
+    alone, wrong at both steps, on the clipped GRU crashed check twice — the step worked
+    again from the student's numbers kept the two-step loss (KeyError in bptt.py), and
+    the feedback's "at every step" named ∂L/∂hₜ with no step (IndexError)."""
+    answers = tmp_path / "h_only.yaml"
+    answers.write_text("steps:\n  1: {h: [0.5, -0.3]}\n  2: {h: [0.1, 0.2]}\n")
+    csv = tmp_path / "marks.csv"
+    result = CliRunner().invoke(main, ["check", str(PROBLEMS / "gru_clipping.yaml"),
+                                       str(answers), "--csv", str(csv)])
+    assert result.exit_code == 1, result.output
+    assert "internal error" not in result.output
+    feedback = csv.read_text(encoding="utf-8-sig")
+    assert "First wrong: h₁[1] = 0.5, expected 0.7977" in feedback
+    assert "∂L/∂hₜ" in feedback and "at every step" in feedback
