@@ -597,7 +597,8 @@ def gradient_items(checker, answers: dict[Key, Value]) -> list:
     asked = set(gradients_asked(problem))
     keys = list(answers)
     for key in _all_keys(backs[0], problem):
-        if ask_name(key[1]) in asked and key not in answers and not given(truth, *key):
+        if ask_name(key[1]) in asked and key not in answers and not given(truth, *key) \
+                and not joined(key):
             keys.append(key)
     rank = _rank(truth)
     items = []
@@ -610,7 +611,7 @@ def gradient_items(checker, answers: dict[Key, Value]) -> list:
                                "rate given?)", file=answers[key].key and problem.file)
         true = true.ravel()
         value = answers.get(key)
-        is_asked = ask_name(quantity) in asked and not given(truth, *key)
+        is_asked = ask_name(quantity) in asked and not given(truth, *key) and not joined(key)
         share = _marks(problem, quantity, t, len(true)) if is_asked else Fraction(0)
         flat = _flat(value) if value is not None else [None] * len(true)
         answer = np.array([np.nan if x is None else float(x) for x in flat])
@@ -645,6 +646,12 @@ def gradient_items(checker, answers: dict[Key, Value]) -> list:
                 written=None if flat[i] is None else str(flat[i]), out_of=share,
                 marks=share * checker.marking.credit(str(verdict[i])), asked=is_asked))
     return items
+
+
+def joined(key: Key) -> bool:
+    """∂L/∂[h→; h←]ₜ, a bidirectional network's outputs' gradient: worked, never asked (as
+    [h→; h←] is not; each direction's ∂L/∂hₜ is)."""
+    return key[0] is not None and key[3] == "both" and key[1] == "dh"
 
 
 def _all_keys(back: dict, problem: Problem) -> list[Key]:
@@ -785,7 +792,8 @@ def asked_gradients(dv) -> list:
         layer, direction = step.get("layer", 1), step.get("direction", "forward")
         for name in ("dh", "dc", "dy"):
             if name in asked and name in step and not given(dv, step["t"], name, layer,
-                                                            direction):
+                                                            direction) and not joined(
+                    (step["t"], name, layer, direction)):
                 add(name, step["t"], step[name], layer, direction)
         for group in ("d_values", "d_pre"):
             if group in asked:
