@@ -43,6 +43,7 @@ class AskedNumber:
     layer: int = 1
     direction: str = "forward"
     row: int = 1  # a batch's row (issue 17), 1-based
+    rounded_to: int | None = None  # the question rounds it itself (round: {h: 0}): digits
 
     @property
     def tolerance(self) -> Decimal:
@@ -121,7 +122,8 @@ def _step_numbers(p, step: d.Step, shorts: list[str], other: dict,
             also = None if alt is None or alt[i] == v or not math.isfinite(alt[i]) \
                 else float(alt[i])
             out.append(AskedNumber(label, float(v), p.rounding.decimals, share, also,
-                                   step.t, short, i, step.layer, step.direction, row or 1))
+                                   step.t, short, i, step.layer, step.direction, row or 1,
+                                   dict(p.rounding.only).get(short)))
     return out
 
 
@@ -130,6 +132,8 @@ def _other_carry(dv: d.Derivation) -> dict[tuple, object]:
     from .solver import solve
 
     p = dv.problem
+    if p.rounding.only:  # round: [h] — the question rounds these itself and carries them
+        return {}  # so: no other carry (it would accept h unrounded)
     carry = "exact" if p.rounding.carry == "rounded" else "rounded"
     try:
         alt = solve(replace(p, rounding=replace(p.rounding, carry=carry)))
@@ -138,6 +142,18 @@ def _other_carry(dv: d.Derivation) -> dict[tuple, object]:
     return {(r, s.t, s.layer, s.direction, q.short): q.value
             for r, row in enumerate([alt, *alt.rows], start=1)
             for s in row.steps + row.outputs for q in s.quantities}
+
+
+def rounding_sentence(problem) -> str:
+    """What the question's own rounding asks (``round: {h: 0}``); "" when it asks none."""
+    from .render.text import name
+
+    if not getattr(problem, "rounding", None) or not problem.rounding.only:
+        return ""
+    what = ", ".join(f"{name(Name(problem.symbol(short), '', 0), None)} to "
+                     + ("the closest integer" if digits == 0 else f"{digits} decimals")
+                     for short, digits in problem.rounding.only)
+    return f" The question rounds {what} before carrying it: write that rounded value."
 
 
 def _name(symbol: str, t: int) -> str:

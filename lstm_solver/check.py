@@ -200,7 +200,9 @@ class Checker:
         if self._references is None:
             rounding = self.problem.rounding
             self._references = []
-            for carry in ("exact", "rounded"):
+            # round: [h] — the question rounds these itself before carrying them: one way
+            # to carry (carried exactly, h would be unrounded: 0.7616 for 1)
+            for carry in ("exact", "rounded") if not rounding.only else ():
                 r = replace(rounding, carry=carry, decimals=self.decimals)
                 same = rounding.carry == carry and (carry == "exact" or r == rounding)
                 self._references.append(self.index if same else _index(

@@ -152,8 +152,20 @@ def _gate_order(problem: Problem, short: str) -> Iterator[Slip]:
                        _gate_params(problem, short, **same))
 
 
+def _question_rounding_left_out(problem: Problem, short: str) -> Iterator[Slip]:
+    """``round: {h: 0}``: the question rounds these before carrying them; not done."""
+    if problem.rounding.only:
+        what = ", ".join(f"{_name(problem, s)} to " + (
+            "the closest integer" if digits == 0 else f"{digits} decimals")
+            for s, digits in problem.rounding.only)
+        yield Slip(f"not rounded as the question asks ({what})", replace(
+            problem, rounding=replace(problem.rounding, only=(), carry="exact")))
+
+
 def _rounded_early(problem: Problem, short: str) -> Iterator[Slip]:
     """Every intermediate value rounded, or only the named ones (gates, c, h)."""
+    if problem.rounding.only:  # the question says what is rounded (the slip above)
+        return
     for digits in range(1, problem.rounding.decimals):
         for carry in ("quantities", "rounded"):
             rounding = replace(problem.rounding, decimals=digits, carry=carry)
@@ -188,6 +200,6 @@ def _sub(problem: Problem, short: str) -> str:
 
 MAKERS: list[Maker] = [
     _activation_swapped, _bias_left_out, _added_not_stacked, _other_convention,
-    _w_and_u_swapped, _transposed, _update_changed, _gate_order, _rounded_early,
-    _other_gru_form,
+    _w_and_u_swapped, _transposed, _update_changed, _gate_order,
+    _question_rounding_left_out, _rounded_early, _other_gru_form,
 ]

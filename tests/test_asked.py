@@ -167,25 +167,3 @@ def test_check_marks_what_the_quizzes_ask(path):
     assert marked == quiz
     assert quiz or not numbers
 
-
-def test_a_batch_asks_every_row_each_labelled():
-    """A minibatch (issue 17): every row's numbers are asked, labelled with the row, each
-    equal to CS231n's lstm_step_forward computed here in numpy (a = x Wx + h Wh + b,
-    gates i, f, o, g side by side)."""
-    Wx = np.array([[0.2, -0.1, 0.4, 0.3, 0.5, -0.2, 0.1, 0.3],
-                   [-0.3, 0.2, 0.1, -0.4, 0.2, 0.6, -0.5, 0.2]])
-    Wh = np.array([[0.1, 0.3, -0.2, 0.2, 0.4, 0.1, 0.3, -0.1],
-                   [0.5, -0.1, 0.3, 0.1, -0.3, 0.2, 0.2, 0.4]])
-    b = np.array([0, 0.1, 1, 1, 0, 0, 0.1, -0.1])
-    x = np.array([[1, 0.5], [-1, 2]])
-    h0, c0 = np.array([[0.1, -0.2], [0, 0.5]]), np.array([[0.3, 0.1], [-0.2, 0.4]])
-    a = x @ Wx + h0 @ Wh + b
-    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
-    i, f, o, g = sig(a[:, 0:2]), sig(a[:, 2:4]), sig(a[:, 4:6]), np.tanh(a[:, 6:8])
-    c = f * c0 + i * g
-    want = {"i": i, "f": f, "o": o, "g": g, "c": c, "h": o * np.tanh(c)}
-    numbers = asked_numbers(solve(load_problem(PROBLEMS / "packed_cs231n_lstm.yaml")))
-    assert len(numbers) == 2 * 6 * 2  # rows × quantities × entries
-    for n in numbers:
-        assert n.label.endswith(f"(row {n.row})")
-        assert n.value == pytest.approx(want[n.short][n.row - 1, n.index], abs=1e-15)

@@ -29,7 +29,7 @@ def test_generate_asks_for_gradients(tmp_path, cell, extra):
     sheet = " ".join((out / "questions.md").read_text().split())
     assert r"by backpropagation through time $\frac{\partial L}{\partial h_{t}}$" in sheet
     assert "each gate's δ" in sheet
-    assert "the clipping scale for max\\_norm = 1" in sheet and "Backward pass" not in sheet
+    assert "the clipping scale for `max_norm` = 1" in sheet and "Backward pass" not in sheet
     assert "Backward pass: gradients through time" in (out / "key.md").read_text()
 
 

@@ -433,3 +433,19 @@ def test_rounded_answers_are_correct_and_two_units_off_never(cell, decimals, dat
     item = next(it for it in report.items
                 if (it.t, it.quantity, it.index) == (truth.steps[k].t, q.short, i))
     assert item.verdict != "correct", (item, exact, hand)
+
+
+def test_a_question_that_rounds_h_itself_wants_the_rounded_h():
+    """MITx 6.86x's "LSTM states" (round: {h: 0}, round_half: down): its published
+    answers [0, 0, 1, -1, 1, 0] are right; h written unrounded (tanh(1) = 0.7616 for
+    h₂, -0.3808 for h₅) is wrong — carrying exactly is not another way of carrying here
+    — and named as the question's rounding left out."""
+    problem = load(PROBLEMS / "round_h_mitx_lstm_states.yaml")
+    published = "h:\n" + "".join(f"  {t}: [{v}]\n" for t, v in enumerate([0, 0, 1, -1, 1, 0]))
+    assert {v for v, _ in verdicts(published, problem).values()} == {"correct"}
+    unrounded = published.replace("2: [1]", "2: [0.7616]").replace("5: [0]", "5: [-0.3808]")
+    report = check(problem, parse_answers(unrounded, problem))
+    wrong = {(i.t, i.verdict) for i in report.items if i.verdict != "correct"}
+    assert wrong == {(2, "wrong"), (5, "wrong")}
+    h2 = next(i for i in report.items if i.t == 2)
+    assert h2.diagnosis == "not rounded as the question asks (hₜ to the closest integer)"

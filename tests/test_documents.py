@@ -171,3 +171,63 @@ def test_exact_values_in_latex_compile(tmp_path):
     assert r"\left(= - \frac{3}{50}\right)" not in source  # -0.0600 is exactly -3/50 already
     assert r"\sigma\left(- \frac{9}{25}\right) = \frac{1}{1 + e^{\frac{9}{25}}}" in source
     pdflatex(tmp_path, source)
+
+
+def test_names_in_words_are_math_and_identifiers_typewriter(tmp_path):
+    """Sentences the tool words (the candidate's W_j, δ_gₜ, forget_bias) showed their
+    underscores as text, W\\_j (review-docs); what to write in the file stays as
+    written, in typewriter type."""
+    from lstm_solver.render.documents.latex import escape
+
+    assert escape("the forget gate's W_f, δ_gₜ") == r"the forget gate's $W_{f}$, $\delta_{g_{t}}$"
+    assert escape("hₜ₋₁, h*ₜ and c̃ₜ") == r"$h_{t-1}$, $h^*_{t}$ and $\tilde{c}_{t}$"
+    assert escape("forget_bias: 1.0") == r"\texttt{forget\_bias}: 1.0"
+    assert escape("write convention: W_x.") == r"write \texttt{convention: W\_x}."
+    assert escape("50% & --full") == r"50\% \& -{}-full"
+    source = run(PROBLEMS / "coupled_tensorflow_cifg.yaml", "--format", "latex").stdout
+    pdflatex(tmp_path, source, "cifg")
+    text = subprocess.run(["pdftotext", str(tmp_path / "cifg.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "the candidate’s W" in text and "W_j" not in text and "W\\_j" not in source
+    assert "forget_bias" in text and r"\texttt{forget\_bias}" in source
+    markdown = run(PROBLEMS / "coupled_tensorflow_cifg.yaml", "--format", "markdown").stdout
+    assert "`forget_bias`: 1.0" in markdown and "the forget gate's $W_{f}$" in markdown
+    page = run(PROBLEMS / "coupled_tensorflow_cifg.yaml", "--format", "html").stdout
+    assert "<code>forget_bias</code>: 1.0" in page
+    assert "the forget gate&#x27;s <math><msub><mi>W</mi><mi>f</mi></msub></math>" in page
+
+
+def test_html_math_writes_minus_signs_not_hyphens():
+    """MathML set −0.5 and (1 − z) with a hyphen, shorter and lower than a minus
+    (review-docs)."""
+    page = run(PROBLEMS / "gru_clipping.yaml", "--format", "html").stdout
+    assert not re.findall(r"<m[no][^>]*>-", page)  # no hyphen in a number or an operator
+    assert "<mo>−</mo><mn>0.5</mn>" in page  # W_r's −0.5
+    assert re.search(r"<mn>1</mn><mo>−</mo><msub><mi>z</mi>", page)  # (1 − z_t)
+
+
+def test_results_of_a_one_way_stack_have_no_direction_column():
+    """Two stacked forward layers: the results table had a direction column saying
+    "forward" on every row (review-docs); a bidirectional network keeps it."""
+    two = run(PROBLEMS / "lstm_two_layers.yaml", "--format", "markdown").stdout
+    table = two[two.index("## Results"):]
+    assert "| layer | t |" in table and "direction" not in table and "forward" not in table
+    both = run(PROBLEMS / "gru_bidirectional.yaml", "--format", "markdown").stdout
+    assert "| layer | direction | t |" in both[both.index("## Results"):]
+
+
+def test_full_gradient_norm_has_every_square_once():
+    """--full: the norm's square root listed four squares and ⋯ whatever was asked, and
+    its symbolic line was printed twice when the numbers went below (review-docs)."""
+    source = run(PROBLEMS / "gomez_lstm_backprop.yaml", "--full", "--format", "latex").stdout
+    norm = source[source.index(r"\paragraph*{Global gradient norm"):]
+    norm = norm[:norm.index(r"\paragraph*", 20)]
+    assert norm.count(r"\lVert g \rVert &= \sqrt{\textstyle\sum_\theta") == 1
+    assert not [line for line in norm.splitlines()
+                if line.startswith(r"\lVert g \rVert &=") and r"\cdots" in line]
+    squares = re.findall(r"\{\\lVert \\frac\{\\partial L\}.*? = (0\.\d+) \\\\", norm)
+    assert len(squares) == 12  # W, U, b of four gates, each squared
+    page = run(PROBLEMS / "gomez_lstm_backprop.yaml", "--full", "--format", "html").stdout
+    norm = page[page.index("Global gradient norm"):]
+    norm = norm[:norm.index("<h", 10)]
+    assert norm.count("<msqrt><munder><mo>Σ</mo>") == 2  # the formula, and the label below

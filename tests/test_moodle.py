@@ -212,3 +212,54 @@ def test_generate_sheets_moodle_puts_the_set_in_one_category(tmp_path):
                                                              "Variant 3"]
     for q, k in zip(questions, (1, 2, 3)):
         check_blanks(q, solve(load_problem(folder / f"variant-{k:03d}.yaml")))
+
+
+def test_a_batch_asks_every_rows_numbers(torch):
+    """The CS231n minibatch gives two rows' data; the quiz had blanks for row 1 only
+    (found by review-docs and by issue 17 at once; fixed in asked.py). Every row's h
+    and c, against torch.nn.LSTMCell in float64."""
+    sol = solution(PROBLEMS / "packed_cs231n_lstm.yaml")
+    (q,) = clozes(render([sol]))
+    blanks = check_blanks(q, sol)
+    labels = [n.label for n in asked_numbers(sol)]
+    assert len(blanks) == 24 and labels[12] == "i₁[1] (row 2)"
+    p = sol.problem
+    Wx = torch.tensor([[0.2, -0.1, 0.4, 0.3, 0.5, -0.2, 0.1, 0.3],
+                       [-0.3, 0.2, 0.1, -0.4, 0.2, 0.6, -0.5, 0.2]])
+    Wh = torch.tensor([[0.1, 0.3, -0.2, 0.2, 0.4, 0.1, 0.3, -0.1],
+                       [0.5, -0.1, 0.3, 0.1, -0.3, 0.2, 0.2, 0.4]])
+    b = torch.tensor([0, 0.1, 1, 1, 0, 0, 0.1, -0.1])
+    order = [0, 1, 2, 3, 6, 7, 4, 5]  # CS231n's i f o g as PyTorch's i f g o
+    cell = torch.nn.LSTMCell(2, 2)
+    with torch.no_grad():
+        cell.weight_ih.copy_(Wx[:, order].T)
+        cell.weight_hh.copy_(Wh[:, order].T)
+        cell.bias_ih.copy_(b[order])
+        cell.bias_hh.zero_()
+        state = (torch.tensor([[0.1, -0.2], [0, 0.5]]), torch.tensor([[0.3, 0.1], [-0.2, 0.4]]))
+        h, c = cell(torch.tensor([[1, 0.5], [-1, 2.0]]), state)
+    assert p.batch  # the file is the CS231n batch these tensors copy
+    answers = {n.label: n.value for n in asked_numbers(sol)}
+    for row in (1, 2):
+        for k in (1, 2):
+            assert abs(answers[f"h₁[{k}] (row {row})"] - float(h[row - 1, k - 1])) < 1e-12
+            assert abs(answers[f"c₁[{k}] (row {row})"] - float(c[row - 1, k - 1])) < 1e-12
+
+
+def test_a_question_that_rounds_h_itself_accepts_only_the_rounded_h():
+    """MITx 6.86x's "LSTM states" rounds h to the closest integer at every step (round:
+    {h: 0}): each blank holds MITx's published answer, [0, 0, 1, -1, 1, 0], and h
+    unrounded (0.7616 for h₂; tanh(1) = 0.76159...) is no longer accepted as the "other
+    carry"; the instructions say so (found by review-docs)."""
+    sol = solution(PROBLEMS / "round_h_mitx_lstm_states.yaml")
+    xml = render([sol])
+    (q,) = clozes(xml)
+    blanks = check_blanks(q, sol)  # Moodle's grammar; every value, weight, tolerance
+    assert len(blanks) == 6
+    for blank, published in zip(blanks, [0, 0, 1, -1, 1, 0]):
+        assert cloze.grade(blank, float(published)) == 1
+        assert cloze.grade(blank, published - 0.2384) == 0  # 0.7616 for 1: not rounded
+        assert cloze.grade(blank, published + 1.0) == 0
+    text = lhtml.fromstring(q.findtext("questiontext/text")).text_content()
+    assert "rounds hₜ to the closest integer before carrying it" in text
+    assert "carried exactly or rounded" not in text

@@ -153,8 +153,18 @@ SAYS = {"W_h": "W multiplies hₜ₋₁ and U multiplies xₜ", "W_x": "W multip
 
 def _plain(text: str) -> str:
     """LaTeX, Markdown or HTML text with its escapes and tags removed, spaces joined."""
+    math = r"<math><msub><mi>(\w)</mi>"  # a name in words, in MathML
+    text = re.sub(math + r"<mrow><mi>t</mi><mo>−</mo><mn>1</mn></mrow></msub></math>", r"\1ₜ₋₁",
+                  text)
+    text = re.sub(math + r"<mi>t</mi></msub></math>", r"\1ₜ", text)
+    text = re.sub(math + r"<mi>(\w+)</mi></msub></math>", r"\1_\2", text)
     text = re.sub(r"<[^>]+>", "", text)
     text = text.replace(r"\_", "_").replace("$_{t-1}$", "ₜ₋₁").replace("$_{t}$", "ₜ")
+    # names set as math ($h_{t-1}$, $W_{x}$), what to write as code (`convention: W_x`)
+    text = re.sub(r"\$([A-Za-z])_\{t-1\}\$", r"\1ₜ₋₁", text)
+    text = re.sub(r"\$([A-Za-z])_\{t\}\$", r"\1ₜ", text)
+    text = re.sub(r"\$([A-Za-z])_\{(\w+)\}\$", r"\1_\2", text)
+    text = re.sub(r"\\texttt\{([^{}]*)\}", r"\1", text).replace("`", "")
     return " ".join(text.split())
 
 
@@ -455,7 +465,7 @@ def test_generate_writes_the_naming_asked_for(tmp_path, options, naming, key):
         assert to_dict(solve(problem))["steps"] == to_dict(solve(same))["steps"]
     if naming is WIKIPEDIA:  # H = X: the sheet says which multiplies which, and the key
         sheet = (out / "questions.md").read_text()
-        assert r"convention: W\_x" in sheet and "H = X" in sheet
+        assert "`convention: W_x`" in sheet and "H = X" in sheet
 
 
 @pytest.mark.parametrize("options", [["--convention", "W_x", "--layout", "concat"],

@@ -331,3 +331,18 @@ def test_a_batch_row_is_asked_with_its_own_working():
         assert f"Batch row {n.row}, step t = 1" in feedback
         if n.short == "i":  # the row's own input, in its product
             assert ("[-1 2]" if n.row == 2 else "[1 0.5]") in feedback.replace("−", "-")
+
+
+def test_a_question_that_rounds_h_itself_asks_for_the_rounded_h():
+    """round: {h: 0} (MITx): each item accepts MITx's published integer only (no
+    unrounded "other carry") and says h is rounded to the closest integer."""
+    sol = solution(PROBLEMS / "round_h_mitx_lstm_states.yaml")
+    _, _, assessment = package(render([sol]))
+    found = items(assessment)
+    numbers = asked_numbers(sol)
+    assert [n.value for n in numbers] == [0, 0, 1, -1, 1, 0]
+    for item, n in zip(found, numbers):
+        check_item(item, n)  # one accepted value each: len(n.values) == 1
+        assert n.values == (n.value,)
+        stem = "".join(item.find("q:presentation", QTI).itertext())
+        assert "to the closest integer, as the question rounds it" in stem

@@ -247,3 +247,58 @@ def test_sixteen_digit_decimals_stay_as_written(tmp_path):
     assert len(Decimal(first).as_tuple().digits) >= 15
     for fmt in ("latex", "html", "markdown"):
         assert first in run(path, "--questions", "--format", fmt)
+
+
+def test_every_example_as_one_question_sheet_compiles(tmp_path):
+    """The answer tables of a bidirectional GRU (y has fewer entries than h) and of a
+    projection LSTM (h shorter than c) mark the missing entries with a dash; a
+    \\centering there ended the row early, and pdflatex failed (review-docs)."""
+    source = run(PROBLEMS, "--questions", "--format", "latex")
+    text, log = pdf_text(tmp_path, source, "sheet")
+    bidirectional = text[text.index("A bidirectional GRU\n"):]
+    outputs = bidirectional[bidirectional.index("Outputs, step t = 1"):]
+    rows = [line.split() for line in outputs[:outputs.index("Outputs, step t = 2")].splitlines()]
+    assert ["3", "–"] in rows and ["4", "–"] in rows  # rows 3, 4: h only (y has 2 entries)
+
+
+def test_contents_page_numbers_are_the_pages_sections_start_on(tmp_path):
+    """30 problems: a contents two pages long, which moves every section a page on;
+    the PDF showed the page numbers of the first pass, one too small (review-docs)."""
+    require_program("pdflatex")
+    require_program("pdftotext")
+    run(PROBLEMS, "--questions", "-o", tmp_path / "sheet.pdf")
+    pages = subprocess.run(["pdftotext", "-layout", str(tmp_path / "sheet.pdf"), "-"],
+                           capture_output=True, text=True, check=True).stdout.split("\f")
+    contents = re.findall(r"^\s*(\d+)\s+(\S.*?)\s{2,}(\d+)\s*$", pages[0] + pages[1], re.M)
+    assert len(contents) == len(list(PROBLEMS.glob("*.yaml")))
+    for number, title, page in contents:
+        heading = re.compile(rf"^\s*{number}\s+{re.escape(title.split()[0])}", re.M)
+        assert heading.search(pages[int(page) - 1]), (number, title, page)
+
+
+def computed_numbers(path) -> set[str]:
+    """Every computed (not given) value of a problem, at 3, 4 and 5 decimals, where it
+    has two significant digits or more (0.300, 0.5005; not 0.000 or 0.010)."""
+    import json
+
+    out = set()
+    for step in json.loads(run(path, "--format", "json")).get("steps", []):
+        for key, values in step["values"].items():
+            if key not in step.get("given", []):
+                for v in np.ravel(np.array(values, dtype=float)):
+                    out |= {s for d in (3, 4, 5) if re.search(
+                        r"[1-9]\d", (s := f"{v:.{d}f}").replace(".", ""))}
+    return out
+
+
+@pytest.mark.parametrize("path", sorted(PROBLEMS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_a_question_sheet_gives_no_answer(path):
+    """No computed value on the students' sheet unless the problem gives it: the
+    click4ai example's question told its h̃ and h (review-docs)."""
+    sheet = run(path, "--questions", "--format", "markdown")
+    data = yaml.safe_load(path.read_text())
+    data.pop("question", None)
+    given = " ".join(NUMBER.findall(str(data)))
+    shown = [s for s in computed_numbers(path) if re.search(
+        rf"(?<![\d.]){re.escape(s)}(?!\d)", sheet) and s not in given.split()]
+    assert not shown

@@ -728,13 +728,15 @@ def _results(dv: d.Derivation, batch: list | None = None
             if q.short not in shorts and (not asked or q.short in asked):
                 shorts.append(q.short)
     layered = len(p.units) > 1
-    header: list[str | Name] = (["row"] if batch else []) + (
-        ["layer", "direction"] if layered else []) + ["t"] + [
+    directions = layered and p.bidirectional  # a stacked one-way network: no direction
+    header: list[str | Name] = (["row"] if batch else []) + (["layer"] if layered else []) + (
+        ["direction"] if directions else []) + ["t"] + [
         Name(p.symbol(s), "", 0) for s in shorts]
     rows = []
     for k, step in steps:
         cells: list[str | Cell] = [str(k)] if batch else []
-        cells += [str(step.layer), step.direction] if layered else []
+        cells += [str(step.layer)] if layered else []
+        cells += [step.direction] if directions else []
         cells.append(str(step.t))
         for short in shorts:
             q = step.get(short)

@@ -58,14 +58,15 @@ def mn(text: str) -> str:
     """A number; a leading minus as an operator, parentheses around a negative kept."""
     if text.startswith("(") and text.endswith(")"):
         return mrow(fence("("), mn(text[1:-1]), fence(")"))
-    if text.startswith("-"):
-        return f"<mrow><mo>-</mo><mn>{escape(text[1:])}</mn></mrow>"
+    if text.startswith(("-", "−")):  # a minus sign, not a hyphen (−0.5, not -0.5)
+        return f"<mrow><mo>−</mo><mn>{escape(text[1:])}</mn></mrow>"
     return f"<mn>{escape(text)}</mn>"
 
 
 def mo(text: str, **attrs: str) -> str:
+    """An operator; a hyphen is written as the minus sign it stands for."""
     extra = "".join(f' {k}="{v}"' for k, v in attrs.items())
-    return f"<mo{extra}>{escape(text)}</mo>"
+    return f"<mo{extra}>{escape('−' if text == '-' else text)}</mo>"
 
 
 def mrow(*items: str) -> str:
@@ -334,7 +335,7 @@ class ValuePrinter(Printer):
 
     def _print_Norm(self, node: d.Norm) -> str:
         squares = [mn(self.rounding.show(float((t.value ** 2).sum()))) for t in node.terms]
-        return f"<msqrt>{mo('+').join(blocks.elide(squares, False, mo('⋯'), 4))}</msqrt>"
+        return f"<msqrt>{mo('+').join(blocks.elide(squares, self.full, mo('⋯'), 4))}</msqrt>"
 
     def _print_Clip(self, node: d.Clip) -> str:
         return mrow(mi("min"), fenced(mrow(mn("1"), mo(","), mn(node.label), mo("/"),
@@ -462,8 +463,29 @@ def math_inline(m: Math) -> str:
 
 def rich_text(parts: str | Rich) -> str:
     """Words with inline math, for HTML."""
-    return "".join(f"<math>{math_inline(p)}</math>" if isinstance(p, Math) else escape(
+    return "".join(f"<math>{math_inline(p)}</math>" if isinstance(p, Math) else _words(
         p.text if isinstance(p, Verbatim) else p) for p in rich(parts))
+
+
+def _words(text: str) -> str:
+    """Words: a name with a subscript (W_xi, hₜ₋₁) as math, an identifier (forget_bias)
+    or what to write in a file (convention: W_x) as code."""
+    from .latex import words
+
+    out = []
+    for sort, piece in words(text):
+        if sort == "math":
+            sub = mrow(*(mo("−") if ch == "-" else mn(ch) if ch.isdigit() else mi(ch)
+                         for ch in piece.sub)) if "-" in piece.sub else mi(piece.sub)
+            if piece.inner:
+                sub = f"<msub>{sub}{mi(piece.inner)}</msub>"
+            base = mi(piece.base) if not piece.tilde else (
+                f"<mover>{mi(piece.base)}{mo('~')}</mover>")
+            base = f"<msup>{base}{mo('*')}</msup>" if piece.star else base
+            out.append(f"<math><msub>{base}{sub}</msub></math>")
+        else:
+            out.append(f"<code>{escape(piece)}</code>" if sort == "code" else escape(piece))
+    return "".join(out)
 
 
 def data_cells(n: Name, t: int | None, value, row: bool, show=str, full: bool = True,
@@ -586,7 +608,8 @@ class HtmlDocument:
             self.out.append(math_rows([[symbols]] + [[(lhs if k == 0 else "", mrow(*r))]
                                                        for k, r in enumerate(rows)]))
         else:  # a matrix wider than the page: the numbers go below, in blocks
-            self.out.append(math(symbols, (lhs, SymbolPrinter(t, row).doprint(q.tree))))
+            at_t = (lhs, SymbolPrinter(t, row).doprint(q.tree))
+            self.out.append(math(symbols, *([at_t] if at_t != symbols else [])))  # ‖g‖
             self.paragraph("where")
             items = [(leaf.name, t if leaf.name.dt is not None else None, leaf.value,
                       leaf.from_file) for leaf in d.leaves(q.tree)]

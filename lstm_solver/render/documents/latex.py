@@ -9,6 +9,7 @@ row blocks (as numpy prints a wide array), so that nothing runs off the page.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import partial
 
 from ... import derivation as d
@@ -47,11 +48,69 @@ _SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\
 _SUB_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉₊₋ₜ", "0123456789+-t")
 
 
+# in words: a name with a subscript (W_x, b_f, δ_gₜ) is set as math, an identifier a
+# user types (forget_bias, max_norm, weight_ih) in typewriter type, not as W\_x
+_SUBSCRIPTED = re.compile(r"(?<![\w\\])([A-Za-zδ]\u0303?)(\*?)(?:_([A-Za-z0-9]{1,3})([ₜ₀-₉₊₋]*)"
+                          r"|([ₜ₀-₉₊₋]+))(?![\w])")
+_KEY = re.compile(r"(?P<key>convention: W_[hx])(?![\w])")
+_IDENTIFIER = re.compile(r"(?<![\w\\])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+"
+                         r"(?:\.[A-Za-z0-9]+)*(?![\w])")
+
+
 def escape(text: str) -> str:
-    """Plain text for LaTeX: special characters escaped, common symbols as math.
+    """Plain text for LaTeX: special characters escaped, common symbols as math, names
+    with a subscript as math and identifiers in typewriter type.
 
     A character pdflatex cannot set (outside Latin-1, and not one of ours) becomes ?.
     """
+    return "".join(f"${subscripted(piece)}$" if kind == "math" else
+                   r"\texttt{" + piece.replace("_", r"\_") + "}" if kind == "code" else
+                   _escape_characters(piece) for kind, piece in words(text))
+
+
+@dataclass(frozen=True)
+class Subscripted:
+    """A name with a subscript in words: W_xi (base W, sub xi), δ_gₜ (sub g, inner t),
+    hₜ₋₁ (sub t-1), h*ₜ (star), c̃ₜ (tilde)."""
+
+    base: str
+    sub: str
+    inner: str = ""
+    star: bool = False
+    tilde: bool = False
+
+
+def subscripted(n: Subscripted) -> str:
+    r"""The name in LaTeX: W_{xi}, \delta_{g_{t}}, h^*_{t}, \tilde{c}_{t}."""
+    base = r"\delta" if n.base == "δ" else n.base
+    base = (rf"\tilde{{{base}}}" if n.tilde else base) + ("^*" if n.star else "")
+    return f"{base}_{{{n.sub}" + (f"_{{{n.inner}}}" if n.inner else "") + "}"
+
+
+def words(text: str) -> list[tuple[str, str | Subscripted]]:
+    """Text cut into ("text", words), ("math", a name with a subscript) and ("code",
+    an identifier or what to write in a file, as written: forget_bias)."""
+    out: list[tuple[str, str | Subscripted]] = []
+    at = 0
+    for m in re.finditer(f"{_KEY.pattern}|{_SUBSCRIPTED.pattern}|{_IDENTIFIER.pattern}", text):
+        out.append(("text", text[at:m.start()]))
+        if m.group("key"):  # what to write in the file, as written
+            out.append(("code", m.group(0)))
+        elif m.group(2):  # W_x, W_xi, δ_gₜ, hₜ₋₁, h*ₜ
+            base, star = m.group(2), bool(m.group(3))
+            if m.group(6):
+                sub, inner = m.group(6).translate(_SUB_DIGITS), ""
+            else:
+                sub, inner = m.group(4), m.group(5).translate(_SUB_DIGITS)
+            out.append(("math", Subscripted(base[0], sub, inner, star, base.endswith("\u0303"))))
+        else:
+            out.append(("code", m.group(0)))
+        at = m.end()
+    out.append(("text", text[at:]))
+    return [(kind, piece) for kind, piece in out if piece]
+
+
+def _escape_characters(text: str) -> str:
     out = []
     for k, ch in enumerate(text):
         if ch == "\u0303" and out:  # a combining tilde: c̃
@@ -339,7 +398,7 @@ class ValuePrinter(Printer):
 
     def _print_Norm(self, node: d.Norm) -> str:
         squares = [self.rounding.show(float((t.value ** 2).sum())) for t in node.terms]
-        return r"\sqrt{" + " + ".join(blocks.elide(squares, False, r"\cdots", 4)) + "}"
+        return r"\sqrt{" + " + ".join(blocks.elide(squares, self.full, r"\cdots", 4)) + "}"
 
     def _print_Clip(self, node: d.Clip) -> str:
         return rf"\min\left(1, {node.label} / {self.rounding.show(node.norm.value[0])}\right)"
@@ -564,7 +623,8 @@ class LatexMath:
         if max(width(p) for p in pieces) <= MAX_LINE:
             self.math(first + [equation(lhs, pieces)])
         else:  # a matrix wider than the page: the numbers go below, in column blocks
-            self.math(first + [f"{lhs} &= {SymbolPrinter(t, row).doprint(q.tree)}"])
+            at_t = f"{lhs} &= {SymbolPrinter(t, row).doprint(q.tree)}"
+            self.math(first + ([at_t] if at_t != first[0] else []))  # ‖g‖: the same line
             self.paragraph("where")
             items = [(leaf.name, t if leaf.name.dt is not None else None, leaf.value,
                       leaf.from_file) for leaf in d.leaves(q.tree)]
@@ -707,7 +767,7 @@ class LatexDocument(LatexMath):
             spec = "r" * fixed + "c" * (len(ks) - fixed)
             self.out += [r"\begin{center}\small", rf"\begin{{tabular}}{{{spec}}}", r"\hline",
                          " & ".join(heads) + r" \\ \hline"]
-            self.out += [" & ".join(_result_cell(r[k]) for k in ks) + r" \\[2pt]"
+            self.out += [" & ".join(_result_cell(r[k]) for k in ks) + r" \\[5pt]"
                          for r in rows]
             self.out += [r"\hline", r"\end{tabular}", r"\end{center}"]
 
@@ -748,7 +808,8 @@ class LatexDocument(LatexMath):
                      " & ".join(heads) + r" \\ \hline", r"\endhead"]
         for k in range(size):
             cells = [rf"\rule{{0pt}}{{7mm}}{k + 1}"] + [
-                "" if k < n else r"\centering --" for _, n in columns]
+                # \centering in the row's last cell would end the row at its \\
+                "" if k < n else r"\hfill --\hfill\null" for _, n in columns]
             self.out.append(" & ".join(cells) + r" \\ \hline")
         self.out.append(r"\end{longtable}")
 

@@ -4,11 +4,18 @@ which GitHub and Jupyter render."""
 from __future__ import annotations
 
 from ..inline import Math, Rich, Verbatim, rich
-from .latex import LatexMath, math_inline, name, total_line
+from .latex import LatexMath, math_inline, name, subscripted, total_line, words
 
 
 def _md(text: str) -> str:
-    """Plain text safe in Markdown: characters that would start markup are escaped."""
+    """Plain text safe in Markdown: characters that would start markup are escaped;
+    names with a subscript (W_x, hₜ₋₁) as math, identifiers (forget_bias) as code."""
+    return "".join(f"${subscripted(piece)}$" if kind == "math" else
+                   f"`{piece}`" if kind == "code" else _characters(piece)
+                   for kind, piece in words(text))
+
+
+def _characters(text: str) -> str:
     for ch in "\\`*_[]<>#|$":
         text = text.replace(ch, "\\" + ch)
     return text

@@ -1,7 +1,8 @@
 """PDF: the LaTeX document compiled by pdflatex, where it is installed.
 
 As few passes as the document needs: one, or two with a table of contents (the
-first in draft mode, which writes no PDF), and one more only if LaTeX asks for it.
+first in draft mode, which writes no PDF), and one more only if LaTeX asks for it
+or the contents' page numbers moved (a contents longer than a page).
 Several documents (a class's sheets and key) are compiled side by side.
 """
 
@@ -55,7 +56,9 @@ def _compile(command: list[str], source: str, timeout: float) -> bytes:
         tex = Path(tmp) / "solution.tex"
         tex.write_text(source, encoding="utf-8")
         needed = passes(source)
+        contents = Path(tmp) / "solution.toc"
         for k in range(MOST_PASSES):
+            read = contents.read_text(errors="replace") if contents.exists() else None
             draft = ["-draftmode"] if k < needed - 1 else []
             try:
                 done = subprocess.run([*command, *draft, tex.name], cwd=tmp,
@@ -69,6 +72,9 @@ def _compile(command: list[str], source: str, timeout: float) -> bytes:
                 errors = [line for line in text.splitlines() if line.startswith("!")]
                 raise PdfError(f"{command[0]} failed: " + ("; ".join(errors[:3]) or
                                                           text[-500:]))
-            if k >= needed - 1 and "Rerun to get" not in text:
+            # a table of contents longer than a page moves every page after it: the
+            # page numbers this pass wrote differ from those it printed, so once more
+            moved = read is not None and contents.read_text(errors="replace") != read
+            if k >= needed - 1 and "Rerun to get" not in text and not moved:
                 break
         return (Path(tmp) / "solution.pdf").read_bytes()

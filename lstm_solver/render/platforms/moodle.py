@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from ...asked import AskedNumber, asked_numbers
+from ...asked import AskedNumber, asked_numbers, rounding_sentence
 from .html import PlatformHtml, clean, esc, title
 
 PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try (interactive mode)
@@ -53,13 +53,15 @@ def category(set_name: str, count: int) -> str:
 
 def question(solution, printer: PlatformHtml) -> str:
     numbers = asked_numbers(solution)
+    rule = rounding_sentence(solution.problem)  # round: {h: 0}, as the question says
     stem = printer.stem(solution)
     if "{" in stem or "}" in stem:  # esc() writes every brace as &#123; / &#125;
         raise AssertionError("a brace in a question stem would be read as a cloze blank")
     name = " ".join(title(solution).split())[:NAME_LENGTH] or "lstm-solve"
     return ('  <question type="cloze">\n'
             f"    <name>{text(name)}</name>\n"
-            f'    <questiontext format="html">{text(stem + answers(numbers))}</questiontext>\n'
+            f'    <questiontext format="html">{text(stem + answers(numbers, rule))}'
+            "</questiontext>\n"
             f'    <generalfeedback format="html">{text(printer.feedback(solution))}'
             "</generalfeedback>\n"
             f"    <penalty>{PENALTY}</penalty>\n"
@@ -67,7 +69,7 @@ def question(solution, printer: PlatformHtml) -> str:
             "  </question>")
 
 
-def answers(numbers: list[AskedNumber]) -> str:
+def answers(numbers: list[AskedNumber], rounding: str = "") -> str:
     """The blanks under a line saying what precision is asked: a line per quantity and
     step, its entries side by side (``c₂[1] = □   c₂[2] = □``)."""
     weights = _weights([n.marks for n in numbers])
@@ -79,7 +81,10 @@ def answers(numbers: list[AskedNumber]) -> str:
             lines.append([])
         lines[-1].append(f'<span style="{ENTRY}">{esc(n.label)} = {blank(n, w)}</span>')
     body = "".join("<div>" + " ".join(line) + "</div>\n" for line in lines)
-    return f"<p>{esc(_precision(numbers[0]))}</p>\n<div>\n{body}</div>\n"
+    precision = _precision(numbers[0])
+    if rounding:  # the question rounds what it carries: there is one way to carry
+        precision = precision.split(", whether")[0] + "." + rounding
+    return f"<p>{esc(precision)}</p>\n<div>\n{body}</div>\n"
 
 
 def blank(n: AskedNumber, weight: int) -> str:

@@ -127,6 +127,10 @@ def margin(value: float, tolerance: Decimal) -> tuple[str, str, str]:
 def ask(n: AskedNumber) -> str:
     if n.decimals is None:
         what = "the exact whole number"
+    elif n.rounded_to is not None:  # round: {h: 0}: the question rounds it itself
+        what = (("to the closest integer" if n.rounded_to == 0 else
+                 f"rounded to {n.rounded_to} decimal{'s' * (n.rounded_to != 1)}")
+                + ", as the question rounds it before carrying it")
     else:
         what = (f"to {n.decimals} decimal{'s' * (n.decimals != 1)}; an answer within "
                 f"{format(n.tolerance, 'f')} of the value is correct, whether the values "
