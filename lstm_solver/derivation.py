@@ -202,6 +202,23 @@ def as_written(node: Node) -> list[bool]:
     return [False] * len(node.value)
 
 
+def children(node: Node) -> list[Node]:
+    """The operands of a forward node, in reading order (none for a leaf)."""
+    if isinstance(node, Product):
+        return [node.matrix, node.vector]
+    if isinstance(node, Sum):
+        return list(node.terms)
+    if isinstance(node, Hadamard):
+        return [node.left, node.right]
+    if isinstance(node, Activation):
+        return [node.arg]
+    if isinstance(node, Stack):
+        return list(node.parts)
+    if isinstance(node, Lookup):
+        return [node.matrix, node.onehot]
+    return []
+
+
 def leaves(node: Node) -> list[Leaf]:
     """The named values in a tree (parameters, inputs, states), each once, in reading
     order; the constant 1 of 1 − z is left out."""

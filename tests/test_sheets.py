@@ -302,3 +302,36 @@ def test_a_question_sheet_gives_no_answer(path):
     shown = [s for s in computed_numbers(path) if re.search(
         rf"(?<![\d.]){re.escape(s)}(?!\d)", sheet) and s not in given.split()]
     assert not shown
+
+
+def test_printed_html_repeats_the_variant_on_every_page(tmp_path):
+    """HTML keys and sheets of a class set, printed from Chromium: every page of a
+    variant carries its variant and student in the corner (CSS named pages and margin
+    boxes), as the PDF's running head does; names are CSS-escaped."""
+    chromium = require_program("chromium")
+    names = tmp_path / "names.txt"
+    names.write_text('Ada Lovelace\nAlan "Al" Turing\nGrace <Hopper> \\ }\n')
+    folder = tmp_path / "class"
+    result = CliRunner().invoke(main, ["generate", "-o", str(folder), "--count", "3",
+                                       "--seed", "4", "--sheets", "html", "--students",
+                                       str(names)])
+    assert result.exit_code == 0, result.output
+    key = folder / "key.html"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run",
+             f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer"]
+    pdf = tmp_path / "key.pdf"
+    subprocess.run([chromium, *flags, f"--print-to-pdf={pdf}",
+                    key.as_uri()], capture_output=True, timeout=300)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    seen = []
+    for page in range(2, pages + 1):  # page 1: the contents
+        text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                              capture_output=True, text=True).stdout
+        seen.append(text.splitlines()[0])
+    variants = ["Variant 1: Ada Lovelace", 'Variant 2: Alan "Al" Turing',
+                "Variant 3: Grace <Hopper> \\ }"]
+    assert set(seen) == set(variants)  # every page names its variant, first line
+    assert pages - 1 > len(variants)  # and a variant runs over several pages
+    assert seen == sorted(seen)  # each variant's pages together, in order

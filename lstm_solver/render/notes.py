@@ -196,7 +196,7 @@ def non_finite(step: d.Step, q: d.Quantity) -> str:
 def _walk_non_finite(node: d.Node, found: dict[str, d.Node], overflows: list[d.Node]) -> None:
     """Post-order: every node where an overflow arises into ``overflows``, the first where
     NaN arises and the first handed in already not finite into ``found``."""
-    operands = _operands(node)
+    operands = d.children(node)
     for child in operands:
         _walk_non_finite(child, found, overflows)
     value = node.value
@@ -212,22 +212,6 @@ def _walk_non_finite(node: d.Node, found: dict[str, d.Node], overflows: list[d.N
             found.setdefault("nan", node)
     if np.isnan(value).any() and not any(np.isnan(o.value).any() for o in operands):
         found.setdefault("nan", node)
-
-
-def _operands(node: d.Node) -> list[d.Node]:
-    if isinstance(node, d.Product):
-        return [node.matrix, node.vector]
-    if isinstance(node, d.Sum):
-        return list(node.terms)
-    if isinstance(node, d.Hadamard):
-        return [node.left, node.right]
-    if isinstance(node, d.Activation):
-        return [node.arg]
-    if isinstance(node, d.Stack):
-        return list(node.parts)
-    if isinstance(node, d.Lookup):
-        return [node.matrix, node.onehot]
-    return []
 
 
 # --- the backward pass ------------------------------------------------------------------------

@@ -536,6 +536,14 @@ def data_rows(items, row: bool, rounding: Rounding | None = None,
     return displays
 
 
+def _css_string(text: str) -> str:
+    """A CSS string literal of ``text`` (safe inside <style>: no quote, backslash, line
+    break or < comes through as itself)."""
+    out = "".join(ch if ch.isprintable() and ch not in '"\\<>' else f"\\{ord(ch):x} "
+                  for ch in text)
+    return f'"{out}"'
+
+
 class HtmlDocument:
     """Mixed into Document: the HTML pieces."""
 
@@ -551,12 +559,32 @@ class HtmlDocument:
             self.out.append(f"<h1>{rich_text(title)}</h1>")
             self.toc_at = len(self.out)
         self.anchors: list[tuple[str, str]] = []
+        self.sheets: list[str] = []  # page_per_problem: each problem's running head
 
     def end(self) -> None:
         if self.toc_at is not None:  # the headings carry their numbers: a plain list
             items = "".join(f'<li><a href="#{a}">{escape(t)}</a></li>' for t, a in self.anchors)
             self.out.insert(self.toc_at, f"<nav><h2>Contents</h2><ul>{items}</ul></nav>")
+        if self.sheets:
+            self.out.append("</section>")
+            rules = "".join(f"@page sheet{k} {{ @top-right {{ content: {_css_string(text)}; "
+                            "font: 9pt serif; color: #555; } }\n"
+                            for k, text in enumerate(self.sheets, start=1))
+            self.out.insert(self.out.index("</head>"), f"<style>{rules}</style>")
         self.out += ["</body>", "</html>"]
+
+    def problem_start(self, k: int, solution, many: bool) -> None:
+        """With ``page_per_problem``, each problem is a section on pages of its own, named
+        so that the printed page's corner repeats the variant (and student) on every page
+        (CSS named pages and margin boxes, as Chromium prints them)."""
+        from .document import identity
+
+        if self.page_per_problem:
+            if self.sheets:
+                self.out.append("</section>")
+            self.sheets.append(identity(solution.problem))
+            self.out.append(f'<section class="sheet" style="page: sheet{k}">')
+        super().problem_start(k, solution, many)
 
     def heading(self, text: str, level: int) -> None:
         level = min(level + (1 if self.multi else 0), 6)

@@ -146,22 +146,6 @@ def _sig_node(node: d.Node):
     return ("other", id(node))
 
 
-def _children(node: d.Node) -> list[d.Node]:
-    if isinstance(node, d.Product):
-        return [node.matrix, node.vector]
-    if isinstance(node, d.Sum):
-        return list(node.terms)
-    if isinstance(node, d.Hadamard):
-        return [node.left, node.right]
-    if isinstance(node, d.Activation):
-        return [node.arg]
-    if isinstance(node, d.Stack):
-        return list(node.parts)
-    if isinstance(node, d.Lookup):
-        return [node.matrix, node.onehot]
-    return []
-
-
 class StepValues:
     """Names and values of everything the figure labels, read from the derivation."""
 
@@ -173,7 +157,7 @@ class StepValues:
         while stack:
             node = stack.pop()
             self.nodes.setdefault(_sig_node(node), node)
-            stack += _children(node)
+            stack += d.children(node)
 
     def name(self, leaf: str) -> Name:
         if leaf.endswith("_prev"):
