@@ -178,7 +178,7 @@ def label(problem: Problem, slot: Slot | None = None, index: int | None = None, 
     from .gradient_answers import gradient_label, is_gradient
 
     if is_gradient(short):  # ∂L/∂h₂, δ_o₂, ∂L/∂W_f (the backward pass)
-        out = gradient_label(problem, short, t)
+        out = gradient_label(problem, short, t, layer, direction)
         return out if index is None else f"{out}[{index + 1}]"
     base = symbol(problem, short, None)
     if problem.bidirectional and direction in DIRECTIONS:

@@ -50,7 +50,8 @@ def backward(problem: Problem, dv: d.Derivation, overrides: dict | None = None) 
     is handed to the layer below as part of ∂L/∂h_t.
 
     ``overrides`` puts other values in place of some gradients, as a student wrote them
-    ((t, "dh"), (t, "δ.o"), ... or a parameter's location such as ("input", "W")), so that
+    ((t, "dh", layer, direction), (t, "δ.o", layer, direction), ... or a parameter's
+    location such as ("input", "W") or ("layers", 1, "input", "W")), so that
     what follows from them can be recomputed (check.py's "follows")."""
     with np.errstate(all="ignore"):  # huge finite inputs: ±inf where float64 ends, never a warning
         return _backward(problem, dv, overrides or {})
@@ -285,7 +286,8 @@ class _Backprop:
 
     def _adjoint(self, adj, k: int, later: int | None) -> d.Quantity | None:
         n = Name.of(adj.symbol)
-        own = self.overrides.get((self.problem.start + k, adj.key))
+        own = self.overrides.get((self.problem.start + k, adj.key, self.unit.layer,
+                                  self.unit.direction))
         if own is not None:  # a value written instead (a student's): what follows uses it
             own = np.asarray(own, dtype=float)
             self.table[k][(n.base, n.sub)] = own

@@ -691,8 +691,8 @@ def item_dict(item: Item, problem: Problem) -> dict:
     out = {"t": None if whole else item.t, "quantity": item.quantity, "index": item.index,
            "answer": item.answer,
            "expected": item.expected, "verdict": item.verdict, "diagnosis": item.diagnosis}
-    if len(problem.units) > 1:
-        out.update(layer=item.layer, direction=item.direction)
+    if len(problem.units) > 1 and not (whole and item.direction == "both"):
+        out.update(layer=item.layer, direction=item.direction)  # not the whole network's
     if problem.batch:
         out["row"] = item.row
     return out

@@ -33,6 +33,10 @@ def _heading(report: Report, layer: int, direction: str, t: int, row: int = 1) -
     problem = report.problem
     head = f"Batch row {row} · " if problem.batch else ""  # issue 17
     if t == problem.start - 1:  # gradients of the whole problem (the backward pass)
+        if len(problem.units) > 1 and direction != "both":  # of one layer, one direction
+            where = [f"layer {layer}"] * (problem.layers > 1) + [direction] * (
+                problem.bidirectional)
+            return f"Gradients · {' · '.join(where)}: the parameters and the initial state"
         return "Gradients: the loss, the parameters, the norm and the update"
     if len(problem.units) == 1:
         return head + f"Step t = {t}"
@@ -101,7 +105,8 @@ def report_view(report: Report, console: Console) -> Group:
 
         if is_gradient(first.quantity):  # the backward pass's worked quantity
             t = None if first.t == whole_t(report.problem) else first.t
-            step, q = worked(report.derivation, t, first.quantity) or (None, None)
+            step, q = worked(report.derivation, t, first.quantity, first.layer,
+                             first.direction) or (None, None)
             step = step or type(report.derivation.steps[0])(t, None)
         if q is not None and q.tree is not None:
             parts.append(Text(f"\nHere is how {_name(report, first, index=False)} goes:",

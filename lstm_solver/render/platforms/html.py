@@ -136,7 +136,7 @@ class PlatformHtml(Document):
         from ...gradient_answers import is_gradient
 
         if is_gradient(short):
-            return self.gradient_part(dv, t, short)
+            return self.gradient_part(dv, t, short, layer, direction)
         step = next(s for s in dv.steps + dv.outputs
                     if (s.t, s.layer, s.direction) == (t, layer, direction))
         self.questions, self.opening, self.out = False, False, []
@@ -156,13 +156,18 @@ class PlatformHtml(Document):
         self.paragraph(f"All the values at t = {t}: " + "; ".join(values) + ".")
         return "\n".join(self.out) + "\n"
 
-    def gradient_part(self, dv: d.Derivation, t: int | None, short: str) -> str:
+    def gradient_part(self, dv: d.Derivation, t: int | None, short: str, layer: int = 1,
+                      direction: str = "forward") -> str:
         """How a gradient (the backward pass) is worked out: the feedback on one number."""
         from ...gradient_answers import worked
 
         self.questions, self.opening, self.out = False, False, []
-        step, q = worked(dv, t, short) or (None, None)
-        self.heading("Backward pass" + (f", step t = {t}" if t is not None else ""), 2)
+        step, q = worked(dv, t, short, layer, direction) or (None, None)
+        where = "" if len(dv.problem.units) == 1 or direction == "both" else (
+            f", layer {layer}" * (dv.problem.layers > 1)
+            + f", {direction}" * dv.problem.bidirectional)
+        self.heading("Backward pass" + where + (f", step t = {t}" if t is not None else ""),
+                     2)
         if q is not None:
             self.quantity(dv, step or d.Step(t, None), q)
         return "\n".join(self.out) + "\n"
