@@ -42,9 +42,10 @@ def test_latex_of_every_example_compiles(tmp_path, path):
     source = run(path, "--format", "latex").stdout
     assert source.startswith(r"\documentclass") and r"\usepackage{amsmath" in source
     log = pdflatex(tmp_path, source)
-    # long products break across lines instead of running off the page
+    # long products and sums break across lines instead of running off the page (the
+    # continuation's indent counted: a 2-layer LSTM's ‖g‖² ran 15.5 pt into the margin)
     widths = [float(w) for w in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
-    assert not [w for w in widths if w > 30], widths
+    assert not [w for w in widths if w > 2], widths
 
 
 def test_latex_matrices_and_align(tmp_path):

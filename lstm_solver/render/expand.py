@@ -97,8 +97,9 @@ class Notation:
         whole = self.join(pieces)
         if not self.budget or len(pieces) < 2 or self.width(whole) <= self.budget:
             return whole
-        return self.line_break.join(self.join(row)
-                                    for row in pack(pieces, self.width, self.budget))
+        # the rows after the first start further in (the break's indent): room for it
+        budget = max(1, self.budget - self.width(self.line_break))
+        return self.line_break.join(self.join(row) for row in pack(pieces, self.width, budget))
 
 
 def pack(pieces: list[str], width: Callable[[str], int], budget: int) -> list[list[str]]:
