@@ -514,8 +514,8 @@ class _Marker:
         dropped, or two neighbouring digits swapped, as the student wrote it."""
         text = written.text(i)
         digits = written.decimals(i)
-        if text is None or digits is None:
-            return None
+        if text is None or digits is None or digits > MAX_COPIED_DIGITS:
+            return None  # 1e-300 "has" 300 decimals: no one copies those by hand
         for ref in (*self.references(slot), *self.own(slot)):
             r = float(ref[i])
             if not math.isfinite(r):
@@ -645,6 +645,9 @@ def _depends(cell, short: str, lookup: bool) -> tuple[list[str], list[str]]:
         here.insert(0, "x")
     before = list(dict.fromkeys(before + [s for s in cell.state if f"{s}_prev" in words]))
     return here, before
+
+
+MAX_COPIED_DIGITS = 17  # decimals of a number a copying slip is looked for in (float64's)
 
 
 def _solve(problem: Problem) -> d.Derivation:

@@ -198,6 +198,16 @@ def _fits(label: str, text: str, start: int, end: int) -> bool:
     return len(head) == len(label) and "\n" not in head and "\r" not in head
 
 
+def _in_comment(text: str, start: int, end: int) -> bool:
+    """Whether a block over several lines may start in a comment ("# [1, 2,\r 3]": a lone
+    CR ends the comment, and what follows is YAML): a # earlier on its line. Such a block
+    is read as written (a # inside quotes only costs the bulk reading)."""
+    if "\n" not in text[start:end] and "\r" not in text[start:end]:
+        return False
+    line = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
+    return "#" in text[line:start]
+
+
 def _blank(text: str) -> str:
     """Spaces for every character but line breaks."""
     if "\r" in text:
@@ -240,7 +250,7 @@ class _Bulk:
             if group is None:  # a block list: the placeholder is its first entry
                 start += len(match.group("ind")) + 2
             label = f"{mark}{len(self.blocks)}"
-            if not _fits(label, text, start, end):
+            if not _fits(label, text, start, end) or _in_comment(text, start, end):
                 continue
             rest = text[start + len(label):end]
             pieces += [text[last:start], label, _blank(rest)]

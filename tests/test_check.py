@@ -449,3 +449,21 @@ def test_a_question_that_rounds_h_itself_wants_the_rounded_h():
     assert wrong == {(2, "wrong"), (5, "wrong")}
     h2 = next(i for i in report.items if i.t == 2)
     assert h2.diagnosis == "not rounded as the question asks (hₜ to the closest integer)"
+
+
+
+def test_a_number_written_with_hundreds_of_decimals_is_judged_without_a_crash():
+    """Found by the fuzzer: 1e-300 "has" 300 decimals, and looking for a copying slip at
+    that precision in a value near 1e154 overflowed Decimal (InvalidOperation, an
+    internal error)."""
+    problem = parse_problem("""cell: lstm
+gates:
+  input: {W: [[0]], U: [[0]], b: [0]}
+  forget: {W: [[0]], U: [[0]], b: [100]}
+  candidate: {W: [[0]], U: [[0]], b: [0]}
+  output: {W: [[0]], U: [[0]], b: [0]}
+initial: {h: [0], c: [1e154]}
+x: [0]
+""")
+    out = verdicts("c: [1e-300]\nh: [0.5]\n", problem)
+    assert out[("c", 0)][0] == "wrong" and out[("h", 0)][0] == "correct"

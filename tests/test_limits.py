@@ -532,3 +532,26 @@ def test_control_characters_in_names_and_options_are_refused(tmp_path):
     for option in ("--title", "--set"):
         result = CliRunner().invoke(main, [str(example), "--format", "moodle", option, "A\x1bB"])
         assert result.exit_code == 2 and "control character U+001B (ESC)" in result.output
+
+
+@pytest.mark.parametrize("comment", [
+    "# a comment: [1, 2, 3,\r 4, 5, 6, 7, 8, 9, 10]\n",  # a lone CR ends the comment
+    "# [[1, 2, 3, 4],\r [5, 6, 7, 8]]\n",
+    "# a comment: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n",  # one line: nothing to see
+    "x0: '#' # [1, 2, 3,\n 4, 5, 6, 7, 8, 9, 10]\n",
+])
+def test_bulk_reading_never_reads_past_a_comment(comment):
+    """Found by the fuzzer: a bracketed block of numbers starting in a comment and
+    running past a lone CR (a YAML line break) was read in bulk, which blanked the line
+    after the break: the file read as valid, while YAML (and the one-by-one reader)
+    finds a syntax error there. Both readings now agree."""
+    from lstm_solver.yamlsource import read_text
+
+    text = comment + "cell: lstm\ngates:\n  input: {W: [[1]]}\nx: [1]\n"
+    results = []
+    for bulk in (True, False):
+        try:
+            results.append(read_text(text, "f.yaml", bulk=bulk).data)
+        except ProblemError as exc:
+            results.append(str(exc))
+    assert results[0] == results[1]
