@@ -398,6 +398,13 @@ def _fixed(x: float, decimals: int, round_half: str) -> str:
                 return whole if whole != "-0" else "0"
             out = f"{whole}.{fraction.ljust(decimals, '0')}"
             return out[1:] if out.startswith("-") and not out.strip("-0.") else out
+        if round_half in ("up", "truncate"):  # on the digits themselves: no Decimal
+            # half up rounds a tie away from 0 (ROUND_HALF_UP), truncate toward 0
+            n = int(whole.lstrip("-") + fraction[:decimals])
+            n += round_half == "up" and fraction[decimals] >= "5"
+            digits = str(n).rjust(decimals + 1, "0")
+            out = f"{digits[:-decimals]}.{digits[-decimals:]}" if decimals else digits
+            return "-" + out if whole.startswith("-") and n else out
     value = Decimal(text).quantize(Decimal(1).scaleb(-decimals), rounding=MODES[round_half],
                                    context=_WIDE)
     out = format(value, "f")  # str() would write 1E-7 for small values

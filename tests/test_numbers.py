@@ -6,6 +6,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lstm_solver.numbers import NumberError, Rounding, parse_matrix, parse_number, parse_vector
 
@@ -76,3 +78,23 @@ def test_shown_numbers_match_decimal_rounding_of_the_shortest_form():
                 if want == 0:
                     text = text.lstrip("-")
                 assert rounding.show(x) == text, (x, decimals, half)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(x=st.one_of(st.floats(allow_nan=False, allow_infinity=False, min_value=-9.99e8,
+                             max_value=9.99e8),  # beyond: shown as 1e+09
+                   st.sampled_from([0.5, -0.5, 2.5, -2.5, 0.125, -0.125, 0.99995, -0.99995,
+                                    12.345, -0.0, 0.0, 1e-5, 0.045])),
+       decimals=st.integers(0, 10), mode=st.sampled_from(["up", "truncate", "even", "down"]))
+def test_shown_numbers_round_the_shortest_decimal_as_decimal_does(x, decimals, mode):
+    """Rounding.show rounds a value's shortest decimal form; half up and truncate work on
+    its digits (fast), and must give exactly what Decimal's quantize gives."""
+    from decimal import Decimal
+
+    from lstm_solver.numbers import _WIDE, MODES, Rounding
+
+    want = Decimal(repr(x)).quantize(Decimal(1).scaleb(-decimals), rounding=MODES[mode],
+                                     context=_WIDE)
+    text = format(want, "f")
+    text = text[1:] if text.startswith("-") and want == 0 else text
+    assert Rounding(decimals, mode).show(x) == text
