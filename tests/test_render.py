@@ -258,3 +258,16 @@ def test_results_grid_is_drawn_as_rich_draws_its_table():
                     rng.random() < 0.7)
         for width in (30, 80, 120):
             assert _drawn(grid, width) == _drawn(grid.table(), width), (case, width)
+
+
+@pytest.mark.parametrize("options", [[], ["--full"], ["--exact"], ["--questions"]],
+                         ids=["key", "full", "exact", "questions"])
+def test_no_line_of_any_example_is_wider_than_the_terminal(options):
+    """Piped, nothing goes through rich's cropping any more, so a line too long would
+    show here (it used to be cut off silently: a lookup's row "E: [2, 3," and --exact's
+    closed forms lost their ends at 80 columns)."""
+    too_wide = []
+    for path in EXAMPLES:
+        out = render(path, *options)
+        too_wide += [(path.name, line) for line in out.splitlines() if display_width(line) > 80]
+    assert not too_wide, too_wide[:5]

@@ -227,6 +227,23 @@ def wrap_section(lines: list, width: int) -> list[str]:
         laid.append((rows, end))
     if all(len(rows) == 1 and display_width(rows[0] + end) <= width for rows, end in laid):
         return [rows[0] + end for rows, end in laid]
+    return [part for row in _in_column(laid, width) for part in _fold(row, width)]
+
+
+def _fold(row: str, width: int) -> list[str]:
+    """A row still wider than ``width`` (one long term, a closed form of --exact) broken
+    between words, continued further in: never cut off."""
+    if display_width(row) <= width:
+        return [row]
+    import textwrap
+
+    indent = " " * (len(row) - len(row.lstrip()) + 2)
+    return textwrap.wrap(row, width, subsequent_indent=indent, break_on_hyphens=False,
+                         break_long_words=True) or [row]
+
+
+def _in_column(laid: list[tuple[list[str], str]], width: int) -> list[str]:
+    """The rows of a section that wraps, every result in one column."""
     longest_end = max(display_width(end) for _, end in laid)
     column = min(max(display_width(rows[-1]) for rows, _ in laid), width - longest_end)
     out = []

@@ -246,8 +246,9 @@ class Expander(Printer):
             sentence = n.join([
                 w, n.text(f" is one-hot at position {node.index + 1} (word index "),
                 n.num(str(node.index)), n.text(f"), so it selects {part} {node.index + 1} of "),
-                E, n.text(": "), values])
-            self.out.append((node, [Line(head=sentence)]))
+                E, n.text(": ")])
+            # the row as the line's result: it goes below the sentence when both do not fit
+            self.out.append((node, [Line(head=sentence, result=values)]))
             return
         # not one-hot: a weighted sum of E's rows (or columns)
         E_in = node.matrix.value.T if node.layout == "rows" else node.matrix.value

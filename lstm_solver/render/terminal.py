@@ -311,6 +311,9 @@ class _Lines:
                     out.append((indent + piece, style))
         return cls(out)
 
+    def plain(self, console: Console) -> list[str]:
+        return [text for text, _ in self.lines]
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         from rich.segment import Segment
         from rich.style import Style
@@ -460,11 +463,12 @@ class Grid:
             table.add_row(*row)
         return table
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+    def drawn(self, console: Console, options: ConsoleOptions
+              ) -> list[list[tuple[str, bool]]] | None:
+        """The table's lines, each as pieces (text, bold); None when it is wider than the
+        screen (or its title wider than it), for rich to shrink and wrap."""
         from rich import box
         from rich.cells import cell_len
-        from rich.segment import Segment
-        from rich.style import Style
 
         def width(s: str) -> int:
             return len(s) if s.isascii() else cell_len(s)
@@ -475,41 +479,52 @@ class Grid:
         total = sum(widths) + 3 * len(widths) + 1
         if total > options.max_width or width(self.title) > total or any(
                 "[" in text for text in (self.title, *self.headers)):  # rich's markup
-            yield self.table()
-            return
-        frame = box.HEAVY_HEAD.substitute(options, safe=console.safe_box)
+            return None
+        frame = box.HEAVY_HEAD.substitute(options, safe=console.safe_box)  # ASCII, ...
         padded = [w + 2 for w in widths]
-        bold = Style(bold=True)
+        out: list[list[tuple[str, bool]]] = []
         if self.title:
             excess = total - width(self.title)
-            yield Segment(" " * (excess // 2))
-            yield Segment(self.title, bold)
-            yield Segment(" " * (excess - excess // 2))
-            yield Segment.line()
+            out.append([(" " * (excess // 2), False), (self.title, True),
+                        (" " * (excess - excess // 2), False)])
 
-        def line(left: str, middle: str, right: str, texts: list[str], style=None):
-            yield Segment(left)
+        def line(left: str, middle: str, right: str, texts: list[str], bold: bool = False):
+            pieces = [(left, False)]
             for k, text in enumerate(texts):
                 gap = " " * (widths[k] - width(text))
-                yield Segment(f" {gap}{text} " if self.right[k] else f" {text}{gap} ", style)
-                yield Segment(middle if k < len(texts) - 1 else right)
-            yield Segment.line()
+                pieces.append((f" {gap}{text} " if self.right[k] else f" {text}{gap} ", bold))
+                pieces.append((middle if k < len(texts) - 1 else right, False))
+            out.append(pieces)
 
-        yield Segment(frame.get_top(padded))
-        yield Segment.line()
-        yield from line(frame.head_left, frame.head_vertical, frame.head_right, self.headers,
-                        bold)
-        yield Segment(frame.get_row(padded, "head"))
-        yield Segment.line()
+        out.append([(frame.get_top(padded), False)])
+        line(frame.head_left, frame.head_vertical, frame.head_right, self.headers, True)
+        out.append([(frame.get_row(padded, "head"), False)])
         for n, row in enumerate(cells):
             if n and self.show_lines:
-                yield Segment(frame.get_row(padded, "row"))
-                yield Segment.line()
+                out.append([(frame.get_row(padded, "row"), False)])
             for k in range(max(len(cell) for cell in row)):
-                texts = [cell[k] if k < len(cell) else "" for cell in row]
-                yield from line(frame.mid_left, frame.mid_vertical, frame.mid_right, texts)
-        yield Segment(frame.get_bottom(padded))
-        yield Segment.line()
+                line(frame.mid_left, frame.mid_vertical, frame.mid_right,
+                     [cell[k] if k < len(cell) else "" for cell in row])
+        out.append([(frame.get_bottom(padded), False)])
+        return out
+
+    def plain(self, console: Console) -> list[str] | None:
+        lines = self.drawn(console, console.options)
+        return None if lines is None else ["".join(t for t, _ in line) for line in lines]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.segment import Segment
+        from rich.style import Style
+
+        lines = self.drawn(console, options)
+        if lines is None:
+            yield self.table()
+            return
+        bold = Style(bold=True)
+        for line in lines:
+            for text, strong in line:
+                yield Segment(text, bold if strong else None)
+            yield Segment.line()
 
 
 @dataclass
@@ -584,11 +599,25 @@ def _answer_table(caption: str, columns: list, t: int) -> Table:
 
 
 def print_trimmed(console: Console, *renderables) -> None:
-    """Print; piped output loses the spaces rich pads lines with."""
+    """Print; piped output loses the spaces rich pads lines with, and the lines laid out
+    here (_Lines, Grid) go straight to the file, not through rich."""
     if console.is_terminal:
         console.print(*renderables)
         return
-    with console.capture() as capture:
-        console.print(*renderables)
-    text = "\n".join(line.rstrip() for line in capture.get().splitlines())
-    console.file.write(text + "\n")
+    lines: list[str] = []
+
+    def emit(item) -> None:
+        if isinstance(item, (TerminalSolution, TerminalCount)):  # ours: walk it
+            for part in item.__rich_console__(console, console.options):
+                emit(part)
+            return
+        plain = item.plain(console) if isinstance(item, (_Lines, Grid)) else None
+        if plain is None:
+            with console.capture() as capture:
+                console.print(item)
+            plain = capture.get().splitlines()
+        lines.extend(plain)
+
+    for renderable in renderables:
+        emit(renderable)
+    console.file.write("\n".join(line.rstrip() for line in lines) + "\n")
