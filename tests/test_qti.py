@@ -346,3 +346,51 @@ def test_a_question_that_rounds_h_itself_asks_for_the_rounded_h():
         assert n.values == (n.value,)
         stem = "".join(item.find("q:presentation", QTI).itertext())
         assert "to the closest integer, as the question rounds it" in stem
+
+
+def test_canvas_converter_takes_batch_rows_and_questions_that_round_h(tmp_path):
+    """The batch's row-2 numbers and MITx's rounded h (both changed after the converter
+    test above was written), through Instructure's converter as Canvas runs it, then
+    graded as Canvas grades a numerical answer with a margin (exact − margin ≤ answer ≤
+    exact + margin): the answer rounded to the question's decimals gets full marks, one
+    2 units off only where it is within a unit of the other carry (DESIGN §6); MITx's
+    unrounded h (0.7616 for 1) gets none."""
+    tool = qti_tool()
+    solutions = [solution(PROBLEMS / "packed_cs231n_lstm.yaml"),
+                 solution(PROBLEMS / "round_h_mitx_lstm_states.yaml")]
+    data = render(solutions)
+    _, _, assessment = package(data)
+    out = convert(tool, data, tmp_path)
+    quiz = assessment.get("ident")
+    numbers = {f"{quiz}_{k:03d}_{j:03d}": (s, n) for k, s in enumerate(solutions, start=1)
+               for j, n in enumerate(asked_numbers(s), start=1)}
+    converted = sorted((out / "assessmentItems").glob("*.xml"))
+    assert {p.stem for p in converted} == set(numbers) and len(converted) == 24 + 6
+
+    def graded(answers, response: Decimal) -> bool:
+        return any(a["exact"] - a["margin"] <= response <= a["exact"] + a["margin"]
+                   for a in answers)
+
+    rows = set()
+    for path in converted:
+        item = etree.parse(str(path)).getroot()
+        sol, n = numbers[path.stem]
+        assert item.get("title").endswith(": " + n.label)
+        answers = canvas_answers(item)
+        assert tuple(float(a["exact"]) for a in answers) == n.values
+        written = Decimal(sol.problem.rounding.show(n.value))
+        unit = Decimal(10) ** -n.decimals
+        assert graded(answers, written), (n.label, written)
+        for off in (2 * unit, -2 * unit):  # right only if within a unit of either carry
+            near = any(abs(Decimal(repr(v)) - (written + off)) <= unit for v in n.values)
+            assert graded(answers, written + off) == near, (n.label, written + off)
+        body = "".join(lhtml.fragment_fromstring(
+            item.find("q:itemBody/q:div", QTI2).text, create_parent="div").itertext())
+        assert n.label + " = ?" in body
+        if sol.problem.batch:
+            rows.add(n.row)
+        else:  # MITx: the rounded h only, and the sheet says so
+            assert "to the closest integer, as the question rounds it" in body
+            if n.t == 2:
+                assert not graded(answers, Decimal("0.7616"))
+    assert rows == {1, 2}
