@@ -439,6 +439,8 @@ class _Marker:
         top = slot.layer == problem.layers and not problem.bidirectional
         one = replace(unit, layer=1, direction="forward", initial=state,
                       input_size=len(x.exact) if slot.layer > 1 else unit.input_size)
+        # round: [h] — the question's own rounding is part of the right method: kept
+        carry = "rounded" if problem.rounding.only else carry
         rounding = replace(problem.rounding, decimals=c.decimals, carry=carry)
         return replace(problem, units=(one,), inputs=(x,), given=given,
                        start=problem.start + slot.k, rounding=rounding,

@@ -59,9 +59,14 @@ class Summary:
                 keys.setdefault((i.layer, i.direction, i.t, i.quantity), []).append(
                     i.verdict in RIGHT)
         if len(keys) > PER_STEP_ROWS_AT_MOST:
+            steps: dict[tuple, set] = {}
+            for layer, direction, t, q in keys:
+                steps.setdefault((layer, direction, q), set()).add(t)
             merged: dict[tuple, list[bool]] = {}
-            for (layer, direction, _, q), v in keys.items():
-                merged.setdefault((layer, direction, None, q), []).extend(v)
+            for (layer, direction, t, q), v in keys.items():
+                # a quantity of one t (∂L/∂W, ‖g‖: the whole sequence's) keeps its own key
+                at = None if len(steps[(layer, direction, q)]) > 1 else t
+                merged.setdefault((layer, direction, at, q), []).extend(v)
             keys = merged
         return {key: sum(v) / len(v) for key, v in keys.items()}
 

@@ -57,9 +57,11 @@ def _show(x: float, decimals: int) -> str:
     return Rounding(decimals).show(x)
 
 
-def expected(report: Report, x: float) -> str:
-    """A true value shown at the question's precision."""
-    return _show(x, report.decimals)
+def expected(report: Report, x: float, quantity: str = "") -> str:
+    """A true value shown at the question's precision (a quantity the question rounds
+    itself, round: {h: 0}, at its own: 1, not 1.0000)."""
+    own = dict(getattr(report.problem.rounding, "only", ()) or ())
+    return _show(x, min(own.get(quantity, report.decimals), report.decimals))
 
 
 def _and(words: list[str]) -> str:
@@ -117,7 +119,7 @@ def sentences(report: Report) -> list[str]:
     found = {p.diagnosis: p for p in patterns(report)}
     if first is not None:
         line = (f"First wrong: {name(report, first)} = {first.written}, expected "
-                f"{expected(report, first.expected)}.")
+                f"{expected(report, first.expected, first.quantity)}.")
         if first.diagnosis:
             line += f" Likely slip: {found[first.diagnosis].sentence()}."
         out.append(line)

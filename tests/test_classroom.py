@@ -319,3 +319,50 @@ def test_a_bad_generate_option_is_a_usage_error(tmp_path):
     result = run("generate", "-o", tmp_path / "out", "--option", "foo")
     assert result.exit_code == 2 and "expected KEY=VALUE, got 'foo'" in result.output
     assert "internal error" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_a_class_on_a_question_that_rounds_h_itself(tmp_path):
+    """MITx's "LSTM states" (round: {h: 0}), a class as a teacher gets it, marked against
+    MITx's published answers [0, 0, 1, -1, 1, 0]: never rounding (Ben) or rounding to one
+    decimal (Eve) is one slip, named once, and earns no "follows" (the right method
+    rounds h); a student-name with a control character is reported, the rest marked."""
+    files = {
+        "ada": "h: {0: [0], 1: [0], 2: [1], 3: [-1], 4: [1], 5: [0]}\n",
+        "ben": "h: {0: [0], 1: [0], 2: [0.7616], 3: [-0.7616], 4: [0.7616], 5: [-0.3808]}\n",
+        "dee": "h: {2: [1], 3: [-1], 4: [1]}\n",
+        "eve": "h: {0: [0], 1: [0], 2: [0.8], 3: [-0.8], 4: [0.8], 5: [-0.4]}\n",
+        "gus": 'student: "Gus\\e"\nh: [0]\n',
+    }
+    for name, text in files.items():
+        (tmp_path / f"{name}.yaml").write_text(text)
+    marks = tmp_path / "marks.csv"
+    result = CliRunner().invoke(main, ["check", str(PROBLEMS / "round_h_mitx_lstm_states.yaml"),
+                                       *(str(tmp_path / f"{n}.yaml") for n in files),
+                                       "--csv", str(marks)])
+    assert result.exit_code == 1, result.output
+    rows = {r["student"]: r for r in csv.DictReader(marks.open(encoding="utf-8-sig"))}
+    assert {s: rows[s]["marks"] for s in ("ada", "ben", "dee", "eve")} == \
+        {"ada": "6", "ben": "2", "dee": "3", "eve": "2"}
+    for student in ("ben", "eve"):
+        assert rows[student]["follows"] == rows[student]["imprecise"] == "0"
+        assert "not rounded as the question asks (hₜ to the closest integer), at t = 2, 3, " \
+               "4 and 5" in rows[student]["feedback"]
+        assert "expected 1." in rows[student]["feedback"]  # 1, not 1.0000
+    assert "control character U+001B (ESC)" in rows["gus"]["error"]
+
+
+def test_per_quantity_names_whole_sequence_gradients_without_every_step(tmp_path):
+    """A class on the clipped GRU (everything asked: 37 numbers, many rows, so the
+    per-quantity table sums over the steps): rₜ is "every step", but ∂L/∂W_r, ‖g‖ and
+    the updated W′_r belong to the whole sequence and said "every step" too."""
+    for name, text in (("ann", "h: {1: [0.7977, -0.5741], 2: [-0.4478, 0.5377]}\n"),
+                       ("cy", "h: {1: [0.80, -0.57], 2: [-0.45, 0.54]}\n")):
+        (tmp_path / f"{name}.yaml").write_text(text)
+    result = CliRunner(env={"COLUMNS": "100"}).invoke(main, [
+        "check", str(PROBLEMS / "gru_clipping.yaml"), str(tmp_path / "ann.yaml"),
+        str(tmp_path / "cy.yaml")])
+    table = result.output[result.output.index("Per quantity"):]
+    names = [line.split("│")[1].strip() for line in table.splitlines() if line.startswith("│")]
+    assert "rₜ, every step" in names and "∂L/∂hₜ, every step" in names
+    assert {"∂L/∂W_r", "∂L/∂h₀", "‖g‖", "s", "W′_r"} <= set(names)
+    assert not [n for n in names if n.startswith(("∂L/∂W", "‖g‖", "W′")) and "every" in n]

@@ -72,7 +72,7 @@ def report_view(report: Report, console: Console) -> Group:
             if not item.asked:
                 verdict.append(" (not asked)", style="dim")
             row = [_name(report, item), item.written or "—",
-                   expected(report, item.expected), verdict]
+                   expected(report, item.expected, item.quantity), verdict]
             if len(columns) == 5:
                 says = item.diagnosis or ""
                 if says and says == above:
